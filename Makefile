@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test bench assets serve-production clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/flask --app portal db upgrade
+	$(BIN)/flask --app portal seed-demo --if-empty
+	@echo ""
+	@echo "Serving the 287(g) Training Portal at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names a server.
+test: $(VENV)/.installed-test
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
+
+serve-production: $(VENV)/.installed
+	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade
+	PORTAL_ENV=production $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 wsgi:app
+
+# Refresh the vendored USWDS assets under static/vendor/ from npm.
+assets:
+	scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,76 @@
+"""The 287(g) Training Portal application factory."""
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import load_config
+from portal.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Each module defines `bp`; a feature adds its views module here.
+BLUEPRINTS = (
+    "portal.auth.views",
+    "portal.progress.views",
+    "portal.classes.views",
+    "portal.agencies.views",
+    "portal.courses.views",
+    "portal.admin.views",
+    "portal.health",
+)
+
+
+def create_app(config: dict | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(config or {})
+    app.config.update(overrides)
+    init_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_cli(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from portal import database, models  # noqa: F401 - every table registered before use
+
+    db.init_app(app)
+    database.configure_engine_events(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from portal.auth import sessions
+
+    login_manager.user_loader(sessions.resolve)
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from portal import access, errors, headers, templating
+
+    app.before_request(access.enforce_access)
+    app.after_request(headers.add_security_headers)
+    errors.register(app)
+    templating.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.demo.cli import seed_demo
+
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,127 @@
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.access import roles
+from portal.admin.forms import AGENCY_ROLES, UserForm
+from portal.agencies.models import Agency, Agreement, AgreementStatus
+from portal.audit.services import record
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.auth.services import find_user, normalise_email
+from portal.auth.tokens import make_set_password_token
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.pagination import paginate
+
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.get("/")
+@roles(Role.ADMIN)
+def home():
+    count = lambda query: db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))  # noqa: E731
+    agreements = dict(
+        db.session.execute(
+            sa.select(Agreement.status, sa.func.count()).group_by(Agreement.status)
+        ).all()
+    )
+    enrollments = dict(
+        db.session.execute(
+            sa.select(Enrollment.status, sa.func.count()).group_by(Enrollment.status)
+        ).all()
+    )
+    figures = {
+        "agencies": count(sa.select(Agency.id)),
+        "courses": count(sa.select(Course.id)),
+        "classes": count(sa.select(TrainingClass.id)),
+        "officers": count(sa.select(User.id).where(User.role == Role.OFFICER)),
+    }
+    return render_template(
+        "admin/home.html",
+        figures=figures,
+        agreements={s: agreements.get(s, 0) for s in AgreementStatus},
+        enrollments={s: enrollments.get(s, 0) for s in EnrollmentStatus},
+    )
+
+
+@bp.get("/users/")
+@roles(Role.ADMIN)
+def users():
+    query = sa.select(User).order_by(User.last_name, User.first_name)
+    role = request.args.get("role", "")
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    search = (request.args.get("q") or "").strip()[:100]
+    if search:
+        query = query.where(
+            sa.or_(User.email.icontains(search, autoescape=True), User.last_name.icontains(search, autoescape=True))
+        )
+    return render_template("admin/users.html", page=paginate(query), role=role, search=search, roles=list(Role))
+
+
+def agency_choices():
+    return [(0, "— none —")] + [(a.id, a.name) for a in db.session.scalars(sa.select(Agency).order_by(Agency.name))]
+
+
+def user_form_view(user: User | None):
+    form = UserForm(obj=user)
+    form.agency_id.choices = agency_choices()
+    if user is not None and not form.is_submitted():
+        form.agency_id.data = user.agency_id or 0
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data)
+        existing = find_user(email)
+        if existing is not None and existing is not user:
+            form.email.errors.append("Another account already uses this email address.")
+        elif user is not None and user.id == current_user.id and (form.role.data != Role.ADMIN or not form.active.data):
+            form.role.errors.append("You cannot remove your own administrator access.")
+        else:
+            is_new = user is None
+            user = user or User()
+            old_role = user.role
+            user.email = email
+            user.first_name = form.first_name.data.strip()
+            user.last_name = form.last_name.data.strip()
+            user.role = Role(form.role.data)
+            user.agency_id = form.agency_id.data if form.role.data in AGENCY_ROLES else None
+            user.active = form.active.data
+            db.session.add(user)
+            db.session.flush()
+            record("user_created" if is_new else "user_updated", user,
+                   old_role=str(old_role or ""), new_role=str(user.role))
+            db.session.commit()
+            flash("User saved.", "success")
+            return redirect(url_for("admin.user_show", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_new():
+    return user_form_view(None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_edit(user_id: int):
+    return user_form_view(db.get_or_404(User, user_id))
+
+
+@bp.get("/users/<int:user_id>")
+@roles(Role.ADMIN)
+def user_show(user_id: int):
+    return render_template("admin/user_show.html", user=db.get_or_404(User, user_id), form=FlaskForm())
+
+
+@bp.post("/users/<int:user_id>/set-password-link")
+@roles(Role.ADMIN)
+def user_password_link(user_id: int):
+    user = db.get_or_404(User, user_id)
+    link = url_for("auth.set_password_from_link", token=make_set_password_token(user), _external=True)
+    record("set_password_link_created", user)
+    db.session.commit()
+    return render_template("admin/user_show.html", user=user, form=FlaskForm(), link=link)

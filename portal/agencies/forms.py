@@ -1,0 +1,41 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Agency name", validators=[DataRequired(), Length(max=160)])
+    kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
+    state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
+    contact_name = StringField("Point of contact", validators=[Optional(), Length(max=120)])
+    contact_email = EmailField("Contact email", validators=[Optional(), Email(), Length(max=254)])
+    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
+    submit = SubmitField("Save agency")
+
+
+class AgreementForm(FlaskForm):
+    kind = SelectField("Document", choices=[(k.value, k.value) for k in AgreementKind])
+    model = SelectField("Model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    status = SelectField("Status", choices=[(s.value, s.label) for s in AgreementStatus])
+    applied_on = DateField("Applied on", validators=[DataRequired()])
+    signed_on = DateField("Signed on", validators=[Optional()])
+    ends_on = DateField("Ends on", validators=[Optional()],
+                        description="Agreements run three years from signature; leave empty to use that.")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    submit = SubmitField("Save agreement")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        signed, ends = self.signed_on.data, self.ends_on.data
+        if self.status.data in {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED} and not signed:
+            self.signed_on.errors.append("An active or suspended agreement needs its signature date.")
+            valid = False
+        if signed and self.applied_on.data and signed < self.applied_on.data:
+            self.signed_on.errors.append("The signature date cannot be before the application date.")
+            valid = False
+        if ends and signed and ends <= signed:
+            self.ends_on.errors.append("The end date must be after the signature date.")
+            valid = False
+        return valid

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import today, utcnow
+from portal.types import enum_column
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+
+class AgencyKind(enum.StrEnum):
+    STATE = "state"
+    COUNTY = "county"
+    CITY = "city"
+
+
+class AgreementModel(enum.StrEnum):
+    JEM = "JEM"
+    TFM = "TFM"
+    WSO = "WSO"
+
+    @property
+    def label(self) -> str:
+        return {
+            AgreementModel.JEM: "Jail Enforcement Model",
+            AgreementModel.TFM: "Task Force Model",
+            AgreementModel.WSO: "Warrant Service Officer",
+        }[self]
+
+
+class AgreementKind(enum.StrEnum):
+    MOU = "MOU"
+    MOA = "MOA"
+
+
+class AgreementStatus(enum.StrEnum):
+    APPLIED = "applied"
+    UNDER_REVIEW = "under_review"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# The lifecycle: applied -> under review -> active <-> suspended -> terminated/expired.
+AGREEMENT_TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
+    AgreementStatus.APPLIED: frozenset({AgreementStatus.UNDER_REVIEW, AgreementStatus.TERMINATED}),
+    AgreementStatus.UNDER_REVIEW: frozenset({AgreementStatus.ACTIVE, AgreementStatus.TERMINATED}),
+    AgreementStatus.ACTIVE: frozenset(
+        {AgreementStatus.SUSPENDED, AgreementStatus.TERMINATED, AgreementStatus.EXPIRED}
+    ),
+    AgreementStatus.SUSPENDED: frozenset(
+        {AgreementStatus.ACTIVE, AgreementStatus.TERMINATED, AgreementStatus.EXPIRED}
+    ),
+    AgreementStatus.TERMINATED: frozenset(),
+    AgreementStatus.EXPIRED: frozenset(),
+}
+
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP"
+).split()
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
+    state: Mapped[str] = mapped_column(sa.String(2), index=True)
+    contact_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agreements: Mapped[list[Agreement]] = relationship(
+        back_populates="agency", order_by="Agreement.id.desc()", cascade="all, delete-orphan"
+    )
+    users: Mapped[list[User]] = relationship(back_populates="agency")
+
+    @property
+    def current_agreement(self) -> Agreement | None:
+        return self.agreements[0] if self.agreements else None
+
+    @property
+    def has_active_agreement(self) -> bool:
+        agreement = self.current_agreement
+        return agreement is not None and agreement.is_in_force()
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    kind: Mapped[AgreementKind] = mapped_column(enum_column(AgreementKind), default=AgreementKind.MOA)
+    model: Mapped[AgreementModel] = mapped_column(enum_column(AgreementModel))
+    status: Mapped[AgreementStatus] = mapped_column(
+        enum_column(AgreementStatus), default=AgreementStatus.APPLIED
+    )
+    applied_on: Mapped[date] = mapped_column(default=today)
+    signed_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    agency: Mapped[Agency] = relationship(back_populates="agreements")
+
+    def is_in_force(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.status == AgreementStatus.ACTIVE and (self.ends_on is None or on <= self.ends_on)
+
+    def can_move_to(self, status: AgreementStatus) -> bool:
+        return status == self.status or status in AGREEMENT_TRANSITIONS[self.status]

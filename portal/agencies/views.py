@@ -1,0 +1,140 @@
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.access import roles
+from portal.agencies.forms import AgencyForm, AgreementForm
+from portal.agencies.models import Agency, Agreement, AgreementStatus
+from portal.agencies.services import AgreementError, apply_agreement_changes
+from portal.audit.services import record
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment
+from portal.extensions import db
+from portal.pagination import paginate
+from portal.progress.services import build_progress, completed_lesson_ids
+
+
+bp = Blueprint("agencies", __name__, template_folder="templates")
+
+
+@bp.get("/agency/")
+@roles(Role.COORDINATOR)
+def coordinator_home():
+    agency = current_user.agency
+    officers = db.session.scalars(
+        sa.select(User)
+        .where(User.agency_id == current_user.agency_id, User.role == Role.OFFICER)
+        .order_by(User.last_name, User.first_name)
+    ).all()
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.officer_id.in_([o.id for o in officers]))
+    ).all()
+    done = completed_lesson_ids([e.id for e in enrollments])
+    progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
+    for enrollment in enrollments:
+        progress_by_officer[enrollment.officer_id].append(build_progress(enrollment, done[enrollment.id]))
+    return render_template(
+        "agencies/coordinator_home.html", agency=agency, officers=officers, progress_by_officer=progress_by_officer
+    )
+
+
+# --- administration -------------------------------------------------------------------------
+
+@bp.get("/admin/agencies/")
+@roles(Role.ADMIN)
+def admin_list():
+    query = sa.select(Agency).order_by(Agency.name)
+    search = (request.args.get("q") or "").strip()[:100]
+    if search:
+        query = query.where(Agency.name.icontains(search, autoescape=True))
+    return render_template("agencies/admin_list.html", page=paginate(query), search=search)
+
+
+def save_agency(form: AgencyForm, agency: Agency) -> bool:
+    form.populate_obj(agency)
+    agency.name = agency.name.strip()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors.append("An agency with this name already exists.")
+        return False
+    record("agency_saved", agency)
+    db.session.commit()
+    return True
+
+
+@bp.route("/admin/agencies/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_new():
+    form = AgencyForm()
+    if form.validate_on_submit():
+        agency = Agency()
+        db.session.add(agency)
+        if save_agency(form, agency):
+            flash(f"Agency “{agency.name}” created. Record its agreement next.", "success")
+            return redirect(url_for("agencies.admin_show", agency_id=agency.id))
+    return render_template("agencies/admin_form.html", form=form, agency=None)
+
+
+@bp.get("/admin/agencies/<int:agency_id>")
+@roles(Role.ADMIN)
+def admin_show(agency_id: int):
+    agency = db.get_or_404(Agency, agency_id)
+    return render_template("agencies/admin_show.html", agency=agency)
+
+
+@bp.route("/admin/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_edit(agency_id: int):
+    agency = db.get_or_404(Agency, agency_id)
+    form = AgencyForm(obj=agency)
+    if form.validate_on_submit() and save_agency(form, agency):
+        flash("Agency saved.", "success")
+        return redirect(url_for("agencies.admin_show", agency_id=agency.id))
+    return render_template("agencies/admin_form.html", form=form, agency=agency)
+
+
+def agreement_form_view(agency: Agency, agreement: Agreement | None):
+    form = AgreementForm(obj=agreement)
+    if agreement is None:
+        allowed = [AgreementStatus.APPLIED, AgreementStatus.UNDER_REVIEW, AgreementStatus.ACTIVE]
+    else:
+        allowed = [s for s in AgreementStatus if agreement.can_move_to(s)]
+    form.status.choices = [(s.value, s.label) for s in allowed]
+    if form.validate_on_submit():
+        target = agreement or Agreement(agency=agency)
+        try:
+            apply_agreement_changes(
+                target,
+                status=AgreementStatus(form.status.data),
+                kind=form.kind.data,
+                model=form.model.data,
+                applied_on=form.applied_on.data,
+                signed_on=form.signed_on.data,
+                ends_on=form.ends_on.data,
+                notes=(form.notes.data or "").strip(),
+            )
+        except AgreementError as exc:
+            form.status.errors.append(str(exc))
+        else:
+            db.session.add(target)
+            db.session.commit()
+            flash("Agreement saved.", "success")
+            return redirect(url_for("agencies.admin_show", agency_id=agency.id))
+    return render_template("agencies/agreement_form.html", form=form, agency=agency, agreement=agreement)
+
+
+@bp.route("/admin/agencies/<int:agency_id>/agreements/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_new_agreement(agency_id: int):
+    return agreement_form_view(db.get_or_404(Agency, agency_id), None)
+
+
+@bp.route("/admin/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_edit_agreement(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    return agreement_form_view(agreement.agency, agreement)

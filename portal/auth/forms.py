@@ -1,0 +1,43 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from portal.auth.passwords import MAX_LENGTH, policy_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Sign in")
+
+
+class NewPasswordMixin:
+    """Checks the new password against the policy, knowing whose it is."""
+
+    owner_email: str = ""
+    owner_names: tuple[str, ...] = ()
+
+    def validate_new_password(self, field):
+        problem = policy_problem(field.data or "", email=self.owner_email, names=self.owner_names)
+        if problem:
+            raise ValidationError(problem)
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        description="At least 12 characters. A short sentence is easy to remember and hard to guess.",
+        validators=[DataRequired()],
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+    )
+    submit = SubmitField("Set password")
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Change password")
+
+    field_order = ("current_password", "new_password", "confirm")

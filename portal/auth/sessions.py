@@ -1,0 +1,67 @@
+"""Server-side sign-in sessions behind Flask-Login.
+
+The cookie holds a random token; the database holds its SHA-256. Signing out deletes the row, so a
+replayed cookie is anonymous. Idle and absolute timeouts are checked on every request.
+"""
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.audit.services import client_address
+from portal.auth.models import User, UserSession
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+TOUCH_EVERY_SECONDS = 60
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_digest(token), user=user, ip_address=client_address()))
+    user.session_token = token
+    return token
+
+
+def resolve(token: str) -> User | None:
+    """The user signed in with this token, or None if the session ended or timed out."""
+    if not token or len(token) > 100:
+        return None
+    user_session = db.session.scalar(
+        sa.select(UserSession).where(UserSession.token_hash == _digest(token))
+    )
+    if user_session is None:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    expired = (
+        now - user_session.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - user_session.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+    )
+    user = user_session.user
+    if expired or not user.active:
+        db.session.delete(user_session)
+        db.session.commit()
+        return None
+    if (now - user_session.last_seen_at).total_seconds() > TOUCH_EVERY_SECONDS:
+        user_session.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def close_session(token: str | None) -> None:
+    if token:
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _digest(token)))
+
+
+def close_other_sessions(user: User, keep_token: str | None) -> None:
+    query = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        query = query.where(UserSession.token_hash != _digest(keep_token))
+    db.session.execute(query)

@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ClassForm(FlaskForm):
+    course_id = SelectField("Course", coerce=int, validators=[DataRequired()])
+    name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
+                       description="For example “JEM Basic — Charlotte, January 2027”.")
+    start_date = DateField("Start date", validators=[DataRequired()])
+    capacity = IntegerField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
+    instructor_ids = CheckboxListField("Instructors", coerce=int)
+    submit = SubmitField("Save class")
+
+
+class EnrollForm(FlaskForm):
+    officer_ids = CheckboxListField("Officers to enroll", coerce=int, validators=[DataRequired(message="Choose at least one officer.")])
+    submit = SubmitField("Enroll selected officers")
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Withdraw officer")

@@ -1,0 +1,82 @@
+"""Enrollment rules. Functions change objects and record audit events; callers commit."""
+import sqlalchemy as sa
+
+from portal.audit.services import record
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    TrainingClass,
+)
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+class EnrollmentError(ValueError):
+    pass
+
+
+def enrollment_problem(officer: User, training_class: TrainingClass) -> str | None:
+    """Why this officer cannot be enrolled in this class, or None."""
+    if officer.role != Role.OFFICER:
+        return f"{officer.full_name} is not an officer."
+    if not officer.active:
+        return f"{officer.full_name}'s account is disabled."
+    if officer.agency is None or not officer.agency.has_active_agreement:
+        return f"{officer.full_name}'s agency has no active 287(g) agreement."
+    existing = db.session.scalar(
+        sa.select(Enrollment).where(
+            Enrollment.class_id == training_class.id, Enrollment.officer_id == officer.id
+        )
+    )
+    if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
+        return f"{officer.full_name} is already enrolled in this class."
+    return None
+
+
+def enroll(officers: list[User], training_class: TrainingClass) -> list[Enrollment]:
+    """Enroll several officers at once: all of them or, on any problem, none."""
+    problems = [p for p in (enrollment_problem(o, training_class) for o in officers) if p]
+    free = training_class.capacity - training_class.seats_taken()
+    if len(officers) > free:
+        problems.append(f"The class has {max(free, 0)} free seat(s); {len(officers)} requested.")
+    if problems:
+        raise EnrollmentError(" ".join(problems))
+    enrollments = []
+    for officer in officers:
+        enrollment = db.session.scalar(
+            sa.select(Enrollment).where(
+                Enrollment.class_id == training_class.id, Enrollment.officer_id == officer.id
+            )
+        )
+        if enrollment is None:
+            enrollment = Enrollment(training_class=training_class, officer=officer)
+            db.session.add(enrollment)
+        enrollment.status = EnrollmentStatus.ENROLLED
+        enrollment.withdrawn_at = None
+        record("enrolled", officer, class_id=training_class.id)
+        enrollments.append(enrollment)
+    return enrollments
+
+
+def withdraw(enrollment: Enrollment, reason: str = "") -> None:
+    if enrollment.status not in ACTIVE_ENROLLMENT_STATUSES:
+        raise EnrollmentError(f"An enrollment that is {enrollment.status.label.lower()} cannot be withdrawn.")
+    enrollment.status = EnrollmentStatus.WITHDRAWN
+    enrollment.withdrawn_at = utcnow()
+    record("withdrawn", enrollment.officer, class_id=enrollment.class_id, reason=reason[:500])
+
+
+def eligible_officers(training_class: TrainingClass) -> list[User]:
+    """Active officers not yet (or no longer) in this class, of agencies with an active agreement."""
+    taken = sa.select(Enrollment.officer_id).where(
+        Enrollment.class_id == training_class.id, Enrollment.status != EnrollmentStatus.WITHDRAWN
+    )
+    officers = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.OFFICER, User.active.is_(True), User.id.not_in(taken))
+        .order_by(User.last_name, User.first_name)
+    ).all()
+    return [o for o in officers if o.agency is not None and o.agency.has_active_agreement]

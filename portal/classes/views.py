@@ -1,0 +1,160 @@
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import roles
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.forms import ClassForm, EnrollForm, WithdrawForm
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.classes.services import EnrollmentError, eligible_officers, enroll, withdraw
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.pagination import paginate
+from portal.progress.services import build_progress, completed_lesson_ids
+from portal.audit.services import record
+
+
+bp = Blueprint("classes", __name__, template_folder="templates")
+
+
+def visible_class(class_id: int) -> TrainingClass:
+    """Admins see every class, instructors only those they teach; anything else is a 404."""
+    training_class = db.session.get(TrainingClass, class_id)
+    if training_class is None:
+        abort(404)
+    if current_user.role == Role.INSTRUCTOR and current_user not in training_class.instructors:
+        abort(404)
+    return training_class
+
+
+def roster_rows(training_class: TrainingClass):
+    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
+    done = completed_lesson_ids([e.id for e in enrollments])
+    return [build_progress(e, done[e.id]) for e in enrollments]
+
+
+@bp.get("/teach/")
+@roles(Role.INSTRUCTOR)
+def teaching():
+    classes = db.session.scalars(
+        sa.select(TrainingClass)
+        .where(TrainingClass.instructors.any(User.id == current_user.id))
+        .order_by(TrainingClass.start_date.desc())
+    ).all()
+    return render_template("classes/teaching.html", classes=classes)
+
+
+@bp.get("/teach/classes/<int:class_id>")
+@roles(Role.INSTRUCTOR, Role.ADMIN)
+def roster(class_id: int):
+    training_class = visible_class(class_id)
+    return render_template("classes/roster.html", training_class=training_class, rows=roster_rows(training_class))
+
+
+# --- administration -------------------------------------------------------------------------
+
+def fill_choices(form: ClassForm) -> None:
+    form.course_id.choices = [
+        (c.id, f"{c.code} — {c.title}") for c in db.session.scalars(sa.select(Course).order_by(Course.code))
+    ]
+    form.instructor_ids.choices = [
+        (u.id, u.sort_name)
+        for u in db.session.scalars(
+            sa.select(User).where(User.role == Role.INSTRUCTOR, User.active.is_(True)).order_by(User.last_name)
+        )
+    ]
+
+
+def save_class(form: ClassForm, training_class: TrainingClass) -> None:
+    training_class.course_id = form.course_id.data
+    training_class.name = form.name.data.strip()
+    training_class.start_date = form.start_date.data
+    training_class.capacity = form.capacity.data
+    training_class.location = (form.location.data or "").strip()
+    training_class.instructors = list(
+        db.session.scalars(sa.select(User).where(User.id.in_(form.instructor_ids.data or []), User.role == Role.INSTRUCTOR))
+    )
+
+
+@bp.get("/admin/classes/")
+@roles(Role.ADMIN)
+def admin_list():
+    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc()))
+    return render_template("classes/admin_list.html", page=page)
+
+
+@bp.route("/admin/classes/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_new():
+    form = ClassForm()
+    fill_choices(form)
+    if form.validate_on_submit():
+        training_class = TrainingClass()
+        save_class(form, training_class)
+        db.session.add(training_class)
+        db.session.flush()
+        record("class_created", training_class)
+        db.session.commit()
+        flash(f"Class “{training_class.name}” created.", "success")
+        return redirect(url_for("classes.admin_show", class_id=training_class.id))
+    return render_template("classes/admin_form.html", form=form, training_class=None)
+
+
+@bp.route("/admin/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_edit(class_id: int):
+    training_class = db.get_or_404(TrainingClass, class_id)
+    form = ClassForm(obj=training_class)
+    fill_choices(form)
+    if request.method == "GET":
+        form.instructor_ids.data = [u.id for u in training_class.instructors]
+    if form.validate_on_submit():
+        if form.capacity.data < training_class.seats_taken():
+            form.capacity.errors.append(f"{training_class.seats_taken()} seats are already taken.")
+        else:
+            save_class(form, training_class)
+            record("class_updated", training_class)
+            db.session.commit()
+            flash("Class saved.", "success")
+            return redirect(url_for("classes.admin_show", class_id=class_id))
+    return render_template("classes/admin_form.html", form=form, training_class=training_class)
+
+
+@bp.route("/admin/classes/<int:class_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_show(class_id: int):
+    training_class = db.get_or_404(TrainingClass, class_id)
+    form = EnrollForm()
+    candidates = eligible_officers(training_class)
+    form.officer_ids.choices = [(o.id, f"{o.sort_name} — {o.agency.name}") for o in candidates]
+    if form.validate_on_submit():
+        chosen = [o for o in candidates if o.id in set(form.officer_ids.data)]
+        try:
+            enrolled = enroll(chosen, training_class)
+            db.session.commit()
+            flash(f"{len(enrolled)} officer(s) enrolled.", "success")
+            return redirect(url_for("classes.admin_show", class_id=class_id))
+        except EnrollmentError as exc:
+            db.session.rollback()
+            form.officer_ids.errors.append(str(exc))
+    return render_template(
+        "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form
+    )
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/withdraw", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_withdraw(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            withdraw(enrollment, form.reason.data)
+            db.session.commit()
+            flash(f"{enrollment.officer.full_name} was withdrawn.", "success")
+            return redirect(url_for("classes.admin_show", class_id=enrollment.class_id))
+        except EnrollmentError as exc:
+            form.reason.errors.append(str(exc))
+    return render_template("classes/admin_withdraw.html", enrollment=enrollment, form=form,
+                           withdrawable=enrollment.status != EnrollmentStatus.WITHDRAWN)

@@ -1,0 +1,40 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from portal.agencies.models import AgreementModel
+
+
+class CourseForm(FlaskForm):
+    code = StringField("Course code", validators=[DataRequired(), Length(max=40),
+                       Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes, e.g. 287G-JEM-BASIC.")])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    agreement_model = SelectField("Agreement model", choices=[("", "Any")] + [(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    weeks = IntegerField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
+    hours = IntegerField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    pass_mark = IntegerField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    certificate_validity_days = IntegerField("Certificate valid for (days)", default=365,
+                                             validators=[DataRequired(), NumberRange(min=1, max=3650)])
+    refresher_interval_months = IntegerField("Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)])
+    is_refresher = BooleanField("This is a refresher course")
+    submit = SubmitField("Save course")
+
+
+class ModuleForm(FlaskForm):
+    week = IntegerField("Week", validators=[DataRequired(), NumberRange(min=1, max=12)])
+    position = IntegerField("Order within the week", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Save module")
+
+
+class LessonForm(FlaskForm):
+    module_id = SelectField("Module", coerce=int)
+    position = IntegerField("Order within the module", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    minutes = IntegerField("Estimated minutes", default=30, validators=[DataRequired(), NumberRange(min=1, max=600)])
+    body_markdown = TextAreaField("Lesson text (Markdown)", validators=[DataRequired(), Length(max=100_000)],
+                                  description="Markdown: ## headings, - lists, **bold**, tables. HTML is removed.")
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save lesson")

@@ -1,0 +1,150 @@
+"""The demo data set: a realistic JEM Basic course, agencies in every agreement state, a running
+class and accounts for every role. Dates are relative to the day it is loaded."""
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from portal.agencies.models import Agency, AgencyKind, Agreement, AgreementKind, AgreementModel, AgreementStatus
+from portal.agencies.services import three_years_after
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.courses.models import Course, Lesson, Module
+from portal.extensions import db
+from portal.progress.models import LessonProgress
+from portal.timeutil import today
+
+CONTENT = Path(__file__).parent / "content"
+DEMO_PASSWORD = "demo-287g-portal"
+MECKLENBURG = "Mecklenburg County Sheriff's Office"
+
+# name, kind, state, model, status, signed (days ago) — None for agreements not signed yet
+AGENCIES = [
+    (MECKLENBURG, AgencyKind.COUNTY, "NC", AgreementModel.JEM, AgreementStatus.ACTIVE, 400, AgreementKind.MOA),
+    ("Harris County Sheriff's Office", AgencyKind.COUNTY, "TX", AgreementModel.JEM, AgreementStatus.ACTIVE, 900, AgreementKind.MOA),
+    ("Florida Highway Patrol", AgencyKind.STATE, "FL", AgreementModel.TFM, AgreementStatus.ACTIVE, 200, AgreementKind.MOA),
+    ("Frederick County Sheriff's Office", AgencyKind.COUNTY, "MD", AgreementModel.WSO, AgreementStatus.SUSPENDED, 700, AgreementKind.MOA),
+    ("Cobb County Sheriff's Office", AgencyKind.COUNTY, "GA", AgreementModel.JEM, AgreementStatus.UNDER_REVIEW, None, AgreementKind.MOA),
+    ("City of Mesa Police Department", AgencyKind.CITY, "AZ", AgreementModel.TFM, AgreementStatus.APPLIED, None, AgreementKind.MOA),
+    ("Town of Herndon Police Department", AgencyKind.CITY, "VA", AgreementModel.TFM, AgreementStatus.TERMINATED, 1500, AgreementKind.MOU),
+]
+
+STAFF = [
+    ("admin@example.com", "Dana", "Whitfield", Role.ADMIN, None),
+    ("instructor@example.com", "Marcus", "Ortega", Role.INSTRUCTOR, None),
+    ("instructor2@example.com", "Alicia", "Brennan", Role.INSTRUCTOR, None),
+    ("coordinator@example.com", "Karen", "Holloway", Role.COORDINATOR, MECKLENBURG),
+    ("coordinator.harris@example.com", "Luis", "Garza", Role.COORDINATOR, "Harris County Sheriff's Office"),
+]
+
+# email, first, last, agency, lessons completed in the running class (None: not enrolled)
+OFFICERS = [
+    ("officer@example.com", "Jordan", "Reyes", MECKLENBURG, 3),
+    ("t.baker@example.com", "Tamika", "Baker", MECKLENBURG, 7),
+    ("m.nguyen@example.com", "Minh", "Nguyen", MECKLENBURG, 1),
+    ("s.oconnor@example.com", "Sean", "O'Connor", MECKLENBURG, 0),
+    ("r.nunez@example.com", "Rosa", "Núñez", MECKLENBURG, None),
+    ("d.hughes@example.com", "Derek", "Hughes", "Harris County Sheriff's Office", 5),
+    ("a.patel@example.com", "Anita", "Patel", "Harris County Sheriff's Office", 2),
+    ("j.williams@example.com", "James", "Williams", "Harris County Sheriff's Office", 8),
+    ("c.martinez@example.com", "Carlos", "Martinez", "Harris County Sheriff's Office", None),
+    ("k.johnson@example.com", "Kelly", "Johnson", "Florida Highway Patrol", 4),
+    ("b.lee@example.com", "Brian", "Lee", "Florida Highway Patrol", 6),
+    ("e.thompson@example.com", "Erin", "Thompson", "Florida Highway Patrol", None),
+    ("p.murphy@example.com", "Patrick", "Murphy", "Frederick County Sheriff's Office", None),
+    ("l.kim@example.com", "Lauren", "Kim", "Cobb County Sheriff's Office", None),
+]
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def load_courses() -> dict[str, Course]:
+    courses = {}
+    for spec in json.loads((CONTENT / "courses.json").read_text(encoding="utf-8")):
+        course = Course(
+            code=spec["code"], title=spec["title"], description=spec.get("description", ""),
+            agreement_model=spec.get("agreement_model"), weeks=spec["weeks"], hours=spec["hours"],
+            pass_mark=spec.get("pass_mark", 70),
+            certificate_validity_days=spec.get("certificate_validity_days", 365),
+            refresher_interval_months=spec.get("refresher_interval_months"),
+            is_refresher=spec.get("is_refresher", False),
+        )
+        positions: dict[int, int] = {}
+        for module_spec in spec["modules"]:
+            positions[module_spec["week"]] = positions.get(module_spec["week"], 0) + 1
+            module = Module(week=module_spec["week"], position=positions[module_spec["week"]],
+                            title=module_spec["title"], summary=module_spec.get("summary", ""))
+            for index, lesson_spec in enumerate(module_spec["lessons"], start=1):
+                body = (CONTENT / lesson_spec["file"]).read_text(encoding="utf-8")
+                module.lessons.append(Lesson(position=index, title=lesson_spec["title"],
+                                             minutes=lesson_spec.get("minutes", 30), body_markdown=body))
+            course.modules.append(module)
+        db.session.add(course)
+        courses[course.code] = course
+    return courses
+
+
+def load_agencies(on: date) -> dict[str, Agency]:
+    agencies = {}
+    for name, kind, state, model, status, signed_days_ago, doc in AGENCIES:
+        agency = Agency(name=name, kind=kind, state=state, contact_name="Training Coordinator",
+                        contact_email=f"training@{state.lower()}-agency.example.gov", contact_phone="555-0100")
+        signed = on - timedelta(days=signed_days_ago) if signed_days_ago else None
+        agency.agreements.append(Agreement(
+            kind=doc, model=model, status=status,
+            applied_on=(signed or on) - timedelta(days=90), signed_on=signed,
+            ends_on=three_years_after(signed) if signed else None,
+        ))
+        db.session.add(agency)
+        agencies[name] = agency
+    return agencies
+
+
+def make_user(email, first, last, role, agency, password_hash) -> User:
+    user = User(email=email, first_name=first, last_name=last, role=role, agency=agency, password_hash=password_hash)
+    db.session.add(user)
+    return user
+
+
+def seed(on: date | None = None) -> dict:
+    on = on or today()
+    courses = load_courses()
+    agencies = load_agencies(on)
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash shared by the demo accounts: fast to load
+    staff = {email: make_user(email, f, l, role, agencies.get(a), password_hash) for email, f, l, role, a in STAFF}
+    basic = courses["287G-JEM-BASIC"]
+    running = TrainingClass(course=basic, name="JEM Basic — Charlotte, NC", start_date=on - timedelta(days=3),
+                            capacity=24, location="Mecklenburg County Detention Center, training room B",
+                            instructors=[staff["instructor@example.com"]])
+    refresher = next((c for c in courses.values() if c.is_refresher), None)
+    upcoming = []
+    if refresher is not None:
+        upcoming.append(TrainingClass(course=refresher, name="Refresher — Houston, TX", start_date=on + timedelta(days=30),
+                                      capacity=30, location="Online, instructor-led",
+                                      instructors=[staff["instructor2@example.com"]]))
+    upcoming.append(TrainingClass(course=basic, name="JEM Basic — Houston, TX", start_date=on + timedelta(days=45),
+                                  capacity=30, location="Harris County Academy",
+                                  instructors=[staff["instructor2@example.com"], staff["instructor@example.com"]]))
+    db.session.add_all([running, *upcoming])
+    week_one = [lesson for m in basic.modules if m.week == 1 for lesson in m.lessons]
+    for email, first, last, agency_name, done in OFFICERS:
+        officer = make_user(email, first, last, Role.OFFICER, agencies[agency_name], password_hash)
+        if done is None:
+            continue
+        enrollment = Enrollment(training_class=running, officer=officer,
+                                status=EnrollmentStatus.IN_PROGRESS if done else EnrollmentStatus.ENROLLED)
+        db.session.add(enrollment)
+        db.session.flush()
+        for lesson in week_one[:done]:
+            db.session.add(LessonProgress(enrollment_id=enrollment.id, lesson_id=lesson.id))
+    db.session.flush()
+    return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS)}
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(email, role.label) for email, _f, _l, role, _a in STAFF] + [("officer@example.com", Role.OFFICER.label)]

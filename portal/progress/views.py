@@ -1,0 +1,98 @@
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+
+from portal.access import roles
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, TrainingClass
+from portal.courses.models import Lesson
+from portal.extensions import db
+from portal.markdown_render import render_markdown
+from portal.progress.services import LessonLocked, build_progress, complete_lesson
+
+
+bp = Blueprint("progress", __name__, template_folder="templates")
+
+
+def own_enrollment(class_id: int) -> Enrollment:
+    """The signed-in officer's enrollment in this class; 404 for anyone else's class."""
+    enrollment = db.session.scalar(
+        sa.select(Enrollment).where(
+            Enrollment.class_id == class_id, Enrollment.officer_id == current_user.id
+        )
+    )
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+def lesson_in_class(enrollment: Enrollment, lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.module.course_id != enrollment.training_class.course_id:
+        abort(404)
+    return lesson
+
+
+@bp.get("/dashboard")
+@roles(Role.OFFICER)
+def dashboard():
+    enrollments = db.session.scalars(
+        sa.select(Enrollment)
+        .join(TrainingClass)
+        .where(Enrollment.officer_id == current_user.id)
+        .order_by(TrainingClass.start_date.desc())
+    ).all()
+    progresses = [build_progress(e) for e in enrollments]
+    return render_template("progress/dashboard.html", progresses=progresses)
+
+
+@bp.get("/classes/<int:class_id>/lessons/<int:lesson_id>")
+@roles(Role.OFFICER)
+def lesson(class_id: int, lesson_id: int):
+    enrollment = own_enrollment(class_id)
+    lesson = lesson_in_class(enrollment, lesson_id)
+    progress = build_progress(enrollment)
+    state = progress.lesson_state(lesson.id)
+    if not state.open:
+        return render_template("progress/lesson_locked.html", progress=progress, state=state), 403
+    return render_template(
+        "progress/lesson.html",
+        progress=progress,
+        state=state,
+        body=render_markdown(lesson.body_markdown),
+        form=FlaskForm(),
+        following=following_lesson(progress, lesson.id),
+    )
+
+
+def following_lesson(progress, lesson_id: int):
+    states = [s for w in progress.weeks for m in w.modules for s in m.lessons]
+    ids = [s.lesson.id for s in states]
+    index = ids.index(lesson_id)
+    return states[index + 1] if index + 1 < len(states) else None
+
+
+@bp.post("/classes/<int:class_id>/lessons/<int:lesson_id>/complete")
+@roles(Role.OFFICER)
+def complete(class_id: int, lesson_id: int):
+    enrollment = own_enrollment(class_id)
+    lesson = lesson_in_class(enrollment, lesson_id)
+    try:
+        newly = complete_lesson(enrollment, lesson)
+        db.session.commit()
+    except LessonLocked as exc:
+        db.session.rollback()
+        flash(exc.reason, "error")
+        return redirect(url_for("progress.dashboard"))
+    except IntegrityError:  # a double submit raced us: the lesson is complete either way
+        db.session.rollback()
+        newly = False
+    if newly:
+        flash(f"“{lesson.title}” marked complete.", "success")
+    progress = build_progress(enrollment)
+    following = following_lesson(progress, lesson.id)
+    if following is not None and following.open and not following.complete:
+        return redirect(url_for("progress.lesson", class_id=class_id, lesson_id=following.lesson.id))
+    return redirect(url_for("progress.dashboard"))

@@ -1,0 +1,98 @@
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+from tests.databases import check_postgres_reachable, fresh_database, postgres_server_url
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef0123456789")
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,  # tests/security turns it back on to test it
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
+    "SERVER_NAME": "portal.test",
+}
+
+
+def pytest_sessionstart(session):
+    problem = check_postgres_reachable()
+    if problem:
+        pytest.exit(problem, returncode=3)
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL (' + postgres_server_url() + ')' if postgres_server_url() else 'SQLite'}"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own application context, as in production, so nothing cached in
+    `g` (such as the signed-in user) leaks between requests; the test's session is then expired
+    so it sees what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_transaction(app):
+    """Every test runs inside one transaction that is rolled back afterwards. The app's commits
+    become savepoints on the same connection, so they behave as usual within the test."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make():
+    return factories
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user, password=factories.PASSWORD, follow=False):
+        response = client.post(
+            "/login", data={"email": user.email, "password": password}, follow_redirects=follow
+        )
+        return response
+
+    return sign_in

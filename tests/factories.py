@@ -1,0 +1,82 @@
+"""Small builders for test data. They add to the session and flush; they never commit."""
+import itertools
+from datetime import date, timedelta
+
+from werkzeug.security import generate_password_hash
+
+from portal.agencies.models import Agency, AgencyKind, Agreement, AgreementModel, AgreementStatus
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.courses.models import Course, Lesson, Module
+from portal.extensions import db
+from portal.timeutil import today
+
+PASSWORD = "correct horse battery staple"
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_seq = itertools.count(1)
+
+
+def agency(name=None, status=AgreementStatus.ACTIVE, model=AgreementModel.JEM, state="NC") -> Agency:
+    n = next(_seq)
+    agency = Agency(name=name or f"Test County Sheriff's Office {n}", kind=AgencyKind.COUNTY, state=state)
+    if status is not None:
+        signed = today() - timedelta(days=30) if status not in (AgreementStatus.APPLIED, AgreementStatus.UNDER_REVIEW) else None
+        agency.agreements.append(
+            Agreement(model=model, status=status, applied_on=today() - timedelta(days=120), signed_on=signed,
+                      ends_on=signed + timedelta(days=3 * 365) if signed else None)
+        )
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def user(role=Role.OFFICER, agency=None, email=None, first="Pat", last=None, active=True, password=True) -> User:
+    n = next(_seq)
+    if agency is None and role in (Role.OFFICER, Role.COORDINATOR):
+        agency = globals()["agency"]()
+    user = User(
+        email=email or f"{role.value}{n}@example.test", first_name=first, last_name=last or f"Tester{n}",
+        role=role, agency=agency, active=active, password_hash=_HASH if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def course(weeks=2, modules_per_week=2, lessons_per_module=2, code=None) -> Course:
+    n = next(_seq)
+    course = Course(code=code or f"TEST-{n}", title=f"Test course {n}", weeks=weeks, hours=8 * weeks)
+    for week in range(1, weeks + 1):
+        for m in range(1, modules_per_week + 1):
+            module = Module(week=week, position=m, title=f"Week {week} module {m}")
+            for index in range(1, lessons_per_module + 1):
+                module.lessons.append(
+                    Lesson(position=index, title=f"W{week}M{m} lesson {index}", body_markdown=f"Lesson {index} text.", minutes=10)
+                )
+            course.modules.append(module)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def training_class(course=None, start=None, instructors=(), capacity=30) -> TrainingClass:
+    course = course or globals()["course"]()
+    tc = TrainingClass(course=course, name=f"Class of {course.code}", start_date=start or today(),
+                       capacity=capacity, instructors=list(instructors))
+    db.session.add(tc)
+    db.session.flush()
+    return tc
+
+
+def enrollment(officer=None, training_class=None, status=EnrollmentStatus.ENROLLED) -> Enrollment:
+    officer = officer or user(Role.OFFICER)
+    training_class = training_class or globals()["training_class"]()
+    enrollment = Enrollment(officer=officer, training_class=training_class, status=status)
+    db.session.add(enrollment)
+    db.session.flush()
+    return enrollment
+
+
+def days_ago(n: int) -> date:
+    return today() - timedelta(days=n)
