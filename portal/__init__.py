@@ -72,5 +72,7 @@ def register_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import seed_demo
+    from portal.notifications.cli import send_mail
 
-    app.cli.add_command(seed_demo)
+    for command in (seed_demo, send_mail):
+        app.cli.add_command(command)

@@ -59,4 +59,10 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "REDIS_URL": env.get("REDIS_URL"),
+        "MAIL_FROM": env.get("MAIL_FROM", "287g-training@example.gov"),
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", 587)),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") != "0",
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
     }

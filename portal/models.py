@@ -4,4 +4,5 @@ from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserSession  # noqa: F401
 from portal.classes.models import Enrollment, TrainingClass  # noqa: F401
 from portal.courses.models import Course, Lesson, Module  # noqa: F401
+from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.progress.models import LessonProgress  # noqa: F401

@@ -1,0 +1,73 @@
+"""Queue emails in the outbox (never commits) and deliver them (CLI)."""
+import smtplib
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.timeutil import utcnow
+
+MAX_ATTEMPTS = 5
+
+
+def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Add a message for `user`. With a dedupe_key, a message already queued under it is not repeated."""
+    if dedupe_key and db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    message = OutboxMessage(kind=kind, user_id=user.id, to_address=user.email, subject=subject[:200],
+                            body=body, dedupe_key=dedupe_key)
+    db.session.add(message)
+    return message
+
+
+def pending(limit: int = 500) -> list[OutboxMessage]:
+    return db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+
+
+def as_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    return email
+
+
+def deliver(messages: list[OutboxMessage], send) -> tuple[int, int]:
+    """Send each message with `send(EmailMessage)`; returns (sent, failed). Commits per message."""
+    sent = failed = 0
+    for message in messages:
+        message.attempts += 1
+        try:
+            send(as_email(message))
+        except (smtplib.SMTPException, OSError) as exc:
+            message.last_error = str(exc)[:500]
+            failed += 1
+        else:
+            message.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def smtp_sender():
+    config = current_app.config
+    host, port = config["SMTP_HOST"], config["SMTP_PORT"]
+
+    def send(email: EmailMessage) -> None:
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USERNAME"]:
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            smtp.send_message(email)
+
+    return send
