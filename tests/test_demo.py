@@ -1,0 +1,29 @@
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from portal.auth.models import User
+from portal.courses.models import Course
+from portal.demo.cli import seed_demo
+from portal.extensions import db
+
+
+def test_seed_demo_loads_course_and_accounts_that_sign_in(app, client):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "officer@example.com" in result.output
+    course = db.session.scalar(sa.select(Course).where(Course.code == "287G-JEM-BASIC"))
+    assert course.weeks == 4 and len(course.ordered_lessons()) >= 20
+    for email, landing in [("admin@example.com", "/admin/"), ("instructor@example.com", "/teach/"),
+                           ("coordinator@example.com", "/agency/"), ("officer@example.com", "/dashboard")]:
+        fresh = app.test_client()
+        response = fresh.post("/login", data={"email": email, "password": "demo-287g-portal"})
+        assert response.status_code == 302, email
+        assert response.headers["Location"].endswith(landing)
+        assert fresh.get(landing).status_code == 200
+
+
+def test_seed_demo_refuses_a_database_with_data(app, make):
+    make.user()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "already has data" in result.output
