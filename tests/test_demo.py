@@ -1,9 +1,6 @@
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from portal.auth.models import User
 from portal.courses.models import Course
-from portal.demo.cli import seed_demo
 from portal.extensions import db
 
 

@@ -1,18 +1,17 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from portal.access import roles
 from portal.agencies.forms import AgencyForm, AgreementForm
 from portal.agencies.models import Agency, Agreement, AgreementStatus
 from portal.agencies.services import AgreementError, apply_agreement_changes
-from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.pagination import paginate
+from portal.persistence import commit_unless_duplicate
 from portal.progress.services import build_progress, completed_lesson_ids
 
 
@@ -55,15 +54,7 @@ def admin_list():
 def save_agency(form: AgencyForm, agency: Agency) -> bool:
     form.populate_obj(agency)
     agency.name = agency.name.strip()
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors.append("An agency with this name already exists.")
-        return False
-    record("agency_saved", agency)
-    db.session.commit()
-    return True
+    return commit_unless_duplicate(agency, form.name, "An agency with this name already exists.", "agency_saved")
 
 
 @bp.route("/admin/agencies/new", methods=["GET", "POST"])
