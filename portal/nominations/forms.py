@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, FloatField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 
 class NominationForm(FlaskForm):
@@ -36,10 +36,13 @@ class DecisionForm(FlaskForm):
                          description="Required when rejecting; shown to the agency's coordinator.")
     submit = SubmitField("Record decision")
 
-    def validate_verified_on(self, field):
-        if self.decision.data == "approve" and not field.data:
-            raise ValidationError("Give the date the background check was verified.")
-
-    def validate_note(self, field):
-        if self.decision.data == "reject" and not (field.data or "").strip():
-            raise ValidationError("Say why the nomination is rejected.")
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not as inline validators: Optional() stops those on empty input.
+        valid = super().validate(extra_validators)
+        if self.decision.data == "approve" and not self.verified_on.data and not self.verified_on.errors:
+            self.verified_on.errors.append("Give the date the background check was verified.")
+            valid = False
+        if self.decision.data == "reject" and not (self.note.data or "").strip():
+            self.note.errors.append("Say why the nomination is rejected.")
+            valid = False
+        return valid
