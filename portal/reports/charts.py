@@ -7,7 +7,7 @@ table beside the chart."""
 from markupsafe import Markup, escape
 
 WIDTH = 640
-LABEL_WIDTH = 220
+LABEL_WIDTH = 250
 VALUE_WIDTH = 70
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
@@ -51,5 +51,5 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, float]], unit: st
     return Markup("".join(parts))
 
 
-def shorten(label: str, limit: int = 30) -> str:
+def shorten(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
