@@ -69,8 +69,8 @@ def notify_moved(enrollment: Enrollment, old_class: TrainingClass) -> OutboxMess
 
 def notify_week_opens(enrollment: Enrollment, week: int) -> OutboxMessage | None:
     tc, officer = enrollment.training_class, enrollment.officer
-    body = (f"Dear {officer.full_name},\n\nWeek {week} of {tc.course.weeks} of {tc.name} opens on "
-            f"{tc.week_opens_on(week):%A %B %-d, %Y}. Its lessons and exam are now available. {sign_in_line()}" + SIGN_OFF)
+    body = (f"Dear {officer.full_name},\n\nWeek {week} of {tc.course.weeks} of {tc.name} opened on "
+            f"{tc.week_opens_on(week):%A %B %-d, %Y}: its lessons are now available. {sign_in_line()}" + SIGN_OFF)
     return queue("week_open", officer, f"Week {week} opens: {tc.course.title}", body,
                  dedupe_key=f"week-open:{enrollment.id}:{week}")
 
