@@ -15,6 +15,10 @@ BLUEPRINTS = (
     "portal.agencies.views",
     "portal.courses.views",
     "portal.admin.views",
+    "portal.nominations.views",
+    "portal.notifications.views",
+    "portal.reports.views",
+    "portal.audit.views",
     "portal.health",
 )
 
@@ -72,7 +76,8 @@ def register_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import seed_demo
-    from portal.notifications.cli import send_mail
+    from portal.nominations.cli import officers
+    from portal.notifications.cli import notify_weeks, send_mail
 
-    for command in (seed_demo, send_mail):
+    for command in (seed_demo, send_mail, notify_weeks, officers):
         app.cli.add_command(command)

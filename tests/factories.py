@@ -10,6 +10,7 @@ from portal.auth.roles import Role
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
+from portal.nominations.models import Nomination, NominationStatus
 from portal.timeutil import today
 
 PASSWORD = "correct horse battery staple"
@@ -80,3 +81,16 @@ def enrollment(officer=None, training_class=None, status=EnrollmentStatus.ENROLL
 
 def days_ago(n: int) -> date:
     return today() - timedelta(days=n)
+
+
+def nomination(agency=None, email=None, first="Ana", last=None, years=5.0, citizen=True, checked=None,
+               status=NominationStatus.NOMINATED) -> Nomination:
+    n = next(_seq)
+    nomination = Nomination(
+        agency=agency or globals()["agency"](), first_name=first, last_name=last or f"Nominee{n}",
+        email=email or f"nominee{n}@example.test", years_experience=years, us_citizen=citizen,
+        background_check_date=checked or today() - timedelta(days=30), status=status,
+    )
+    db.session.add(nomination)
+    db.session.flush()
+    return nomination

@@ -28,7 +28,9 @@ def world(app, make):
     module = course.modules[0]
     with app.test_request_context():
         token = make_set_password_token(make.user(password=False))
+    nomination = make.nomination(agency=agency)
     values = {
+        "nomination_id": nomination.id, "table": "officers",
         "class_id": tc.id, "lesson_id": module.lessons[0].id, "agency_id": agency.id,
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
         "user_id": officer.id, "enrollment_id": enrollment.id, "token": token,
