@@ -15,6 +15,9 @@ BLUEPRINTS = (
     "portal.agencies.views",
     "portal.courses.views",
     "portal.admin.views",
+    "portal.quizzes.views_officer",
+    "portal.quizzes.views_instructor",
+    "portal.quizzes.views_bank",
     "portal.health",
 )
 
@@ -38,6 +41,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - every table registered before use
+    from portal.quizzes.services import rules  # noqa: F401 - registers the exam completion requirement
 
     db.init_app(app)
     database.configure_engine_events(app)
@@ -73,6 +77,7 @@ def register_hooks(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import seed_demo
     from portal.notifications.cli import send_mail
+    from portal.quizzes.cli import questions, quizzes
 
-    for command in (seed_demo, send_mail):
+    for command in (seed_demo, send_mail, questions, quizzes):
         app.cli.add_command(command)

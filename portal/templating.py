@@ -5,13 +5,14 @@ from portal.auth.roles import Role
 
 NAVIGATION = {
     Role.OFFICER: [("progress.dashboard", "My training")],
-    Role.INSTRUCTOR: [("classes.teaching", "My classes")],
-    Role.COORDINATOR: [("agencies.coordinator_home", "My agency")],
+    Role.INSTRUCTOR: [("classes.teaching", "My classes"), ("grading.teaching_exams", "Exams and grading")],
+    Role.COORDINATOR: [("agencies.coordinator_home", "My agency"), ("grading.agency_grades", "Grades")],
     Role.ADMIN: [
         ("admin.home", "Overview"),
         ("agencies.admin_list", "Agencies"),
         ("courses.admin_list", "Courses"),
         ("classes.admin_list", "Classes"),
+        ("grading.teaching_exams", "Exams and grading"),
         ("admin.users", "Users"),
     ],
 }
