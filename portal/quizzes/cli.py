@@ -40,8 +40,7 @@ def import_command(path: Path, code: str, category: str | None, fmt: str | None)
     try:
         parsed = parse_questions(path.name, data, fmt)
         counts = banks.import_questions(course, parsed, category)
-    except FormatError as exc:
-        db.session.rollback()
+    except FormatError as exc:  # raised before anything is written
         raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.") from None
     db.session.commit()
     click.echo(banks.summary(counts))

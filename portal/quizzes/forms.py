@@ -43,7 +43,8 @@ class QuestionForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("Question file (GIFT .gift/.txt or Moodle XML .xml)", validators=[FileRequired(message="Choose a file.")])
-    file_format = SelectField("Format", choices=[("", "Guess from the file"), ("gift", "GIFT"), ("moodlexml", "Moodle XML")])
+    file_format = SelectField("Format", choices=[("", "Guess from the file"), ("gift", "GIFT"), ("moodlexml", "Moodle XML")],
+                              validate_choice=False)
     category = StringField("Put the questions under this category (optional)", validators=[Optional(), Length(max=200)],
                            description="Categories named in the file ($CATEGORY: or <category>) are created inside it.")
     submit = SubmitField("Import")

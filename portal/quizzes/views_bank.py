@@ -4,7 +4,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.access import roles, signed_in
 from portal.auth.models import User
@@ -201,7 +200,7 @@ def import_file(course_id: int):
         upload = form.file.data
         data = upload.read()
         try:
-            fmt = form.file_format.data or detect_format(upload.filename or "", data)
+            fmt = form.file_format.data if form.file_format.data in ("gift", "moodlexml") else detect_format(upload.filename or "", data)
             questions = parse_questions(upload.filename or "", data, fmt)
             counts = banks.import_questions(course, questions, (form.category.data or "").strip() or None)
             db.session.commit()

@@ -127,19 +127,22 @@ def render_inline(question: Question, text: str) -> Markup:
 # --- import / export -----------------------------------------------------------------------------
 
 def import_questions(course: Course, questions: list[ImportedQuestion], under: str | None = None) -> Counter:
-    """Add parsed questions to the bank (the caller commits, or rolls back on error: all or nothing).
-    Returns how many of each kind were imported; skipped kinds are counted as "skipped <kind>"."""
+    """Add parsed questions to the bank, all or nothing: every question is checked before anything is
+    written, so a FormatError leaves the bank untouched. Returns how many of each kind were imported;
+    skipped kinds are counted as "skipped <kind>"."""
     counts: Counter = Counter()
+    ready = []
     for q in questions:
         if q.kind in SKIPPED_KINDS:
             counts[f"skipped {q.kind}"] += 1
             continue
         try:
             validate(q)
-            cls = REGISTRY[q.kind]
-            data = cls.data_from_imported(q)
+            data = REGISTRY[q.kind].data_from_imported(q)
         except (KeyError, QuestionDataError) as exc:
             raise FormatError(str(exc), q.source_line, q.name) from None
+        ready.append((q, data))
+    for q, data in ready:
         path = "/".join(p for p in [under, q.category] if p) or DEFAULT_CATEGORY
         question = Question(course_id=course.id, category=ensure_category(course, path), kind=q.kind, name=q.name[:255],
                             text=q.text, text_format=q.text_format, points=q.points, general_feedback=q.general_feedback,
