@@ -143,6 +143,9 @@ def seed(on: date | None = None) -> dict:
         for lesson in week_one[:done]:
             db.session.add(LessonProgress(enrollment_id=enrollment.id, lesson_id=lesson.id))
     db.session.flush()
+    from portal.quizzes.demo import seed_quizzes
+
+    seed_quizzes(basic, running, on)
     return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS)}
 
 
