@@ -13,6 +13,7 @@ from portal.pagination import paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
+from portal.quizzes.views_bank import may_author
 from portal.quizzes.services.gradebook import class_gradebook, enrollment_rows, gradebook_csv, item_analysis
 
 bp = Blueprint("grading", __name__, template_folder="templates")
@@ -56,7 +57,9 @@ def grade_attempt(attempt_id: int):
 @bp.get("/teach/grading/questions/<int:question_id>")
 @roles(*STAFF)
 def grade_question(question_id: int):
-    question = db.get_or_404(Question, question_id)
+    question = db.session.get(Question, question_id)
+    if question is None or not may_author(question.course_id):
+        abort(404)
     page = paginate(grading.pending_responses(current_user, question_id), per_page=20)
     forms = {r.id: GradeForm(prefix=f"r{r.id}", formdata=None, back="question") for r in page.items}
     return render_template("quizzes/grade_question.html", question=question, page=page, forms=forms)

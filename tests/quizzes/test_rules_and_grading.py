@@ -98,6 +98,8 @@ def test_other_instructors_cannot_grant_or_grade(client, login, make, world):
     assert client.get(f"/teach/grading/attempts/{attempt.id}").status_code == 404
     assert client.post(f"/teach/responses/{attempt.responses[1].id}/grade").status_code == 404
     assert client.get(f"/teach/classes/{w.training_class.id}/gradebook").status_code == 404
+    assert client.get(f"/teach/grading/questions/{w.essay.id}").status_code == 404
+    assert client.get(f"/teach/quizzes/{w.final.id}/statistics").status_code == 404
     assert b"Nothing to grade" in client.get("/teach/grading").data
 
 
