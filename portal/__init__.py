@@ -19,6 +19,9 @@ BLUEPRINTS = (
     "portal.notifications.views",
     "portal.reports.views",
     "portal.audit.views",
+    "portal.quizzes.views_officer",
+    "portal.quizzes.views_instructor",
+    "portal.quizzes.views_bank",
     "portal.health",
 )
 
@@ -42,6 +45,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - every table registered before use
+    from portal.quizzes.services import rules  # noqa: F401 - registers the exam completion requirement
 
     db.init_app(app)
     database.configure_engine_events(app)
@@ -78,6 +82,7 @@ def register_cli(app: Flask) -> None:
     from portal.demo.cli import seed_demo
     from portal.nominations.cli import officers
     from portal.notifications.cli import notify_weeks, send_mail
+    from portal.quizzes.cli import questions, quizzes
 
-    for command in (seed_demo, send_mail, notify_weeks, officers):
+    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes):
         app.cli.add_command(command)

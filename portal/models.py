@@ -7,3 +7,14 @@ from portal.courses.models import Course, Lesson, Module  # noqa: F401
 from portal.nominations.models import Nomination  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.progress.models import LessonProgress  # noqa: F401
+from portal.quizzes.models import (  # noqa: F401
+    Attempt,
+    GradeChange,
+    Question,
+    QuestionCategory,
+    QuestionImage,
+    Quiz,
+    QuizSlot,
+    Response,
+    RetakeGrant,
+)

@@ -94,3 +94,33 @@ def nomination(agency=None, email=None, first="Ana", last=None, years=5.0, citiz
     db.session.add(nomination)
     db.session.flush()
     return nomination
+
+
+# --- quizzes -------------------------------------------------------------------------------------
+
+def question(course, kind="single_choice", lines="100 | Right | Well done\n0 | Wrong | No", category=None, points=1.0,
+             name=None, general_feedback="") -> "Question":
+    from portal.quizzes.models import Question
+    from portal.quizzes.services.banks import ensure_category
+    from portal.quizzes.types import REGISTRY
+
+    n = next(_seq)
+    q = Question(course_id=course.id, category=category or ensure_category(course, "Test"), kind=kind,
+                 name=name or f"{kind} {n}", text=f"Question {n}?", points=points, general_feedback=general_feedback,
+                 data=REGISTRY[kind].data_from_lines(lines))
+    db.session.add(q)
+    db.session.flush()
+    return q
+
+
+def quiz(course, questions=(), module=None, **settings) -> "Quiz":
+    from portal.quizzes.models import Quiz, QuizSlot
+
+    n = next(_seq)
+    settings.setdefault("shuffle_choices", False)
+    q = Quiz(course_id=course.id, module=module, title=settings.pop("title", f"Exam {n}"), **settings)
+    for position, question_ in enumerate(questions, start=1):
+        q.slots.append(QuizSlot(position=position, question=question_))
+    db.session.add(q)
+    db.session.flush()
+    return q

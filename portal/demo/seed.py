@@ -177,6 +177,9 @@ def seed(on: date | None = None) -> dict:
                        contact_email="m.ibanez@collier.example.gov", contact_phone="555-0142",
                        comment="County jail of 1,200 beds; 6 officers to train in the first class.")
     db.session.flush()
+    from portal.quizzes.demo import seed_quizzes
+
+    seed_quizzes(basic, running, on)
     return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS)}
 
 

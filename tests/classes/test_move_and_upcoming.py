@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from portal.agencies.models import AgreementStatus
 from portal.auth.roles import Role
-from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.classes.models import EnrollmentStatus
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.progress.models import LessonProgress

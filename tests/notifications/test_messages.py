@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from portal.auth.roles import Role
