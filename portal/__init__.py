@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "portal.agencies.views",
     "portal.courses.views",
     "portal.admin.views",
+    "portal.certificates.views",
     "portal.health",
 )
 
@@ -63,6 +64,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from portal import access, errors, headers, templating
+    from portal.certificates import receivers
+
+    receivers.connect()
 
     app.before_request(access.enforce_access)
     app.after_request(headers.add_security_headers)
@@ -71,8 +75,9 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.certificates.cli import certificates_cli
     from portal.demo.cli import seed_demo
     from portal.notifications.cli import send_mail
 
-    for command in (seed_demo, send_mail):
+    for command in (seed_demo, send_mail, certificates_cli):
         app.cli.add_command(command)

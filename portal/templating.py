@@ -4,15 +4,16 @@ from flask_login import current_user
 from portal.auth.roles import Role
 
 NAVIGATION = {
-    Role.OFFICER: [("progress.dashboard", "My training")],
+    Role.OFFICER: [("progress.dashboard", "My training"), ("certificates.mine", "My certificates")],
     Role.INSTRUCTOR: [("classes.teaching", "My classes")],
-    Role.COORDINATOR: [("agencies.coordinator_home", "My agency")],
+    Role.COORDINATOR: [("agencies.coordinator_home", "My agency"), ("certificates.agency_certificates", "Certificates")],
     Role.ADMIN: [
         ("admin.home", "Overview"),
         ("agencies.admin_list", "Agencies"),
         ("courses.admin_list", "Courses"),
         ("classes.admin_list", "Classes"),
         ("admin.users", "Users"),
+        ("certificates.admin_list", "Certificates"),
     ],
 }
 
