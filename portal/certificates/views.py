@@ -57,7 +57,7 @@ def verify():
                            upload_form=upload_form), 200, NO_INDEX
 
 
-@bp.get("/verify/<code>")
+@bp.get("/verify/<path:code>")  # path: a code with a slash is "not found" like any other
 @public
 def verify_code(code: str):
     check_verification_rate()
