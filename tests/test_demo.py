@@ -27,3 +27,20 @@ def test_seed_demo_refuses_a_database_with_data(app, make):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "already has data" in result.output
+
+
+def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app):
+    from datetime import timedelta
+
+    from portal.certificates.models import Certificate, CertificateStatus
+    from portal.timeutil import today
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Verify a demo certificate (no sign-in): http://portal.test/verify/" in result.output
+    certificates = db.session.scalars(sa.select(Certificate)).all()
+    statuses = {c.status for c in certificates}
+    assert {CertificateStatus.VALID, CertificateStatus.EXPIRED, CertificateStatus.REVOKED} <= statuses
+    assert any(c.status == CertificateStatus.VALID and c.expires_on <= today() + timedelta(days=90) for c in certificates)
+    url = result.output.split("(no sign-in): ")[1].split()[0]
+    assert app.test_client().get(url.replace("http://portal.test", "")).status_code == 200
