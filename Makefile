@@ -32,6 +32,10 @@ test: $(VENV)/.installed-test
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
+# Certificate issuing and bulk-ZIP figures; one JSON line each, all in bench/results.json.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.certificates
+
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade
 	PORTAL_ENV=production $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 wsgi:app
