@@ -1,7 +1,9 @@
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from portal.audit.services import record_denial
 from portal.extensions import db
 
 MESSAGES = {
@@ -22,6 +24,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 403:
+            try:
+                record_denial()
+            except SQLAlchemyError:
+                db.session.rollback()
+                app.logger.exception("Could not audit a denial on %s", request.path)
         return render_error(exc.code or 500, MESSAGES.get(exc.code, exc.description))
 
     @app.errorhandler(Exception)

@@ -14,6 +14,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef012345
 TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,  # tests/security turns it back on to test it
+    "LOGIN_RATE_LIMIT_ENABLED": False,  # every test signs in from 127.0.0.1; tests/security tests it
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
     "SERVER_NAME": "portal.test",
 }
