@@ -4,6 +4,7 @@ Each event is also written as one line to the `portal.security` logger (for a lo
 secrets never reach either: keys naming a secret are dropped from the details.
 """
 import logging
+from types import SimpleNamespace
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -54,8 +55,12 @@ def record(action: str, target=None, *, outcome: str = "success", actor=None, **
 
 
 def record_denial() -> None:
-    """A 403: who was refused what. Committed on its own, whatever the view had pending."""
-    db.session.rollback()
-    record("access_denied", outcome="denied", method=request.method, path=request.path[:200],
-           endpoint=request.endpoint or "")
+    """A 403: who was refused what. Committed on its own; whatever the view had pending is dropped."""
+    actor = None
+    if current_user.is_authenticated:  # read before a rollback expires the user
+        actor = SimpleNamespace(id=current_user.id, email=current_user.email)
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.rollback()
+    record("access_denied", outcome="denied", actor=actor, method=request.method,
+           path=request.path[:200], endpoint=request.endpoint or "")
     db.session.commit()
