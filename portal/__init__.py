@@ -82,10 +82,10 @@ def register_hooks(app: Flask) -> None:
     from portal.auth import two_factor
 
     logs.configure(app)
+    errors.register(app)  # first: refuses oversized bodies before anything reads them
     app.before_request(access.enforce_access)
     app.before_request(two_factor.require_enrolment)
     app.after_request(headers.add_security_headers)
-    errors.register(app)
     templating.register(app)
 
 

@@ -16,7 +16,6 @@ in SHARED_ACROSS_AGENCIES with the reason.
 """
 import re
 
-import pytest
 from flask import Flask
 
 from portal.access import PUBLIC, access_rule, public, roles
@@ -30,7 +29,6 @@ from tests.security.support import (
     changed_tables,
     declared,
     fingerprint,
-    get_rules,
     missing_values,
     parse_page,
     rules,
@@ -82,6 +80,17 @@ def test_every_route_declares_who_may_use_it(app):
     assert undeclared == [], "views without @public or @roles(...): " + ", ".join(undeclared)
 
 
+def which_get_changed_data(client, identity, gets, values) -> list[str]:
+    """Only after the walk saw a change: again, one fingerprint per request, to name the rule."""
+    found = []
+    for rule in gets:
+        before = fingerprint()
+        client.get(build(rule, values))
+        if changed := changed_tables(before, fingerprint()):
+            found.append(f"{identity} GET {rule.rule} changed {changed}")
+    return found or [f"{identity}: the walk changed data, but no single GET did on its own"]
+
+
 def test_every_rule_as_every_identity(app, ids):
     problems = {"access": [], "headers": [], "inline": [], "GET changed data": []}
     clients = {identity: ids.client(identity) for identity in ids.all()}
@@ -92,9 +101,8 @@ def test_every_rule_as_every_identity(app, ids):
         before = fingerprint()
         for rule in gets + posts_only:
             if rule is (posts_only[0] if posts_only else None):
-                changed = changed_tables(before, fingerprint())
-                if changed:
-                    problems["GET changed data"].append(f"{identity}: {changed} (see test_find_the_get_that_changed_data)")
+                if changed_tables(before, fingerprint()):
+                    problems["GET changed data"] += which_get_changed_data(client, identity, gets, ids.values)
             method = "GET" if "GET" in rule.methods else "POST"
             response = client.open(build(rule, ids.values), method=method)
             where = f"{identity} {method} {rule.rule}"
@@ -104,21 +112,6 @@ def test_every_rule_as_every_identity(app, ids):
             if response.mimetype == "text/html":
                 problems["inline"] += [f"{where}: {p}" for p in parse_page(response.data).inline_problems]
     assert {kind: found for kind, found in problems.items() if found} == {}
-
-
-def test_find_the_get_that_changed_data(app, ids):
-    """Slower, one fingerprint per request: names the GET rule if the walk above saw a change."""
-    if not getattr(test_find_the_get_that_changed_data, "wanted", False):
-        pytest.skip("run by hand (set .wanted) when test_every_rule_as_every_identity reports a change")
-    problems = []
-    for identity in ids.all():
-        client = ids.client(identity)
-        for rule in get_rules(app):
-            before = fingerprint()
-            client.get(build(rule, ids.values))
-            if changed := changed_tables(before, fingerprint()):
-                problems.append(f"{identity} GET {rule.rule} changed {changed}")
-    assert problems == []
 
 
 def test_other_agencies_objects_answer_exactly_like_nonexistent_ids(app, ids):
