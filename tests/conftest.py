@@ -97,3 +97,12 @@ def login(client):
         return response
 
     return sign_in
+
+
+def pytest_collection_modifyitems(config, items):
+    if postgres_server_url():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

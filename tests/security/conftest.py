@@ -59,3 +59,7 @@ def config_override(app):
 
     yield override
     app.config.update(saved)
+
+
+# Real concurrency on a separate PostgreSQL database (see tests/security/concurrency.py).
+from tests.security.concurrency import race_app, race_db  # noqa: E402, F401
