@@ -1,4 +1,5 @@
 """Sign-in, lockout, sign-out and password changes. Functions never commit; the view does."""
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,8 +13,18 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def loggable_email(email: str) -> str:
+    """The address typed at a failed sign-in, for the audit trail, unless it does not look like an
+    address at all: people type their password into the email field, and that must not be kept."""
+    email = normalise_email(email)[:254]
+    return email if EMAIL_SHAPE.fullmatch(email) else "(not an email address)"
 
 
 def find_user(email: str) -> User | None:
@@ -67,7 +78,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None:
-        audit.record("login", None, outcome="failure", reason="unknown_email", email=normalise_email(email)[:254])
+        audit.record("login", None, outcome="failure", reason="unknown_email", email=loggable_email(email))
         return None
     if is_locked(user):
         audit.record("login", user, outcome="failure", actor=user, reason="locked")
