@@ -24,8 +24,10 @@ run: $(VENV)/.installed
 	@echo "Serving the 287(g) Training Portal at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names a server.
+# Static security analysis (no high-severity finding allowed), then the whole suite on SQLite,
+# then again on PostgreSQL when TEST_DATABASE_URL names a server.
 test: $(VENV)/.installed-test
+	$(BIN)/bandit -q -r portal -lll
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

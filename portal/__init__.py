@@ -2,9 +2,10 @@
 from pathlib import Path
 
 from flask import Flask
+from flask.helpers import get_debug_flag
 
-from portal.config import load_config
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.config import PRODUCTION, ConfigError, load_config
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Each module defines `bp`; a feature adds its views module here.
@@ -37,11 +38,25 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.config.update(overrides)
+    refuse_unsafe_production(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     init_extensions(app)
     register_blueprints(app)
     register_hooks(app)
     register_cli(app)
     return app
+
+
+def refuse_unsafe_production(app: Flask) -> None:
+    """Production never runs with the debugger (it executes code typed into the browser)."""
+    if app.config.get("PORTAL_ENV") != PRODUCTION:
+        return
+    if app.debug or app.config.get("DEBUG") or get_debug_flag():
+        raise ConfigError("Debug mode is refused when PORTAL_ENV=production (unset FLASK_DEBUG / --debug)")
 
 
 def init_extensions(app: Flask) -> None:
@@ -52,6 +67,7 @@ def init_extensions(app: Flask) -> None:
     database.configure_engine_events(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -71,14 +87,17 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from portal import access, errors, headers, templating
+    from portal import access, errors, headers, logs, templating
+    from portal.auth import two_factor
     from portal.certificates import receivers
 
     receivers.connect()
 
+    logs.configure(app)
+    errors.register(app)  # first: refuses oversized bodies before anything reads them
     app.before_request(access.enforce_access)
+    app.before_request(two_factor.require_enrolment)
     app.after_request(headers.add_security_headers)
-    errors.register(app)
     templating.register(app)
 
 

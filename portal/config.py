@@ -37,6 +37,13 @@ def secret_key(env: dict, instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+def flag(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_config(instance_path: Path, env: dict | None = None) -> dict:
     env = dict(os.environ if env is None else env)
     production = env.get("PORTAL_ENV", "development") == PRODUCTION
@@ -61,6 +68,24 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL"),
         # Absolute address printed (and QR-encoded) on certificates: set it in production.
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", ""),
+        # Account lockout (ASVS 2.2.1, NIST AC-7): this many failures within the window lock the
+        # account for the duration, the right password included.
+        "LOGIN_LOCKOUT_THRESHOLD": 5,
+        "LOGIN_LOCKOUT_WINDOW": timedelta(minutes=15),
+        "LOGIN_LOCKOUT_DURATION": timedelta(minutes=15),
+        # Per client address, counted on failed sign-in attempts only (Flask-Limiter syntax).
+        "LOGIN_RATE_LIMIT_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "portal287g",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Two-step sign-in (TOTP): optional for instructors and administrators, required for
+        # administrators in production unless ADMIN_2FA_REQUIRED=0.
+        "ADMIN_2FA_REQUIRED": flag(env, "ADMIN_2FA_REQUIRED", production),
+        "TOTP_ISSUER": env.get("TOTP_ISSUER", "287(g) Training Portal"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
         "MAIL_FROM": env.get("MAIL_FROM", "287g-training@example.gov"),
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": int(env.get("SMTP_PORT", 587)),

@@ -1,7 +1,9 @@
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from portal.audit.services import record_denial
 from portal.extensions import db
 
 MESSAGES = {
@@ -15,13 +17,29 @@ MESSAGES = {
 }
 
 
+def refuse_oversized_bodies():
+    """before_request hook: a body over MAX_CONTENT_LENGTH is refused with 413 before any view
+    runs, whether or not the view reads the form (Werkzeug only checks when the body is read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_oversized_bodies)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(400, "Your form expired or was sent from another site. Please go back, reload and try again.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 403:
+            try:
+                record_denial()
+            except SQLAlchemyError:
+                db.session.rollback()
+                app.logger.exception("Could not audit a denial on %s", request.path)
         return render_error(exc.code or 500, MESSAGES.get(exc.code, exc.description))
 
     @app.errorhandler(Exception)

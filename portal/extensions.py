@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised by create_app()."""
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +25,13 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def _client_address() -> str:
+    from flask import request
+
+    return request.remote_addr or "unknown"
+
+
+# Storage from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, in-process memory otherwise.
+limiter = Limiter(key_func=_client_address)

@@ -14,6 +14,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef012345
 TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,  # tests/security turns it back on to test it
+    "LOGIN_RATE_LIMIT_ENABLED": False,  # every test signs in from 127.0.0.1; tests/security tests it
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
     "SERVER_NAME": "portal.test",
 }
@@ -96,3 +97,12 @@ def login(client):
         return response
 
     return sign_in
+
+
+def pytest_collection_modifyitems(config, items):
+    if postgres_server_url():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

@@ -93,6 +93,8 @@ def user_form_view(user: User | None):
             db.session.flush()
             record("user_created" if is_new else "user_updated", user,
                    old_role=str(old_role or ""), new_role=str(user.role))
+            if not is_new and old_role != user.role:
+                record("role_changed", user, old_role=str(old_role), new_role=str(user.role))
             db.session.commit()
             flash("User saved.", "success")
             return redirect(url_for("admin.user_show", user_id=user.id))

@@ -1,11 +1,27 @@
-"""Audit trail. `record()` adds a row to the current transaction; it never commits."""
+"""Audit trail. `record()` adds a row to the current transaction; it never commits.
+
+Each event is also written as one line to the `portal.security` logger (for a log collector);
+secrets never reach either: keys naming a secret are dropped from the details.
+"""
+import logging
+from types import SimpleNamespace
+
 from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
-SECRET_KEYS = frozenset({"password", "token", "secret", "csrf_token", "new_password", "current_password"})
+SECRET_KEYS = frozenset({
+    "password", "token", "secret", "csrf_token", "new_password", "current_password", "confirm",
+    "code", "totp", "totp_secret", "recovery_code", "password_hash", "session", "cookie", "link",
+})
+log = logging.getLogger("portal.security")
+
+
+def _is_secret(key: str) -> bool:
+    key = key.lower()
+    return key in SECRET_KEYS or any(word in key for word in ("password", "token", "secret"))
 
 
 class AuditTamperError(RuntimeError):
@@ -27,7 +43,24 @@ def record(action: str, target=None, *, outcome: str = "success", actor=None, **
         target_id=str(getattr(target, "id", "") or ""),
         outcome=outcome,
         ip_address=client_address(),
-        details={k: v for k, v in details.items() if k not in SECRET_KEYS},
+        details={k: v for k, v in details.items() if not _is_secret(k)},
     )
     db.session.add(event)
+    log.info(
+        "audit action=%s outcome=%s actor=%s target=%s:%s ip=%s details=%s",
+        event.action, event.outcome, event.actor_email or "-", event.target_type or "-",
+        event.target_id or "-", event.ip_address or "-", event.details,
+    )
     return event
+
+
+def record_denial() -> None:
+    """A 403: who was refused what. Committed on its own; whatever the view had pending is dropped."""
+    actor = None
+    if current_user.is_authenticated:  # read before a rollback expires the user
+        actor = SimpleNamespace(id=current_user.id, email=current_user.email)
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.rollback()
+    record("access_denied", outcome="denied", actor=actor, method=request.method,
+           path=request.path[:200], endpoint=request.endpoint or "")
+    db.session.commit()

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_LENGTH, policy_problem
@@ -41,3 +41,31 @@ class ChangePasswordForm(SetPasswordForm):
     submit = SubmitField("Change password")
 
     field_order = ("current_password", "new_password", "confirm")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code", validators=[DataRequired(), Length(max=20)],
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+    submit = SubmitField("Verify")
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app", validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Turn on two-step sign-in")
+
+
+class TwoFactorDisableForm(FlaskForm):
+    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Turn off two-step sign-in")
+
+
+class RecoveryCodesForm(FlaskForm):
+    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Make new recovery codes")

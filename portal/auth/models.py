@@ -29,9 +29,20 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Lockout state: failures counted from the first one in the current window.
+    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_login_window_start: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    # Two-step sign-in: base32 TOTP secret once enrolled, and the last time step accepted (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
+    totp_enabled_at: Mapped[datetime | None]
 
     agency: Mapped[Agency | None] = relationship(back_populates="users")
     sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -45,6 +56,10 @@ class User(db.Model):
     @property
     def sort_name(self) -> str:
         return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def is_active(self) -> bool:
@@ -78,3 +93,17 @@ class UserSession(db.Model):
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class RecoveryCode(db.Model):
+    """A one-time two-step sign-in code for when the authenticator is lost; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

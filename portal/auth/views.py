@@ -1,19 +1,64 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.access import public, signed_in
+from portal.access import public, roles, signed_in
+from portal.audit.services import record
 from portal.auth import sessions
-from portal.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from portal.auth import two_factor as tfa
+from portal.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    RecoveryCodesForm,
+    SecondFactorForm,
+    SetPasswordForm,
+    TwoFactorDisableForm,
+    TwoFactorSetupForm,
+)
+from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.redirects import landing_url, safe_next
-from portal.auth.services import authenticate, set_password
+from portal.auth.roles import Role
+from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
 from portal.auth.tokens import TokenError, user_for_token
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 BAD_CREDENTIALS = "The email address or password is not right."
+BAD_CODE = "That code is not right, or was already used."
+PENDING_KEY = "pending_sign_in"  # user id, time and next page between the password and the code
+PENDING_MAX_AGE = 300
+SETUP_KEY = "totp_setup_secret"
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _throttle_off() -> bool:
+    return not current_app.config["LOGIN_RATE_LIMIT_ENABLED"]
+
+
+def _failed_attempt(response) -> bool:
+    # Sign-in forms answer 302 on success and re-render (200) on a failure: count failures only.
+    return request.method == "POST" and response.status_code != 302
+
+
+# One budget per client address for both sign-in steps (password, then code).
+sign_in_throttle = limiter.shared_limit(
+    _login_rate_limit, scope="sign-in", methods=["POST"], deduct_when=_failed_attempt, exempt_when=_throttle_off
+)
+
+
+def _finish_sign_in(user: User, next_url: str | None, method: str):
+    session.clear()  # a fresh session at sign-in (no fixation)
+    complete_sign_in(user, method=method)
+    db.session.commit()
+    login_user(user)
+    return redirect(safe_next(next_url) or landing_url(user))
 
 
 @bp.get("/")
@@ -26,6 +71,7 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@sign_in_throttle
 def login():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
@@ -33,15 +79,54 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()  # keep the audit row of the failure
+            db.session.commit()  # keep the audit rows of the failure (and of a lock)
             form.password.errors.append(BAD_CREDENTIALS)
             return render_template("auth/login.html", form=form), 200
-        session.clear()  # a fresh session at sign-in (no fixation)
-        sessions.open_session(user)
-        db.session.commit()
-        login_user(user)
-        return redirect(safe_next(request.args.get("next")) or landing_url(user))
+        next_url = safe_next(request.args.get("next"))
+        if user.has_two_factor:
+            session.clear()
+            session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
+            db.session.commit()
+            return redirect(url_for("auth.second_factor"))
+        return _finish_sign_in(user, next_url, "password")
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("user"), int):
+        return None, {}
+    if time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None, {}
+    user = db.session.get(User, pending["user"])
+    if user is None or not user.active or not user.has_two_factor or is_locked(user):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@sign_in_throttle
+def second_factor():
+    """Second sign-in step for accounts with two-step sign-in: a TOTP code or a recovery code."""
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        method = tfa.verify_second_factor(user, form.code.data)
+        if method is not None:
+            return _finish_sign_in(user, pending.get("next"), method)
+        locked = register_failure(user, "bad_second_factor")
+        db.session.commit()
+        if locked:
+            session.pop(PENDING_KEY, None)
+            flash(BAD_CODE, "error")
+            return redirect(url_for("auth.login"))
+        form.code.errors.append(BAD_CODE)
+    return render_template("auth/second_factor.html", form=form)
 
 
 @bp.post("/logout")
@@ -88,3 +173,76 @@ def set_password_from_link(token: str):
         flash("Your password is set. You can sign in now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+# --- two-step sign-in enrolment -----------------------------------------------------------------
+
+@bp.get("/account/two-step")
+@roles(Role.INSTRUCTOR, Role.ADMIN)
+def two_factor():
+    return render_template(
+        "auth/two_factor.html",
+        enabled=current_user.has_two_factor,
+        required=tfa.required_for(current_user),
+        remaining=tfa.unused_recovery_codes(current_user) if current_user.has_two_factor else 0,
+        disable_form=TwoFactorDisableForm(),
+        codes_form=RecoveryCodesForm(),
+    )
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@roles(Role.INSTRUCTOR, Role.ADMIN)
+def two_factor_setup():
+    if current_user.has_two_factor:
+        return redirect(url_for("auth.two_factor"))
+    if tfa.required_for(current_user) and request.method == "GET":
+        flash("Administrators must use two-step sign-in. Set it up to continue.", "warning")
+    secret = session.get(SETUP_KEY)
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = session[SETUP_KEY] = tfa.new_secret()
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your password is not right.")
+        else:
+            codes = tfa.enable(current_user, secret, form.code.data)
+            if codes is None:
+                form.code.errors.append("That code is not right. Check the time on your phone and try the new code.")
+            else:
+                db.session.commit()
+                session.pop(SETUP_KEY, None)
+                return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
+    uri = tfa.provisioning_uri(current_user, secret)
+    return render_template("auth/two_factor_setup.html", form=form, qr=tfa.qr_data_uri(uri), secret=secret)
+
+
+@bp.post("/account/two-step/disable")
+@roles(Role.INSTRUCTOR, Role.ADMIN)
+def two_factor_disable():
+    form = TwoFactorDisableForm()
+    if tfa.required_for(current_user):
+        flash("Administrators must keep two-step sign-in on.", "error")
+    elif not current_user.has_two_factor:
+        pass
+    elif form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data):
+        tfa.disable(current_user)
+        db.session.commit()
+        flash("Two-step sign-in is off.", "success")
+    else:
+        flash("Your password is not right; two-step sign-in is still on.", "error")
+    return redirect(url_for("auth.two_factor"))
+
+
+@bp.post("/account/two-step/recovery-codes")
+@roles(Role.INSTRUCTOR, Role.ADMIN)
+def two_factor_recovery_codes():
+    form = RecoveryCodesForm()
+    if not current_user.has_two_factor:
+        return redirect(url_for("auth.two_factor"))
+    if form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data):
+        codes = tfa.new_recovery_codes(current_user)
+        record("recovery_codes_replaced", current_user)
+        db.session.commit()
+        return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
+    flash("Your password is not right; your recovery codes did not change.", "error")
+    return redirect(url_for("auth.two_factor"))

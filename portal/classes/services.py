@@ -6,6 +6,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import (
     ACTIVE_ENROLLMENT_STATUSES,
+    SEAT_HOLDING_STATUSES,
     Enrollment,
     EnrollmentStatus,
     TrainingClass,
@@ -36,10 +37,30 @@ def enrollment_problem(officer: User, training_class: TrainingClass) -> str | No
     return None
 
 
+def lock_class(training_class: TrainingClass) -> None:
+    db.session.execute(
+        sa.select(TrainingClass.id).where(TrainingClass.id == training_class.id).with_for_update()
+    )
+    db.session.refresh(training_class, ["capacity"])
+
+
+def seats_taken(training_class: TrainingClass) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrollment).where(
+            Enrollment.class_id == training_class.id, Enrollment.status.in_(SEAT_HOLDING_STATUSES)
+        )
+    ) or 0
+
+
 def enroll(officers: list[User], training_class: TrainingClass) -> list[Enrollment]:
-    """Enroll several officers at once: all of them or, on any problem, none."""
+    """Enroll several officers at once: all of them or, on any problem, none.
+
+    The class row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers)
+    and the seats are counted in the database after the lock, so two requests racing for the last
+    seat cannot both take it: the second waits for the first to commit, then sees the seat gone."""
+    lock_class(training_class)
     problems = [p for p in (enrollment_problem(o, training_class) for o in officers) if p]
-    free = training_class.capacity - training_class.seats_taken()
+    free = training_class.capacity - seats_taken(training_class)
     if len(officers) > free:
         problems.append(f"The class has {max(free, 0)} free seat(s); {len(officers)} requested.")
     if problems:

@@ -139,8 +139,20 @@ def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: dat
     )
 
 
+def lock_enrollment(enrollment: Enrollment) -> None:
+    db.session.execute(
+        sa.select(Enrollment).where(Enrollment.id == enrollment.id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def complete_lesson(enrollment: Enrollment, lesson: Lesson, on: date | None = None) -> bool:
-    """Mark a lesson complete. True if newly completed; raises LessonLocked if not yet open."""
+    """Mark a lesson complete. True if newly completed; raises LessonLocked if not yet open.
+
+    The enrollment row is locked first (FOR UPDATE on PostgreSQL), so two completions for the same
+    enrollment run one after the other: the second sees the first's lesson, and completing the
+    last two lessons at once still completes the course (nothing lost)."""
+    lock_enrollment(enrollment)
     if not enrollment.is_active:
         raise LessonLocked(f"This enrollment is {enrollment.status.label.lower()}.")
     progress = build_progress(enrollment, on=on)

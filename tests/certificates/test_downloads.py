@@ -12,7 +12,6 @@ from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason
 from portal.certificates import services
 from portal.extensions import db
-from portal.timeutil import today
 
 PASSWORD = "correct horse battery staple"
 

@@ -4,7 +4,6 @@ import io
 from markupsafe import escape as escape_html
 from datetime import timedelta
 
-import pytest
 from pypdf import PdfReader, PdfWriter
 
 from portal.auth.roles import Role
