@@ -26,7 +26,7 @@ def world(make):
     a = make.agency(name="Alpha County", state="NC", model=AgreementModel.JEM)
     b = make.agency(name="Bravo County", state="NC", model=AgreementModel.TFM, status=AgreementStatus.SUSPENDED)
     c = make.agency(name="Charlie City", state="TX", model=AgreementModel.WSO, status=AgreementStatus.APPLIED)
-    d = make.agency(name="Delta City", state="TX", model=AgreementModel.JEM, status=AgreementStatus.UNDER_REVIEW)
+    make.agency(name="Delta City", state="TX", model=AgreementModel.JEM, status=AgreementStatus.UNDER_REVIEW)
     make.agency(name="Echo Town", state="FL", status=None)
     f = make.agency(name="Foxtrot Patrol", state="FL", model=AgreementModel.TFM, status=AgreementStatus.TERMINATED)
     f.agreements.append(Agreement(model=AgreementModel.TFM, status=AgreementStatus.ACTIVE, signed_on=a.current_agreement.signed_on,
