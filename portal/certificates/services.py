@@ -23,6 +23,7 @@ from portal.certificates.pdf import CertificatePdfValues, build_certificate_html
 from portal.certificates.serials import next_serial
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
+from portal.notifications.messages import notify_certificate_issued
 from portal.notifications.services import queue
 from portal.timeutil import today, utcnow
 
@@ -158,6 +159,9 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
         if current_certificate(enrollment) is not None or "enrollment" in str(exc.orig):
             raise AlreadyIssued(enrollment.id) from None
         raise
+    # Issued and reissued certificates alike: the officer has a new serial to download.
+    notify_certificate_issued(enrollment.officer, certificate_id=certificate.id, serial=certificate.serial,
+                              course_title=certificate.course_title, expires_on=certificate.expires_on)
     return certificate
 
 
