@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal.config import load_config
+from portal.config import check, load_config
 from portal.extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.config.update(overrides)
+    check(app.config)
     init_extensions(app)
     register_blueprints(app)
     register_hooks(app)

@@ -22,6 +22,7 @@ from portal.certificates.models import Certificate, RevocationReason
 from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
 from portal.certificates.serials import next_serial
 from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.config import is_absolute_http_url
 from portal.extensions import db
 from portal.notifications.messages import notify_certificate_issued
 from portal.notifications.services import queue
@@ -63,9 +64,9 @@ def verify_url(canonical_code: str) -> str:
     if not base and not config.get("SERVER_NAME") and not has_request_context() and config.get("DEMO_MODE"):
         base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     if base:
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_absolute_http_url(base):  # create_app refuses this; the app's config may change later
             raise VerifyUrlNotConfigured(f"PORTAL_BASE_URL is not an absolute http(s) URL: {base!r}")
+        parts = urlsplit(base)
         adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
         return adapter.build(VERIFY_ENDPOINT, {"code": canonical_code}, force_external=True)
     if config.get("SERVER_NAME") or (has_request_context() and config.get("DEMO_MODE")):
