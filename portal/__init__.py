@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-from portal.config import PRODUCTION, ConfigError, load_config
+from portal.config import PRODUCTION, ConfigError, check, load_config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.config.update(overrides)
+    check(app.config)
     refuse_unsafe_production(app)
     if app.config.get("TRUSTED_PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix

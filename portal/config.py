@@ -3,6 +3,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PRODUCTION = "production"
 
@@ -42,6 +43,22 @@ def flag(env: dict, name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_absolute_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def check(config: dict) -> None:
+    """Refuse settings that would break the portal later, once every override is applied."""
+    base = (config.get("PORTAL_BASE_URL") or "").strip()
+    if base:
+        if not is_absolute_http_url(base):
+            raise ConfigError(f"PORTAL_BASE_URL must be an absolute http(s) address, not {base!r}")
+    elif config.get("PORTAL_ENV") == PRODUCTION and not config.get("SERVER_NAME"):
+        # Certificates print and QR-encode the portal's address; without one, completing a course fails.
+        raise ConfigError("PORTAL_BASE_URL (or SERVER_NAME) must be set when PORTAL_ENV=production")
 
 
 def load_config(instance_path: Path, env: dict | None = None) -> dict:

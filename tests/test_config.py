@@ -3,6 +3,8 @@ import pytest
 from portal import create_app
 from portal.config import ConfigError, load_config
 
+PRODUCTION_ENV = {"PORTAL_ENV": "production", "SECRET_KEY": "p" * 40, "PORTAL_BASE_URL": "https://training.example.gov"}
+
 
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
     with pytest.raises(ConfigError):
@@ -23,10 +25,26 @@ def test_database_url_selects_postgresql_with_psycopg(tmp_path):
     assert load_config(tmp_path, {})["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.db'}"
 
 
+def production(monkeypatch, tmp_path, **changes):
+    for name, value in {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def test_production_refuses_to_start_without_the_address_certificates_print(tmp_path, monkeypatch):
+    production(monkeypatch, tmp_path, PORTAL_BASE_URL=None)
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
+        create_app()
+    assert create_app(SERVER_NAME="training.example.gov").config["SERVER_NAME"] == "training.example.gov"
+    production(monkeypatch, tmp_path, PORTAL_BASE_URL="training.example.gov")  # no scheme: not absolute
+    with pytest.raises(ConfigError, match="absolute"):
+        create_app()
+
+
 def test_production_never_loads_demo_accounts(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "p" * 40)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    production(monkeypatch, tmp_path)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     with app.app_context():

@@ -22,7 +22,9 @@ from portal.certificates.models import Certificate, RevocationReason
 from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
 from portal.certificates.serials import next_serial
 from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.config import is_absolute_http_url
 from portal.extensions import db
+from portal.notifications.messages import notify_certificate_issued
 from portal.notifications.services import queue
 from portal.timeutil import today, utcnow
 
@@ -62,9 +64,9 @@ def verify_url(canonical_code: str) -> str:
     if not base and not config.get("SERVER_NAME") and not has_request_context() and config.get("DEMO_MODE"):
         base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     if base:
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_absolute_http_url(base):  # create_app refuses this; the app's config may change later
             raise VerifyUrlNotConfigured(f"PORTAL_BASE_URL is not an absolute http(s) URL: {base!r}")
+        parts = urlsplit(base)
         adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
         return adapter.build(VERIFY_ENDPOINT, {"code": canonical_code}, force_external=True)
     if config.get("SERVER_NAME") or (has_request_context() and config.get("DEMO_MODE")):
@@ -158,6 +160,9 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
         if current_certificate(enrollment) is not None or "enrollment" in str(exc.orig):
             raise AlreadyIssued(enrollment.id) from None
         raise
+    # Issued and reissued certificates alike: the officer has a new serial to download.
+    notify_certificate_issued(enrollment.officer, certificate_id=certificate.id, serial=certificate.serial,
+                              course_title=certificate.course_title, expires_on=certificate.expires_on)
     return certificate
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.certificates.models import Certificate
 from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
 from portal.classes.services import EnrollmentError, eligible_officers, enroll, move, move_targets, withdraw
@@ -139,8 +140,10 @@ def admin_show(class_id: int):
         except EnrollmentError as exc:
             db.session.rollback()
             form.officer_ids.errors.append(str(exc))
+    certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
     return render_template(
-        "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form
+        "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
+        certificates=certificates,
     )
 
 

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -6,11 +8,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.access import roles
 from portal.auth.roles import Role
+from portal.certificates.models import Certificate
+from portal.certificates.services import current_certificate
 from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.markdown_render import render_markdown
-from portal.progress.services import LessonLocked, build_progress, complete_lesson
+from portal.progress.services import EnrollmentProgress, LessonLocked, build_progress, complete_lesson
+from portal.quizzes.services.gradebook import officer_exam_rows
+from portal.quizzes.services.rules import Standing, standing
 
 
 bp = Blueprint("progress", __name__, template_folder="templates")
@@ -44,8 +50,22 @@ def dashboard():
         .where(Enrollment.officer_id == current_user.id)
         .order_by(TrainingClass.start_date.desc())
     ).all()
-    progresses = [build_progress(e) for e in enrollments]
-    return render_template("progress/dashboard.html", progresses=progresses)
+    return render_template("progress/dashboard.html", panels=[class_panel(e) for e in enrollments])
+
+
+@dataclass
+class ClassPanel:
+    """What the officer's dashboard shows of one enrollment: lessons, exams, standing, certificate."""
+
+    progress: EnrollmentProgress
+    exams: list  # (quiz, grade cell, start check) per exam of the course
+    standing: Standing
+    certificate: Certificate | None  # the current one (not replaced), whatever its status
+
+
+def class_panel(enrollment: Enrollment) -> ClassPanel:
+    return ClassPanel(build_progress(enrollment), officer_exam_rows(enrollment), standing(enrollment),
+                      current_certificate(enrollment))
 
 
 @bp.get("/classes/<int:class_id>/lessons/<int:lesson_id>")

@@ -12,7 +12,7 @@ from portal.quizzes.models import Attempt, AttemptStatus, Quiz, ReviewPolicy
 from portal.quizzes.services import attempts as svc
 from portal.quizzes.services import rules
 from portal.quizzes.services.banks import render_inline, render_text
-from portal.quizzes.services.gradebook import attempts_by_enrollment, cell
+from portal.quizzes.services.gradebook import officer_exam_rows
 from portal.timeutil import utcnow
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -66,13 +66,8 @@ def review_allowed(attempt: Attempt, now=None) -> bool:
 @roles(Role.OFFICER)
 def exams(class_id: int):
     enrollment = own_enrollment(class_id)
-    quizzes = rules.course_quizzes(enrollment.training_class.course_id)
-    grouped = attempts_by_enrollment([enrollment.id])
-    rows = []
-    for quiz in quizzes:
-        attempts = grouped.get((enrollment.id, quiz.id), [])
-        rows.append((quiz, cell(quiz, attempts), svc.start_check(enrollment, quiz)))
-    return render_template("quizzes/exams.html", enrollment=enrollment, rows=rows, standing=rules.standing(enrollment))
+    return render_template("quizzes/exams.html", enrollment=enrollment, rows=officer_exam_rows(enrollment),
+                           standing=rules.standing(enrollment))
 
 
 @bp.get("/classes/<int:class_id>/exams/<int:quiz_id>")

@@ -26,8 +26,6 @@ def table_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
-    if table.unavailable:
-        writer.writerow([cell(table.unavailable)])
     for row in table.rows:
         writer.writerow([cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

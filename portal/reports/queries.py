@@ -1,9 +1,7 @@
 """The program's figures, for the whole program or one agency.
 
 Each figure is a `Table` (title, columns, rows); the dashboards draw a chart from its first numeric
-column and show the table beside it, and every table exports as CSV. Figures that depend on features
-that may not be installed (certificates, exams) look their tables up in the metadata and say
-"not available yet" when they are missing."""
+column and show the table beside it, and every table exports as CSV."""
 from __future__ import annotations
 
 from collections import Counter
@@ -21,14 +19,13 @@ from portal.agencies.models import (
 )
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.certificates.models import Certificate, CertificateStatus, status_clause
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.nominations.models import Nomination, NominationStatus
+from portal.quizzes.models import Attempt, AttemptStatus, Quiz
 from portal.timeutil import today
-
-NOT_AVAILABLE = "not available yet"
-
 
 @dataclass
 class Table:
@@ -36,7 +33,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list] = field(default_factory=list)
-    unavailable: str = ""  # why the figure cannot be computed (feature not installed)
+    note: str = ""  # what the figures count, where the title alone could mislead (shown in the caption)
     chart: bool = True  # draw a bar chart of the first numeric column
 
     @property
@@ -123,63 +120,28 @@ def officers_funnel(agency: Agency | None = None) -> Table:
         return count(sa.select(Enrollment.officer_id).distinct()
                      .where(Enrollment.officer_id.in_(officers), Enrollment.status.in_(statuses)))
 
-    certified = certified_officers(agency)
     rows = [
         ["Nominated", count(nominated)],
         ["Enrolled", with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN))],
         ["Completed", with_enrollment(EnrollmentStatus.COMPLETED)],
-        ["Certified", NOT_AVAILABLE if certified is None else certified],
+        ["Certified", certified_officers(agency)],
         ["Disqualified", with_enrollment(EnrollmentStatus.DISQUALIFIED)],
     ]
-    return Table("officers", "Officers nominated, enrolled, completed, certified and disqualified", ["Stage", "Officers"], rows)
+    return Table("officers", "Officers nominated, enrolled, completed, certified and disqualified", ["Stage", "Officers"], rows,
+                 note="Certified counts officers holding a valid certificate today (not expired, revoked or replaced).")
 
 
-# --- certificates (when the certificates feature is installed) ---------------------------------
+# --- certificates ---------------------------------------------------------------------------------
 
-def certificate_table():
-    """(table, issued column, officer column or None, enrollment column or None, active condition) or None."""
-    table = db.metadata.tables.get("certificates")
-    if table is None:
-        return None
-    c = table.c
-    issued = c.get("issued_at") if c.get("issued_at") is not None else c.get("issued_on")
-    officer = next((c.get(n) for n in ("officer_id", "user_id") if c.get(n) is not None), None)
-    enrollment = c.get("enrollment_id")
-    if issued is None or (officer is None and enrollment is None):
-        return None
-    if c.get("revoked_at") is not None:
-        active = c.revoked_at.is_(None)
-    elif c.get("revoked") is not None:
-        active = c.revoked.is_(False)
-    else:
-        active = sa.true()
-    return table, issued, officer, enrollment, active
+def holding_valid_certificate(agency: Agency | None = None):
+    """Officers (ids) holding a valid certificate today: not revoked, not superseded, not expired.
+    Scoped by the officer's current agency, like the other stages of the funnel."""
+    query = sa.select(Certificate.officer_id).where(status_clause(CertificateStatus.VALID))
+    return query.where(Certificate.officer_id.in_(scoped_officers(agency))) if agency is not None else query
 
 
-def _certificate_officer_select(agency: Agency | None, *, only_active: bool):
-    found = certificate_table()
-    if found is None:
-        return None
-    table, issued, officer, enrollment, active = found
-    if officer is not None:
-        query = sa.select(officer.label("officer_id"), issued.label("issued")).select_from(table)
-        who = officer
-    else:
-        query = (sa.select(Enrollment.officer_id.label("officer_id"), issued.label("issued"))
-                 .select_from(table).join(Enrollment, Enrollment.id == enrollment))
-        who = Enrollment.officer_id
-    if only_active:
-        query = query.where(active)
-    if agency is not None:
-        query = query.where(who.in_(scoped_officers(agency)))
-    return query
-
-
-def certified_officers(agency: Agency | None = None) -> int | None:
-    query = _certificate_officer_select(agency, only_active=True)
-    if query is None:
-        return None
-    return count(sa.select(query.subquery().c.officer_id).distinct())
+def certified_officers(agency: Agency | None = None) -> int:
+    return count(holding_valid_certificate(agency).distinct())
 
 
 def month_starts(on: date, months: int = 12) -> list[date]:
@@ -191,42 +153,39 @@ def month_starts(on: date, months: int = 12) -> list[date]:
 
 
 def certificates_per_month(agency: Agency | None = None, on: date | None = None) -> Table:
-    table = Table("certificates-per-month", "Certificates issued per month (last 12 months)", ["Month", "Certificates"])
-    query = _certificate_officer_select(agency, only_active=False)
-    if query is None:
-        table.unavailable = "Certificates are not issued by the portal yet: " + NOT_AVAILABLE + "."
-        return table
+    """Certificates issued in each of the last 12 months, for the agency printed on them (the
+    officer's agency at issue time). A correction reissue keeps its enrollment and issue date, so
+    counting (enrollment, issue date) pairs counts it once; a refresher is a new enrollment."""
+    table = Table("certificates-per-month", "Certificates issued per month (last 12 months)", ["Month", "Certificates"],
+                  note="Each course completion's certificate counts once, in the month it was issued, "
+                       "even if later revoked or expired; corrected reissues are not counted again.")
     months = month_starts(on or today())
-    sub = query.subquery()
-    issued = db.session.scalars(sa.select(sub.c.issued).where(sub.c.issued >= months[0])).all()
-    tally = Counter((d.year, d.month) for d in issued if d is not None)
+    query = (sa.select(Certificate.enrollment_id, Certificate.issued_on).distinct()
+             .where(Certificate.issued_on >= months[0]))
+    if agency is not None:
+        query = query.where(Certificate.agency_id == agency.id)
+    tally = Counter((issued.year, issued.month) for _enrollment, issued in db.session.execute(query))
     table.rows = [[m.strftime("%b %Y"), tally.get((m.year, m.month), 0)] for m in months]
     return table
 
 
-# --- exams (when the quizzes feature is installed) -----------------------------------------------
+# --- exams -----------------------------------------------------------------------------------------
 
 def pass_rate_per_exam(agency: Agency | None = None) -> Table:
     table = Table("pass-rate", "Pass rate per exam (graded attempts)", ["Exam", "Pass rate (%)", "Attempts graded", "Passed"])
-    attempts, quizzes = db.metadata.tables.get("attempts"), db.metadata.tables.get("quizzes")
-    needed = ("quiz_id", "enrollment_id", "passed", "status")
-    if attempts is None or quizzes is None or any(attempts.c.get(n) is None for n in needed):
-        table.unavailable = "Exams are not held in the portal yet: " + NOT_AVAILABLE + "."
-        return table
-    a = attempts.c
     query = (
-        sa.select(quizzes.c.id, quizzes.c.title, Course.code, sa.func.count(),
-                  sa.func.sum(sa.case((a.passed.is_(True), 1), else_=0)))
-        .select_from(attempts)
-        .join(quizzes, quizzes.c.id == a.quiz_id)
-        .join(Course, Course.id == quizzes.c.course_id)
-        .join(Enrollment, Enrollment.id == a.enrollment_id)
-        .where(a.status == "graded")
-        .group_by(quizzes.c.id, quizzes.c.title, Course.code)
-        .order_by(Course.code, quizzes.c.title)
+        sa.select(Quiz.id, Quiz.title, Course.code, sa.func.count(),
+                  sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0)))
+        .select_from(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Course, Course.id == Quiz.course_id)
+        .where(Attempt.status == AttemptStatus.GRADED)
+        .group_by(Quiz.id, Quiz.title, Course.code)
+        .order_by(Course.code, Quiz.title)
     )
     if agency is not None:
-        query = query.where(Enrollment.officer_id.in_(scoped_officers(agency)))
+        query = query.join(Enrollment, Enrollment.id == Attempt.enrollment_id).where(
+            Enrollment.officer_id.in_(scoped_officers(agency)))
     for _id, title, code, graded, passed in db.session.execute(query).all():
         passed = int(passed or 0)
         table.rows.append([f"{code}: {title}", round(100 * passed / graded, 1) if graded else 0, graded, passed])
@@ -241,10 +200,7 @@ STATUS_ORDER = ["Nominated", "Rejected", "Approved, not enrolled", *[s.label for
 def officer_statuses(agency: Agency) -> Table:
     """Each officer of the agency (and each nominee without an account) and where they stand."""
     table = Table("officer-status", "Each officer's status", ["Officer", "Email", "Status", "Class", "Class starts"], chart=False)
-    certified = set()
-    query = _certificate_officer_select(agency, only_active=True)
-    if query is not None:
-        certified = set(db.session.scalars(sa.select(query.subquery().c.officer_id)))
+    certified = set(db.session.scalars(holding_valid_certificate(agency)))
     officers = db.session.scalars(
         sa.select(User).where(User.agency_id == agency.id, User.role == Role.OFFICER).order_by(User.last_name, User.first_name)
     ).all()

@@ -12,7 +12,7 @@ bp = Blueprint("reports", __name__, template_folder="templates")
 
 
 def chart_for(table: queries.Table):
-    if not table.chart or table.unavailable:
+    if not table.chart:
         return None
     unit = "%" if table.key == "pass-rate" else ""
     return bar_chart(f"chart-{table.key}", table.title, table.chart_rows, unit=unit)

@@ -2,14 +2,23 @@
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
 from portal.agencies.models import Agreement, AgreementModel, AgreementStatus
 from portal.auth.roles import Role
+from portal.certificates.models import RevocationReason
+from portal.certificates.services import reissue, revoke
 from portal.classes.models import EnrollmentStatus as ES
 from portal.extensions import db
+from portal.quizzes.models import Attempt, AttemptStatus
 from portal.reports.charts import bar_chart
+from portal.timeutil import today, utcnow
+
+THIS_MONTH = today().replace(day=1)
+LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)
+TWO_MONTHS_AGO = (LAST_MONTH - timedelta(days=1)).replace(day=1)
 
 
 @pytest.fixture
@@ -17,15 +26,18 @@ def world(make):
     a = make.agency(name="Alpha County", state="NC", model=AgreementModel.JEM)
     b = make.agency(name="Bravo County", state="NC", model=AgreementModel.TFM, status=AgreementStatus.SUSPENDED)
     c = make.agency(name="Charlie City", state="TX", model=AgreementModel.WSO, status=AgreementStatus.APPLIED)
-    d = make.agency(name="Delta City", state="TX", model=AgreementModel.JEM, status=AgreementStatus.UNDER_REVIEW)
+    make.agency(name="Delta City", state="TX", model=AgreementModel.JEM, status=AgreementStatus.UNDER_REVIEW)
     make.agency(name="Echo Town", state="FL", status=None)
     f = make.agency(name="Foxtrot Patrol", state="FL", model=AgreementModel.TFM, status=AgreementStatus.TERMINATED)
     f.agreements.append(Agreement(model=AgreementModel.TFM, status=AgreementStatus.ACTIVE, signed_on=a.current_agreement.signed_on,
                                   ends_on=a.current_agreement.ends_on))
     db.session.flush()
     db.session.expire(f, ["agreements"])
-    tc, later = make.training_class(), make.training_class()
-    officers = {}
+    tc, later = make.training_class(make.course(code="RPT-JEM")), make.training_class(make.course(code="RPT-TFM"))
+    old_course = make.course(code="RPT-OLD")
+    old_course.certificate_validity_days = 30
+    old = make.training_class(old_course, start=TWO_MONTHS_AGO - timedelta(days=60))
+    officers, enrollments = {}, {}
     for key, agency, statuses in [
         ("o1", a, [ES.COMPLETED]), ("o2", a, [ES.IN_PROGRESS]), ("o3", a, [ES.DISQUALIFIED]), ("o4", a, [ES.WITHDRAWN]),
         ("o5", a, []), ("o6", b, [ES.ENROLLED]), ("o7", f, [ES.WITHDRAWN, ES.COMPLETED]),
@@ -33,11 +45,46 @@ def world(make):
         officer = make.user(Role.OFFICER, agency=agency, first=key.upper(), last=f"Officer{key[1]}")
         officers[key] = officer
         for status, training_class in zip(statuses, [tc, later]):
-            make.enrollment(officer, training_class, status=status)
+            enrollments[key] = make.enrollment(officer, training_class, status=status)
     make.nomination(agency=a, first="Nina", last="=HYPERLINK(\"http://x\")")
     make.nomination(agency=a, first="Rex", last="Rejected", status="rejected")
     make.nomination(agency=c, first="Cal", last="Charlie")
-    return {"a": a, "officers": officers}
+
+    # Certificates, issued through the service. Certified (valid today): o1 only.
+    reissue(make.certificate(enrollments["o1"], issued_on=today()), "Name corrected")  # this month, counted once
+    make.certificate(make.enrollment(officers["o3"], old, status=ES.COMPLETED), issued_on=TWO_MONTHS_AGO)  # expired
+    replaced = reissue(make.certificate(enrollments["o7"], issued_on=LAST_MONTH), "Name corrected")
+    revoke(replaced, RevocationReason.ISSUED_IN_ERROR, "Training record invalidated")  # superseded + revoked
+
+    # Graded attempts (others pending or in progress do not count).
+    week1, final = (make.quiz(tc.course, [make.question(tc.course)], title=t) for t in ("Week 1 exam", "Final exam"))
+    other_week1 = make.quiz(later.course, [make.question(later.course)], title="Week 1 exam")
+    for key, quiz, outcomes in [
+        ("o1", week1, [True]), ("o2", week1, [False, True]), ("o3", week1, [False, False]), ("o6", week1, [True]),
+        ("o1", final, [True]), ("o6", final, [None]), ("o2", final, ["open"]), ("o7", other_week1, [False]),
+    ]:
+        for number, passed in enumerate(outcomes, start=1):
+            db.session.add(attempt_row(quiz, enrollments[key], number, passed))
+    db.session.flush()
+    return {"a": a, "f": f, "officers": officers}
+
+
+def attempt_row(quiz, enrollment, number, passed):
+    """passed: True/False for a graded attempt, None for one pending grading, "open" for one in progress."""
+    status = {None: AttemptStatus.PENDING_GRADING, "open": AttemptStatus.IN_PROGRESS}.get(passed, AttemptStatus.GRADED)
+    graded = status == AttemptStatus.GRADED
+    return Attempt(quiz=quiz, enrollment=enrollment, number=number, is_retake=number > 1, status=status,
+                   submitted_at=utcnow() if passed != "open" else None, graded_at=utcnow() if graded else None,
+                   score=(1.0 if passed else 0.0) if graded else None, max_score=1.0, passed=passed if graded else None)
+
+
+def months_column(counts: dict) -> list[list[str]]:
+    """The 12 month rows of "certificates per month", zero except `counts` ({first of month: n})."""
+    months, start = [], THIS_MONTH
+    for _ in range(12):
+        months.insert(0, start)
+        start = (start - timedelta(days=1)).replace(day=1)
+    return [[m.strftime("%b %Y"), str(counts.get(m, 0))] for m in months]
 
 
 def rows_of(response):
@@ -57,16 +104,19 @@ EXPECTED_PROGRAM = {
     "agencies-by-model": [["Model", "Agencies", "Agreement in force"], ["JEM — Jail Enforcement Model", "2", "1"],
                           ["TFM — Task Force Model", "2", "1"], ["WSO — Warrant Service Officer", "1", "0"]],
     "pending-applications": [["Status", "Applications"], ["Applied", "1"], ["Under review", "1"]],
-    "officers": [["Stage", "Officers"], ["Nominated", "3"], ["Enrolled", "5"], ["Completed", "2"],
-                 ["Certified", "0"], ["Disqualified", "1"]],
+    "officers": [["Stage", "Officers"], ["Nominated", "3"], ["Enrolled", "5"], ["Completed", "3"],
+                 ["Certified", "1"], ["Disqualified", "1"]],
     "by-state": [["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"],
-                 ["FL", "2", "1", "1", "1"], ["NC", "2", "1", "6", "1"], ["TX", "2", "0", "0", "0"]],
+                 ["FL", "2", "1", "1", "1"], ["NC", "2", "1", "6", "2"], ["TX", "2", "0", "0", "0"]],
+    "certificates-per-month": [["Month", "Certificates"], *months_column({THIS_MONTH: 1, LAST_MONTH: 1, TWO_MONTHS_AGO: 1})],
+    "pass-rate": [["Exam", "Pass rate (%)", "Attempts graded", "Passed"], ["RPT-JEM: Final exam", "100.0", "1", "1"],
+                  ["RPT-JEM: Week 1 exam", "50.0", "6", "3"], ["RPT-TFM: Week 1 exam", "0.0", "1", "0"]],
 }
 
 
-@pytest.mark.parametrize("key", EXPECTED_PROGRAM)
-def test_program_figures_match_the_hand_count(client, world, admin, key):
-    assert rows_of(client.get(f"/admin/reports/{key}.csv")) == EXPECTED_PROGRAM[key]
+def test_program_figures_match_the_hand_count(client, world, admin):
+    # One world for every figure: building it renders five certificate PDFs.
+    assert {key: rows_of(client.get(f"/admin/reports/{key}.csv")) for key in EXPECTED_PROGRAM} == EXPECTED_PROGRAM
 
 
 def test_program_dashboard_shows_accessible_charts_and_tables(client, world, admin):
@@ -81,13 +131,14 @@ def test_program_dashboard_shows_accessible_charts_and_tables(client, world, adm
     assert "style=" not in page
     assert "<desc id=\"chart-agencies-by-status-desc\">Applied: 1; Under review: 1; Active: 2; Suspended: 1;" in page
     assert "Pass rate per exam (graded attempts)" in page
-    assert '<th scope="row">Completed</th><td>2</td>' in page
+    assert '<th scope="row">Completed</th><td>3</td>' in page
+    assert '<th scope="row">RPT-JEM: Week 1 exam</th><td>50.0</td><td>6</td><td>3</td>' in page
+    assert "Certified counts officers holding a valid certificate today (not expired, revoked or replaced)." in page
     assert "/admin/reports/by-state.csv" in page
+    assert "not available" not in page
 
 
-def test_certificates_per_month_covers_twelve_months_and_unknown_tables_404(client, world, admin):
-    rows = rows_of(client.get("/admin/reports/certificates-per-month.csv"))
-    assert rows[0] == ["Month", "Certificates"] and len(rows) == 13 and all(r[1] == "0" for r in rows[1:])
+def test_unknown_tables_404(client, admin):
     assert client.get("/admin/reports/nope.csv").status_code == 404
 
 
@@ -96,16 +147,29 @@ def test_agency_dashboard_shows_its_own_figures_and_each_officers_status(client,
     page = client.get("/agency/").get_data(as_text=True)
     assert '<th scope="row">Enrolled</th><td>3</td>' in page and "Bravo" not in page and "Officer6" not in page
     funnel = rows_of(client.get("/agency/reports/officers.csv"))
-    assert funnel == [["Stage", "Officers"], ["Nominated", "2"], ["Enrolled", "3"], ["Completed", "1"],
-                      ["Certified", "0"], ["Disqualified", "1"]]
+    assert funnel == [["Stage", "Officers"], ["Nominated", "2"], ["Enrolled", "3"], ["Completed", "2"],
+                      ["Certified", "1"], ["Disqualified", "1"]]
+    # Their own certificates only (o7's, of another agency, last month, is not counted).
+    assert rows_of(client.get("/agency/reports/certificates-per-month.csv"))[1:] == months_column({THIS_MONTH: 1, TWO_MONTHS_AGO: 1})
+    # Their officers' attempts only: no RPT-TFM row, and o6's pass (another agency) not counted.
+    assert rows_of(client.get("/agency/reports/pass-rate.csv"))[1:] == [["RPT-JEM: Final exam", "100.0", "1", "1"],
+                                                                        ["RPT-JEM: Week 1 exam", "40.0", "5", "2"]]
     statuses = {row[0]: row[2] for row in rows_of(client.get("/agency/reports/officer-status.csv"))[1:]}
     assert statuses == {
-        "Officer1, O1": "Completed", "Officer2, O2": "In progress", "Officer3, O3": "Disqualified",
+        "Officer1, O1": "Certified", "Officer2, O2": "In progress", "Officer3, O3": "Disqualified",
         "Officer4, O4": "Withdrawn", "Officer5, O5": "Approved, not enrolled",
         "Rejected, Rex": "Rejected", "'=HYPERLINK(\"http://x\"), Nina": "Nominated",
     }
     assert client.get("/agency/reports/by-state.csv").status_code == 404  # program-only figure
     assert client.get("/admin/reports/officers.csv").status_code == 403
+
+    # Another agency's coordinator: o7 completed, but the certificate was replaced and then revoked.
+    client.post("/logout")
+    login(make.user(Role.COORDINATOR, agency=world["f"]))
+    funnel = dict(rows_of(client.get("/agency/reports/officers.csv"))[1:])
+    assert funnel["Completed"] == "1" and funnel["Certified"] == "0"
+    assert rows_of(client.get("/agency/reports/certificates-per-month.csv"))[1:] == months_column({LAST_MONTH: 1})
+    assert rows_of(client.get("/agency/reports/pass-rate.csv"))[1:] == [["RPT-TFM: Week 1 exam", "0.0", "1", "0"]]
 
 
 def test_chart_escapes_labels_and_draws_proportional_bars():

@@ -37,6 +37,7 @@ def production_env(monkeypatch, tmp_path, app):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://training.example.gov")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     yield monkeypatch
     limiter.init_app(app)  # create_app re-initialised the shared limiter

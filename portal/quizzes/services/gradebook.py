@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.classes.models import Enrollment, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
-from portal.quizzes.services.attempts import is_overdue
+from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
 from portal.quizzes.services.rules import course_quizzes
 
 
@@ -55,6 +55,13 @@ def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], l
         ):
             grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
     return grouped
+
+
+def officer_exam_rows(enrollment: Enrollment) -> list[tuple[Quiz, Cell, StartCheck]]:
+    """The officer's view of each exam of the course: the grade that counts and what they may do next."""
+    grouped = attempts_by_enrollment([enrollment.id])
+    return [(quiz, cell(quiz, grouped.get((enrollment.id, quiz.id), [])), start_check(enrollment, quiz))
+            for quiz in course_quizzes(enrollment.training_class.course_id)]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass, class_instructors
 from portal.extensions import db
+from portal.notifications.messages import notify_grading_done
 from portal.progress.completion import complete_if_done
 from portal.quizzes.models import Attempt, AttemptStatus, GradeChange, Question, Response
 from portal.quizzes.services import rules
@@ -47,16 +48,21 @@ def auto_grade(attempt: Attempt, now: datetime | None = None) -> None:
         finalize(attempt, now)
 
 
-def finalize(attempt: Attempt, now: datetime | None = None) -> None:
-    """Every part is scored: set the total and pass/fail, then apply the exam rules and check completion."""
+def finalize(attempt: Attempt, now: datetime | None = None, *, tell_officer: bool = False) -> None:
+    """Every part is scored: set the total and pass/fail, then apply the exam rules and check completion.
+    `tell_officer`: an instructor has just graded the last answer, so the officer is emailed (an
+    automatically graded attempt shows its result at once, and a regrade keeps the first message)."""
     attempt.score = round(sum(r.score or 0.0 for r in attempt.responses), 4)
     attempt.passed = attempt.percent is not None and attempt.percent + EPSILON >= attempt.quiz.pass_mark
     attempt.status = AttemptStatus.GRADED
     attempt.graded_at = now or utcnow()
     record("attempt_graded", attempt, quiz_id=attempt.quiz_id, enrollment_id=attempt.enrollment_id,
            score=attempt.score, max_score=attempt.max_score, passed=attempt.passed)
-    db.session.flush()
     enrollment = attempt.enrollment
+    if tell_officer:  # before the rules and completion, so the messages read in the order things happened
+        notify_grading_done(enrollment.officer, attempt_id=attempt.id, quiz_title=attempt.quiz.title,
+                            percent=attempt.percent, passed=attempt.passed, class_id=enrollment.class_id)
+    db.session.flush()
     rules.apply_rules(enrollment)
     attempt_graded.send(attempt)
     complete_if_done(enrollment)
@@ -85,7 +91,7 @@ def grade_response(response: Response, score: float, feedback: str, grader: User
            old=old, new=score, reason=reason[:500])
     if attempt.status == AttemptStatus.PENDING_GRADING:
         if not any(r.pending for r in attempt.responses):
-            finalize(attempt)
+            finalize(attempt, tell_officer=True)
     else:  # a regrade of a graded attempt: total, pass/fail and the rules follow
         finalize(attempt)
     return response
