@@ -28,6 +28,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 DEMO_PASSWORD = "demo-287g-portal"
 SKIP_REASON = "Chromium not installed: apt-get install chromium"
+SKIP_NOTE = "REAL-BROWSER TESTS NOT RUN"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -72,6 +73,8 @@ def chromium_executable() -> str:
         except ImportError as exc:  # pragma: no cover - the test extra installs both
             problem = f"Playwright or axe-playwright-python missing ({exc}): pip install -e '.[test]'"
     if problem:
+        if not any(SKIP_NOTE in line for line in REPORT):
+            report(f"{SKIP_NOTE}: {problem}")
         if require_browser():
             pytest.fail(f"PORTAL_REQUIRE_BROWSER=1 but {problem}", pytrace=False)
         pytest.skip(problem)

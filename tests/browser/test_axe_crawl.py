@@ -1,7 +1,7 @@
 """axe-core (WCAG 2.0/2.1 A and AA) on every page each role can reach, and on every form's error state.
 
 A crawler signs in as each demo role (and browses anonymously), follows every same-origin link it
-finds breadth-first with GET only, and on each HTML page runs axe plus a few structural checks
+finds breadth-first with GET only (the roles are crawled by a few browsers at once, see THREADS), and on each HTML page runs axe plus a few structural checks
 axe does not make (one h1, a title naming the page, skip link and main landmark, captions and
 scoped headers on tables, no horizontal scrolling at 320 px). Every POST form with fields is then
 submitted empty, and its error state checked the same way, plus: an error summary that links to
@@ -21,13 +21,14 @@ No page reachable from a link is otherwise excluded.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import Counter, deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from tests.browser.conftest import report, sign_in
+from tests.browser.conftest import CHROMIUM_ARGS, report, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +44,10 @@ ROLES = {
     "coordinator": "coordinator@example.com",
     "admin": "admin@example.com",
 }
+LANDING = {"public": "/login", "officer": "/dashboard", "instructor": "/teach/", "coordinator": "/agency/", "admin": "/admin/"}
+# Crawling threads, each with its own browser, and the roles each crawls in turn. The admin's crawl
+# is the biggest, so two threads share its queue; more threads than cores only add overhead.
+THREADS = [["admin"], ["admin"], ["public", "officer", "instructor", "coordinator"]]
 # Pages no link leads to but people land on: errors, an expired link, the health check.
 EXTRA_START = {
     "public": ["/", "/healthz", "/no-such-page", "/set-password/not-a-valid-token"],
@@ -133,69 +138,117 @@ def format_violations(url: str, violations: list[dict]) -> list[str]:
     return lines
 
 
-class Crawl:
-    def __init__(self, page, origin: str, javascript: bool = True):
-        from axe_playwright_python.sync_playwright import Axe
+class RoleCrawl:
+    """The shared state of one role's crawl: a breadth-first queue handed out to its workers."""
 
-        self.page = page
+    def __init__(self, role: str, origin: str):
+        self.role = role
         self.origin = origin
-        self.axe = Axe()
+        self.lock = threading.Lock()
+        self.queue: deque = deque()
+        self.in_flight = 0
+        self.seen: set[str] = set()
+        self.patterns: Counter = Counter()
+        self.forms_done: set[str] = set()
+        self.layouts_checked: set[str] = set()
         self.problems: list[str] = []
         self.pages: list[str] = []
         self.not_html: list[str] = []
         self.forms: list[str] = []
-        self.patterns: Counter = Counter()
-        self.seen: set[str] = set()
-        self.layouts_checked: set[str] = set()
+        self.seconds = 0.0
 
-    def check_page(self, label: str, layout_key: str | None = None) -> None:
-        result = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
-        self.problems += format_violations(label, result.response["violations"])
-        self.problems += [f"{label}: {p}" for p in self.page.evaluate(STRUCTURE_JS)]
-        if layout_key is None or layout_key in self.layouts_checked:
-            return  # the 320 px check once per URL pattern: same template, same layout
-        self.layouts_checked.add(layout_key)
-        size = self.page.viewport_size
-        self.page.set_viewport_size({"width": 320, "height": 640})
-        overflow = self.page.evaluate(OVERFLOW_JS)
-        if overflow > 0:
-            self.problems.append(f"{label}: scrolls sideways by {overflow}px at 320px wide")
-        self.page.set_viewport_size(size)
+    def enqueue(self, url: str) -> None:
+        url = urldefrag(url if url.startswith("http") else self.origin + url).url
+        with self.lock:
+            if url in self.seen or not followable(url, self.origin):
+                return
+            key = pattern(url)
+            if self.patterns[key] >= PER_PATTERN:
+                return
+            self.seen.add(url)
+            self.patterns[key] += 1
+            self.queue.append(url)
 
-    def enqueue(self, queue: deque, url: str) -> None:
-        url = urldefrag(url).url
-        if url in self.seen or not followable(url, self.origin):
-            return
-        key = pattern(url)
-        if self.patterns[key] >= PER_PATTERN:
-            return
-        self.seen.add(url)
-        self.patterns[key] += 1
-        queue.append(url)
+    def take(self) -> str | None:
+        """The next URL; "" to wait for other workers' links; None when the crawl is over."""
+        with self.lock:
+            if self.queue and len(self.pages) + self.in_flight < MAX_PAGES:
+                self.in_flight += 1
+                return self.queue.popleft()
+            return "" if self.in_flight else None
 
-    def run(self, start: list[str]) -> None:
-        queue: deque = deque()
-        for url in start:
-            self.enqueue(queue, url if url.startswith("http") else self.origin + url)
-        forms_done: set[str] = set()
-        while queue and len(self.pages) < MAX_PAGES:
-            url = queue.popleft()
-            response = self.page.goto(url, wait_until="domcontentloaded")
-            path = url[len(self.origin):]
-            if response.status >= 500:
-                self.problems.append(f"{path}: HTTP {response.status}")
-            if "text/html" not in response.headers.get("content-type", ""):
-                self.not_html.append(path)
+    def finished(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def first_time(self, collection: set, key: str) -> bool:
+        with self.lock:
+            if key in collection:
+                return False
+            collection.add(key)
+            return True
+
+    def add(self, attribute: str, items: list) -> None:
+        with self.lock:
+            getattr(self, attribute).extend(items)
+
+
+class Worker:
+    """One browser page signed in as the role, taking URLs from the role's queue."""
+
+    def __init__(self, crawl: RoleCrawl, page):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.crawl = crawl
+        self.page = page
+        self.origin = crawl.origin
+        self.axe = Axe()
+
+    def run(self) -> None:
+        while True:
+            url = self.crawl.take()
+            if url is None:
+                return
+            if not url:
+                time.sleep(0.05)
                 continue
-            self.pages.append(path)
-            self.check_page(path, layout_key=pattern(url))
-            for link in self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-                self.enqueue(queue, link)
-            for form in self.page.evaluate(FORMS_JS):
-                key = pattern(form["action"])
-                if form["method"] != "post" or not form["fields"] or key in forms_done:
-                    continue
-                forms_done.add(key)
+            try:
+                self.visit(url)
+            except Exception as exc:  # a timeout or crash is a finding, not a reason to stop
+                self.crawl.add("problems", [f"{url[len(self.origin):]}: {type(exc).__name__}: {exc}"])
+            finally:
+                self.crawl.finished()
+
+    def check_page(self, label: str, layout_key: str) -> None:
+        result = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+        problems = format_violations(label, result.response["violations"])
+        problems += [f"{label}: {p}" for p in self.page.evaluate(STRUCTURE_JS)]
+        if self.crawl.first_time(self.crawl.layouts_checked, layout_key):
+            # 320 px once per URL pattern: same template, same layout.
+            size = self.page.viewport_size
+            self.page.set_viewport_size({"width": 320, "height": 640})
+            overflow = self.page.evaluate(OVERFLOW_JS)
+            if overflow > 0:
+                problems.append(f"{label}: scrolls sideways by {overflow}px at 320px wide")
+            self.page.set_viewport_size(size)
+        self.crawl.add("problems", problems)
+
+    def visit(self, url: str) -> None:
+        response = self.page.goto(url, wait_until="domcontentloaded")
+        path = url[len(self.origin):]
+        if response.status >= 500:
+            self.crawl.add("problems", [f"{path}: HTTP {response.status}"])
+        if "text/html" not in response.headers.get("content-type", ""):
+            self.crawl.add("not_html", [path])
+            return
+        self.crawl.add("pages", [path])
+        self.check_page(path, layout_key=pattern(url))
+        for link in self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            self.crawl.enqueue(link)
+        for form in self.page.evaluate(FORMS_JS):
+            if form["method"] != "post" or not form["fields"]:
+                continue
+            if self.crawl.first_time(self.crawl.forms_done, pattern(form["action"])):
                 self.submit_empty(url, form["index"])
 
     def submit_empty(self, url: str, index: int) -> None:
@@ -210,29 +263,65 @@ class Crawl:
         with page.expect_navigation(wait_until="domcontentloaded"):
             buttons.first.click()
         label = f"{url[len(self.origin):]} (form {index + 1} submitted empty)"
-        self.forms.append(label)
-        self.problems += [f"{label}: {p}" for p in page.evaluate(ERROR_STATE_JS)]
+        self.crawl.add("forms", [label])
+        problems = [f"{label}: {p}" for p in page.evaluate(ERROR_STATE_JS)]
         if page.evaluate("() => document.activeElement && document.activeElement.id") != "error-summary":
-            self.problems.append(f"{label}: the error summary does not have the focus")
+            problems.append(f"{label}: the error summary does not have the focus")
+        self.crawl.add("problems", problems)
         self.check_page(label, layout_key="form " + pattern(url))
 
 
-@pytest.mark.parametrize("role", list(ROLES))
-def test_every_reachable_page_has_no_accessibility_violations(role, page, live_server):
+def work(crawls: list[RoleCrawl], chromium: str) -> None:
+    """A worker thread: its own Playwright and browser (the sync API is one-per-thread), crawling
+    as each of its roles in turn, in a fresh context signed in as that role."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for crawl in crawls:
+                context = browser.new_context(base_url=crawl.origin, viewport={"width": 1280, "height": 900})
+                context.set_default_timeout(30_000)
+                try:
+                    page = context.new_page()
+                    if ROLES[crawl.role]:
+                        sign_in(page, ROLES[crawl.role])
+                    Worker(crawl, page).run()
+                except Exception as exc:
+                    crawl.add("problems", [f"a worker for {crawl.role} stopped: {type(exc).__name__}: {exc}"])
+                finally:
+                    context.close()
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def crawls(live_server, chromium_executable) -> dict[str, RoleCrawl]:
+    """Every role's crawl, THREADS at once, each thread with its own browser."""
+    results = {role: RoleCrawl(role, live_server) for role in ROLES}
+    for role, crawl in results.items():
+        for url in [LANDING[role], *EXTRA_START[role]]:
+            crawl.enqueue(url)
     started = time.monotonic()
-    email = ROLES[role]
-    start = list(EXTRA_START[role])
-    if email:
-        sign_in(page, email)
-        start.insert(0, page.url)
-    else:
-        start.insert(0, "/login")
-    crawl = Crawl(page, live_server)
-    crawl.run(start)
+    threads = [
+        threading.Thread(target=work, args=([results[role] for role in roles], chromium_executable), name="crawl-" + "+".join(roles))
+        for roles in THREADS
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report(f"axe crawl, {len(THREADS)} browsers at once: {time.monotonic() - started:.1f}s")
+    return results
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_reachable_page_has_no_accessibility_violations(role, crawls):
+    crawl = crawls[role]
     report(
         f"axe crawl as {role}: {len(crawl.pages)} pages ({len(crawl.patterns)} URL patterns), "
         f"{len(crawl.forms)} forms in their error state, {len(crawl.not_html)} non-HTML responses "
-        f"({', '.join(crawl.not_html) or 'none'}), {len(crawl.problems)} problems, {time.monotonic() - started:.1f}s"
+        f"({', '.join(crawl.not_html) or 'none'}), {len(crawl.problems)} problems"
     )
-    assert crawl.pages, "the crawler reached no page"
-    assert not crawl.problems, "\n".join(crawl.problems)
+    assert crawl.pages, "the crawler reached no page: " + "\n".join(crawl.problems)
+    assert not crawl.problems, "\n".join(sorted(crawl.problems))
