@@ -15,6 +15,13 @@ BLUEPRINTS = (
     "portal.agencies.views",
     "portal.courses.views",
     "portal.admin.views",
+    "portal.nominations.views",
+    "portal.notifications.views",
+    "portal.reports.views",
+    "portal.audit.views",
+    "portal.quizzes.views_officer",
+    "portal.quizzes.views_instructor",
+    "portal.quizzes.views_bank",
     "portal.health",
 )
 
@@ -38,6 +45,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - every table registered before use
+    from portal.quizzes.services import rules  # noqa: F401 - registers the exam completion requirement
 
     db.init_app(app)
     database.configure_engine_events(app)
@@ -72,7 +80,9 @@ def register_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import seed_demo
-    from portal.notifications.cli import send_mail
+    from portal.nominations.cli import officers
+    from portal.notifications.cli import notify_weeks, send_mail
+    from portal.quizzes.cli import questions, quizzes
 
-    for command in (seed_demo, send_mail):
+    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes):
         app.cli.add_command(command)

@@ -6,15 +6,28 @@ from flask_login import current_user
 from portal.auth.roles import Role
 
 NAVIGATION = {
-    Role.OFFICER: [("progress.dashboard", "My training")],
-    Role.INSTRUCTOR: [("classes.teaching", "My classes")],
-    Role.COORDINATOR: [("agencies.coordinator_home", "My agency")],
+    Role.OFFICER: [
+        ("progress.dashboard", "My training"),
+        ("classes.upcoming", "Class dates"),
+        ("notifications.inbox", "Notifications"),
+    ],
+    Role.INSTRUCTOR: [("classes.teaching", "My classes"), ("grading.teaching_exams", "Exams and grading")],
+    Role.COORDINATOR: [
+        ("agencies.coordinator_home", "My agency"),
+        ("grading.agency_grades", "Grades"),
+        ("nominations.coordinator_list", "Nominations"),
+        ("classes.upcoming", "Class dates"),
+    ],
     Role.ADMIN: [
         ("admin.home", "Overview"),
         ("agencies.admin_list", "Agencies"),
+        ("nominations.admin_list", "Nominations"),
         ("courses.admin_list", "Courses"),
         ("classes.admin_list", "Classes"),
+        ("grading.teaching_exams", "Exams and grading"),
         ("admin.users", "Users"),
+        ("reports.program", "Reports"),
+        ("audit.events", "Audit log"),
     ],
 }
 

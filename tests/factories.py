@@ -10,6 +10,7 @@ from portal.auth.roles import Role
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
+from portal.nominations.models import Nomination, NominationStatus
 from portal.timeutil import today
 
 PASSWORD = "correct horse battery staple"
@@ -80,3 +81,46 @@ def enrollment(officer=None, training_class=None, status=EnrollmentStatus.ENROLL
 
 def days_ago(n: int) -> date:
     return today() - timedelta(days=n)
+
+
+def nomination(agency=None, email=None, first="Ana", last=None, years=5.0, citizen=True, checked=None,
+               status=NominationStatus.NOMINATED) -> Nomination:
+    n = next(_seq)
+    nomination = Nomination(
+        agency=agency or globals()["agency"](), first_name=first, last_name=last or f"Nominee{n}",
+        email=email or f"nominee{n}@example.test", years_experience=years, us_citizen=citizen,
+        background_check_date=checked or today() - timedelta(days=30), status=status,
+    )
+    db.session.add(nomination)
+    db.session.flush()
+    return nomination
+
+
+# --- quizzes -------------------------------------------------------------------------------------
+
+def question(course, kind="single_choice", lines="100 | Right | Well done\n0 | Wrong | No", category=None, points=1.0,
+             name=None, general_feedback="") -> "Question":
+    from portal.quizzes.models import Question
+    from portal.quizzes.services.banks import ensure_category
+    from portal.quizzes.types import REGISTRY
+
+    n = next(_seq)
+    q = Question(course_id=course.id, category=category or ensure_category(course, "Test"), kind=kind,
+                 name=name or f"{kind} {n}", text=f"Question {n}?", points=points, general_feedback=general_feedback,
+                 data=REGISTRY[kind].data_from_lines(lines))
+    db.session.add(q)
+    db.session.flush()
+    return q
+
+
+def quiz(course, questions=(), module=None, **settings) -> "Quiz":
+    from portal.quizzes.models import Quiz, QuizSlot
+
+    n = next(_seq)
+    settings.setdefault("shuffle_choices", False)
+    q = Quiz(course_id=course.id, module=module, title=settings.pop("title", f"Exam {n}"), **settings)
+    for position, question_ in enumerate(questions, start=1):
+        q.slots.append(QuizSlot(position=position, question=question_))
+    db.session.add(q)
+    db.session.flush()
+    return q

@@ -28,12 +28,34 @@ def world(app, make):
     module = course.modules[0]
     with app.test_request_context():
         token = make_set_password_token(make.user(password=False))
+    nomination = make.nomination(agency=agency)
+    quiz_values = quiz_world(make, course, module, enrollment)
     values = {
+        **quiz_values,
+        "nomination_id": nomination.id, "table": "officers",
         "class_id": tc.id, "lesson_id": module.lessons[0].id, "agency_id": agency.id,
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
         "user_id": officer.id, "enrollment_id": enrollment.id, "token": token,
     }
     return users, values
+
+
+def quiz_world(make, course, module, enrollment) -> dict:
+    """A week-1 exam with an essay the officer has submitted (pending grading), and a question image."""
+    from portal.extensions import db
+    from portal.quizzes.models import QuestionImage
+    from portal.quizzes.services.attempts import start_attempt, submit_attempt
+
+    essay = make.question(course, "essay", "")
+    essay.images.append(QuestionImage(filename="map.png", content=b"\x89PNG"))
+    choice = make.question(course, category=essay.category)
+    quiz = make.quiz(course, [essay, choice], module=module)
+    attempt = start_attempt(enrollment, quiz)
+    attempt.responses[0].answer = {"text": "An essay"}
+    submit_attempt(attempt)
+    db.session.flush()
+    return {"quiz_id": quiz.id, "attempt_id": attempt.id, "question_id": essay.id, "response_id": attempt.responses[0].id,
+            "category_id": essay.category_id, "slot_id": quiz.slots[0].id, "image_id": essay.images[0].id}
 
 
 def routes(app):

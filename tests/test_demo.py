@@ -1,9 +1,6 @@
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from portal.auth.models import User
 from portal.courses.models import Course
-from portal.demo.cli import seed_demo
 from portal.extensions import db
 
 
@@ -27,3 +24,27 @@ def test_seed_demo_refuses_a_database_with_data(app, make):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "already has data" in result.output
+
+
+def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled_class(app):
+    from datetime import date
+
+    from portal.agencies.models import Agreement, AgreementStatus
+    from portal.classes.models import TrainingClass
+    from portal.nominations.models import Nomination, NominationStatus
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    applied = db.session.scalars(sa.select(Agreement).where(Agreement.status == AgreementStatus.APPLIED)).all()
+    assert "Collier County Sheriff's Office" in {a.agency.name for a in applied}
+    assert all(a.history for a in db.session.scalars(sa.select(Agreement)))
+    pending = db.session.scalars(sa.select(Nomination).where(Nomination.status == NominationStatus.NOMINATED)).all()
+    assert len(pending) >= 2 and "O'Malley" in {n.last_name for n in pending}
+    assert db.session.scalar(sa.select(TrainingClass).where(TrainingClass.name == "JEM Basic — Houston, TX")).start_date > date.today()
+    admin = app.test_client()
+    admin.post("/login", data={"email": "admin@example.com", "password": "demo-287g-portal"})
+    for url in ["/admin/reports/", "/admin/nominations/", "/admin/applications/", "/admin/audit/", "/admin/agencies/"]:
+        assert admin.get(url).status_code == 200, url
+    coordinator = app.test_client()
+    coordinator.post("/login", data={"email": "coordinator@example.com", "password": "demo-287g-portal"})
+    for url in ["/agency/", "/agency/nominations/", "/classes/upcoming", "/apply"]:
+        assert coordinator.get(url).status_code == 200, url

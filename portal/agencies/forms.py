@@ -24,6 +24,8 @@ class AgreementForm(FlaskForm):
     ends_on = DateField("Ends on", validators=[Optional()],
                         description="Agreements run three years from signature; leave empty to use that.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    comment = TextAreaField("Reason for the status change", validators=[Optional(), Length(max=2000)],
+                            description="Required when the status changes; kept in the agreement's history.")
     submit = SubmitField("Save agreement")
 
     def validate(self, extra_validators=None) -> bool:
@@ -39,3 +41,33 @@ class AgreementForm(FlaskForm):
             self.ends_on.errors.append("The end date must be after the signature date.")
             valid = False
         return valid
+
+
+class ApplicationForm(FlaskForm):
+    """An agency asks to join the 287(g) program (no account needed)."""
+
+    name = StringField("Agency name", validators=[DataRequired(), Length(max=160)])
+    kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
+    state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
+    model = SelectField("Requested model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    contact_name = StringField("Point of contact (name and title)", validators=[DataRequired(), Length(max=120)])
+    contact_email = EmailField("Point of contact email", validators=[DataRequired(), Email(), Length(max=254)])
+    contact_phone = StringField("Point of contact phone", validators=[Optional(), Length(max=40)])
+    comment = TextAreaField("Anything the program office should know", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Submit application")
+
+
+class RenewalForm(FlaskForm):
+    """A coordinator applies for a new agreement for their agency."""
+
+    model = SelectField("Requested model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    comment = TextAreaField("Anything the program office should know", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Submit application")
+
+
+class StatusChangeForm(FlaskForm):
+    status = SelectField("New status")
+    effective_on = DateField("Effective date", validators=[DataRequired()],
+                             description="For a signature, the date the agreement was signed: its 3-year term starts then.")
+    comment = TextAreaField("Comment", validators=[DataRequired(message="Say why the status changes."), Length(max=2000)])
+    submit = SubmitField("Change status")

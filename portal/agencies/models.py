@@ -11,6 +11,9 @@ from portal.extensions import db
 from portal.timeutil import today, utcnow
 from portal.types import enum_column
 
+# "Renewal due" shows this many days ahead of an agreement's end date.
+RENEWAL_NOTICE_DAYS = 180
+
 if TYPE_CHECKING:
     from portal.auth.models import User
 
@@ -67,6 +70,8 @@ AGREEMENT_TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
     AgreementStatus.EXPIRED: frozenset(),
 }
 
+PENDING_AGREEMENT_STATUSES = frozenset({AgreementStatus.APPLIED, AgreementStatus.UNDER_REVIEW})
+
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP"
@@ -116,6 +121,27 @@ class Agreement(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     agency: Mapped[Agency] = relationship(back_populates="agreements")
+    history: Mapped[list[AgreementStatusChange]] = relationship(
+        back_populates="agreement", order_by="AgreementStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_AGREEMENT_STATUSES
+
+    def renewal_due(self, on: date | None = None) -> bool:
+        """In force (or suspended) and ending within RENEWAL_NOTICE_DAYS."""
+        on = on or today()
+        return (
+            self.status in {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED}
+            and self.ends_on is not None
+            and on <= self.ends_on
+            and (self.ends_on - on).days <= RENEWAL_NOTICE_DAYS
+        )
+
+    def past_end(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.status == AgreementStatus.ACTIVE and self.ends_on is not None and on > self.ends_on
 
     def is_in_force(self, on: date | None = None) -> bool:
         on = on or today()
@@ -123,3 +149,21 @@ class Agreement(db.Model):
 
     def can_move_to(self, status: AgreementStatus) -> bool:
         return status == self.status or status in AGREEMENT_TRANSITIONS[self.status]
+
+
+class AgreementStatusChange(db.Model):
+    """One dated, commented move of an agreement through its lifecycle (its first row: the application)."""
+
+    __tablename__ = "agreement_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[AgreementStatus | None] = mapped_column(enum_column(AgreementStatus))
+    to_status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus))
+    effective_on: Mapped[date] = mapped_column(default=today)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(sa.String(254), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="history")

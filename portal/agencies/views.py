@@ -1,19 +1,34 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from portal.access import roles
-from portal.agencies.forms import AgencyForm, AgreementForm
-from portal.agencies.models import Agency, Agreement, AgreementStatus
-from portal.agencies.services import AgreementError, apply_agreement_changes
-from portal.audit.services import record
+from portal.access import public, roles
+from portal.agencies.forms import AgencyForm, AgreementForm, ApplicationForm, RenewalForm, StatusChangeForm
+from portal.agencies.models import (
+    PENDING_AGREEMENT_STATUSES,
+    Agency,
+    AgencyKind,
+    Agreement,
+    AgreementModel,
+    AgreementStatus,
+)
+from portal.agencies.services import (
+    AgreementError,
+    ApplicationError,
+    apply_agreement_changes,
+    apply_for_renewal,
+    change_status,
+    pending_application,
+    submit_application,
+)
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.pagination import paginate
+from portal.persistence import commit_unless_duplicate
 from portal.progress.services import build_progress, completed_lesson_ids
+from portal.timeutil import today
 
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
@@ -35,8 +50,13 @@ def coordinator_home():
     progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
     for enrollment in enrollments:
         progress_by_officer[enrollment.officer_id].append(build_progress(enrollment, done[enrollment.id]))
+    from portal.reports.queries import agency_tables
+    from portal.reports.views import chart_for
+
+    tables = agency_tables(agency)
     return render_template(
-        "agencies/coordinator_home.html", agency=agency, officers=officers, progress_by_officer=progress_by_officer
+        "agencies/coordinator_home.html", agency=agency, officers=officers, progress_by_officer=progress_by_officer,
+        blocks=[(t, chart_for(t)) for t in tables],
     )
 
 
@@ -55,15 +75,7 @@ def admin_list():
 def save_agency(form: AgencyForm, agency: Agency) -> bool:
     form.populate_obj(agency)
     agency.name = agency.name.strip()
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors.append("An agency with this name already exists.")
-        return False
-    record("agency_saved", agency)
-    db.session.commit()
-    return True
+    return commit_unless_duplicate(agency, form.name, "An agency with this name already exists.", "agency_saved")
 
 
 @bp.route("/admin/agencies/new", methods=["GET", "POST"])
@@ -116,9 +128,10 @@ def agreement_form_view(agency: Agency, agreement: Agreement | None):
                 signed_on=form.signed_on.data,
                 ends_on=form.ends_on.data,
                 notes=(form.notes.data or "").strip(),
+                comment=form.comment.data or "",
             )
         except AgreementError as exc:
-            form.status.errors.append(str(exc))
+            (form.comment if "comment" in str(exc) else form.status).errors.append(str(exc))
         else:
             db.session.add(target)
             db.session.commit()
@@ -138,3 +151,85 @@ def admin_new_agreement(agency_id: int):
 def admin_edit_agreement(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     return agreement_form_view(agreement.agency, agreement)
+
+
+@bp.get("/admin/applications/")
+@roles(Role.ADMIN)
+def admin_applications():
+    query = (
+        sa.select(Agreement).join(Agency)
+        .where(Agreement.status.in_(PENDING_AGREEMENT_STATUSES))
+        .order_by(Agreement.applied_on, Agreement.id)
+    )
+    return render_template("agencies/admin_applications.html", page=paginate(query))
+
+
+@bp.route("/admin/agreements/<int:agreement_id>/status", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_agreement_status(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    form = StatusChangeForm()
+    allowed = [s for s in AgreementStatus if s != agreement.status and agreement.can_move_to(s)]
+    form.status.choices = [(s.value, s.label) for s in allowed]
+    if request.method == "GET":
+        form.effective_on.data = today()
+        wanted = request.args.get("to", "")
+        if wanted in {s.value for s in allowed}:
+            form.status.data = wanted
+    if allowed and form.validate_on_submit():
+        try:
+            change_status(agreement, AgreementStatus(form.status.data), comment=form.comment.data,
+                          effective_on=form.effective_on.data)
+        except AgreementError as exc:
+            form.status.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"The agreement is now {agreement.status.label.lower()}.", "success")
+            return redirect(url_for("agencies.admin_show", agency_id=agreement.agency_id))
+    return render_template("agencies/status_form.html", form=form, agreement=agreement, allowed=allowed)
+
+
+# --- applications ---------------------------------------------------------------------------
+
+@bp.route("/apply", methods=["GET", "POST"])
+@public
+def apply():
+    """An agency applies to join the program; a signed-in coordinator applies for a new agreement."""
+    if current_user.is_authenticated and current_user.role == Role.COORDINATOR:
+        return renewal_application()
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            submit_application(
+                name=form.name.data, kind=AgencyKind(form.kind.data), state=form.state.data,
+                model=AgreementModel(form.model.data), contact_name=form.contact_name.data,
+                contact_email=form.contact_email.data, contact_phone=form.contact_phone.data or "",
+                comment=form.comment.data or "",
+            )
+        except ApplicationError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            return redirect(url_for("agencies.application_received"))
+    return render_template("agencies/apply.html", form=form)
+
+
+def renewal_application():
+    agency = current_user.agency
+    form = RenewalForm()
+    pending = pending_application(agency)
+    if pending is None and form.validate_on_submit():
+        try:
+            apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
+        except ApplicationError as exc:
+            form.model.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return redirect(url_for("agencies.application_received"))
+    return render_template("agencies/apply_renewal.html", form=form, agency=agency, pending=pending)
+
+
+@bp.get("/apply/received")
+@public
+def application_received():
+    return render_template("agencies/application_received.html")

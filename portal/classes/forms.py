@@ -28,3 +28,8 @@ class EnrollForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=500)])
     submit = SubmitField("Withdraw officer")
+
+
+class MoveForm(FlaskForm):
+    class_id = SelectField("Move to class", coerce=int, validators=[DataRequired(message="Choose a class.")])
+    submit = SubmitField("Move officer")

@@ -58,7 +58,47 @@ def enroll(officers: list[User], training_class: TrainingClass) -> list[Enrollme
         enrollment.withdrawn_at = None
         record("enrolled", officer, class_id=training_class.id)
         enrollments.append(enrollment)
+    db.session.flush()
+    from portal.notifications.messages import notify_enrolled
+
+    for enrollment in enrollments:
+        notify_enrolled(enrollment)
     return enrollments
+
+
+def move_targets(enrollment: Enrollment) -> list[TrainingClass]:
+    """Other classes of the same course that have not ended, soonest first."""
+    from portal.timeutil import today
+
+    classes = db.session.scalars(
+        sa.select(TrainingClass)
+        .where(TrainingClass.course_id == enrollment.training_class.course_id, TrainingClass.id != enrollment.class_id)
+        .order_by(TrainingClass.start_date, TrainingClass.id)
+    ).all()
+    return [c for c in classes if c.end_date >= today()]
+
+
+def move(enrollment: Enrollment, target: TrainingClass) -> None:
+    """Move an active enrollment to another class of the same course, keeping its progress."""
+    officer, source = enrollment.officer, enrollment.training_class
+    if not enrollment.is_active:
+        raise EnrollmentError(f"An enrollment that is {enrollment.status.label.lower()} cannot be moved.")
+    if target.id == source.id:
+        raise EnrollmentError("Choose another class.")
+    if target.course_id != source.course_id:
+        raise EnrollmentError("An officer can only be moved to a class of the same course.")
+    if officer.agency is None or not officer.agency.has_active_agreement:
+        raise EnrollmentError(f"{officer.full_name}'s agency has no active 287(g) agreement.")
+    if db.session.scalar(sa.select(Enrollment.id).where(Enrollment.class_id == target.id, Enrollment.officer_id == officer.id)):
+        raise EnrollmentError(f"{officer.full_name} already has an enrollment in {target.name}.")
+    if target.seats_taken() >= target.capacity:
+        raise EnrollmentError(f"{target.name} is full ({target.capacity} seats).")
+    enrollment.training_class = target
+    db.session.flush()
+    record("enrollment_moved", enrollment, officer_id=officer.id, from_class_id=source.id, to_class_id=target.id)
+    from portal.notifications.messages import notify_moved
+
+    notify_moved(enrollment, source)
 
 
 def withdraw(enrollment: Enrollment, reason: str = "") -> None:

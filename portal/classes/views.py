@@ -5,9 +5,10 @@ from flask_login import current_user
 from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.classes.forms import ClassForm, EnrollForm, WithdrawForm
-from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
-from portal.classes.services import EnrollmentError, eligible_officers, enroll, withdraw
+from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
+from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
+from portal.classes.services import EnrollmentError, eligible_officers, enroll, move, move_targets, withdraw
+from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import paginate
@@ -158,3 +159,45 @@ def admin_withdraw(enrollment_id: int):
             form.reason.errors.append(str(exc))
     return render_template("classes/admin_withdraw.html", enrollment=enrollment, form=form,
                            withdrawable=enrollment.status != EnrollmentStatus.WITHDRAWN)
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/move", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_move(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    targets = move_targets(enrollment)
+    form = MoveForm()
+    form.class_id.choices = [
+        (c.id, f"{c.name} — starts {c.start_date:%b %-d, %Y}, {c.capacity - c.seats_taken()} free seat(s)") for c in targets
+    ]
+    if form.validate_on_submit():
+        target = next(c for c in targets if c.id == form.class_id.data)
+        source_id = enrollment.class_id
+        try:
+            move(enrollment, target)
+        except EnrollmentError as exc:
+            db.session.rollback()
+            form.class_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{enrollment.officer.full_name} moved to {target.name}.", "success")
+            return redirect(url_for("classes.admin_show", class_id=source_id))
+    return render_template("classes/admin_move.html", enrollment=enrollment, form=form, targets=targets)
+
+
+@bp.get("/classes/upcoming")
+@roles(Role.OFFICER, Role.COORDINATOR)
+def upcoming():
+    """Classes starting from today: officers see their own dates, coordinators their officers'."""
+    classes = db.session.scalars(
+        sa.select(TrainingClass).where(TrainingClass.start_date >= today())
+        .order_by(TrainingClass.start_date, TrainingClass.id)
+    ).all()
+    if current_user.role == Role.OFFICER:
+        mine = lambda e: e.officer_id == current_user.id  # noqa: E731
+    else:
+        mine = lambda e: e.officer.agency_id == current_user.agency_id  # noqa: E731
+    rows = [
+        (c, [e for e in c.enrollments if e.status in ACTIVE_ENROLLMENT_STATUSES and mine(e)]) for c in classes
+    ]
+    return render_template("classes/upcoming.html", rows=rows)

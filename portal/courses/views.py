@@ -1,6 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy.exc import IntegrityError
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from portal.access import roles
 from portal.audit.services import record
@@ -10,6 +9,7 @@ from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
 from portal.markdown_render import render_markdown
 from portal.pagination import paginate
+from portal.persistence import commit_unless_duplicate
 
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -24,15 +24,7 @@ def admin_list():
 def save_course(form: CourseForm, course: Course) -> bool:
     form.populate_obj(course)
     course.agreement_model = form.agreement_model.data or None
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        form.code.errors.append("Another course already uses this code.")
-        return False
-    record("course_saved", course)
-    db.session.commit()
-    return True
+    return commit_unless_duplicate(course, form.code, "Another course already uses this code.", "course_saved")
 
 
 @bp.route("/admin/courses/new", methods=["GET", "POST"])

@@ -7,13 +7,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.agencies.models import Agency, AgencyKind, Agreement, AgreementKind, AgreementModel, AgreementStatus
-from portal.agencies.services import three_years_after
+from portal.agencies.services import log_status, submit_application, three_years_after
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
+from portal.nominations.models import Nomination
 from portal.progress.models import LessonProgress
 from portal.timeutil import today
 
@@ -30,6 +31,20 @@ AGENCIES = [
     ("Cobb County Sheriff's Office", AgencyKind.COUNTY, "GA", AgreementModel.JEM, AgreementStatus.UNDER_REVIEW, None, AgreementKind.MOA),
     ("City of Mesa Police Department", AgencyKind.CITY, "AZ", AgreementModel.TFM, AgreementStatus.APPLIED, None, AgreementKind.MOA),
     ("Town of Herndon Police Department", AgencyKind.CITY, "VA", AgreementModel.TFM, AgreementStatus.TERMINATED, 1500, AgreementKind.MOU),
+]
+
+HISTORY_COMMENTS = {
+    AgreementStatus.UNDER_REVIEW: "Documents complete; review by the ICE field office scheduled.",
+    AgreementStatus.ACTIVE: "Agreement signed by both parties.",
+    AgreementStatus.SUSPENDED: "Signed; later suspended pending a compliance review.",
+    AgreementStatus.TERMINATED: "Signed; terminated at the agency's request.",
+}
+
+# Officers the Mecklenburg coordinator has nominated, waiting for the program office's decision.
+NOMINEES = [
+    ("Lucía", "Fernández", "l.fernandez@example.com", "MC-2231", "Deputy", 4.0, 20),
+    ("Patrick", "O'Malley", "p.omalley@example.com", "MC-1874", "Sergeant", 11.0, 35),
+    ("Grace", "Whitaker", "g.whitaker@example.com", "MC-2410", "Detention Officer", 2.5, 12),
 ]
 
 STAFF = [
@@ -95,11 +110,17 @@ def load_agencies(on: date) -> dict[str, Agency]:
         agency = Agency(name=name, kind=kind, state=state, contact_name="Training Coordinator",
                         contact_email=f"training@{state.lower()}-agency.example.gov", contact_phone="555-0100")
         signed = on - timedelta(days=signed_days_ago) if signed_days_ago else None
-        agency.agreements.append(Agreement(
+        agreement = Agreement(
             kind=doc, model=model, status=status,
             applied_on=(signed or on) - timedelta(days=90), signed_on=signed,
             ends_on=three_years_after(signed) if signed else None,
-        ))
+        )
+        agency.agreements.append(agreement)
+        log_status(agreement, None, AgreementStatus.APPLIED, effective_on=agreement.applied_on,
+                   comment="Application received by the program office.")
+        if status != AgreementStatus.APPLIED:
+            log_status(agreement, AgreementStatus.APPLIED, status, effective_on=signed or on - timedelta(days=10),
+                       comment=HISTORY_COMMENTS.get(status, "Status recorded."))
         db.session.add(agency)
         agencies[name] = agency
     return agencies
@@ -142,7 +163,23 @@ def seed(on: date | None = None) -> dict:
         db.session.flush()
         for lesson in week_one[:done]:
             db.session.add(LessonProgress(enrollment_id=enrollment.id, lesson_id=lesson.id))
+    coordinator = staff["coordinator@example.com"]
+    for first, last, email, badge, rank, years, checked_days_ago in NOMINEES:
+        db.session.add(Nomination(agency=agencies[MECKLENBURG], first_name=first, last_name=last, email=email,
+                                  badge_number=badge, rank=rank, years_experience=years, us_citizen=True,
+                                  background_check_date=on - timedelta(days=checked_days_ago),
+                                  nominated_by_id=None, source="form"))
     db.session.flush()
+    for nomination in db.session.scalars(sa.select(Nomination)):
+        nomination.nominated_by_id = coordinator.id
+    submit_application(name="Collier County Sheriff's Office", kind=AgencyKind.COUNTY, state="FL",
+                       model=AgreementModel.JEM, contact_name="Capt. María Ibáñez",
+                       contact_email="m.ibanez@collier.example.gov", contact_phone="555-0142",
+                       comment="County jail of 1,200 beds; 6 officers to train in the first class.")
+    db.session.flush()
+    from portal.quizzes.demo import seed_quizzes
+
+    seed_quizzes(basic, running, on)
     return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS)}
 
 

@@ -21,3 +21,15 @@ def send_mail() -> None:
     click.echo(f"{sent} sent, {failed} failed.")
     if failed:
         raise SystemExit(1)
+
+
+@click.command("notify-weeks")
+@with_appcontext
+def notify_weeks() -> None:
+    """Queue "week N opens" for every active enrollment whose week has opened (once per week)."""
+    from portal.extensions import db
+    from portal.notifications.messages import queue_week_openings
+
+    queued = queue_week_openings()
+    db.session.commit()
+    click.echo(f"{queued} week-opening message(s) queued.")

@@ -34,7 +34,7 @@ def test_bad_agency_input_rerenders_with_errors_and_saves_nothing(client, admin)
 
 
 def agreement_data(status, signed="2026-01-15", **extra):
-    return {"kind": "MOA", "model": "JEM", "status": status, "applied_on": "2025-10-01", "signed_on": signed, "ends_on": "", "notes": "", **extra}
+    return {"kind": "MOA", "model": "JEM", "status": status, "applied_on": "2025-10-01", "signed_on": signed, "ends_on": "", "notes": "", "comment": f"Moved to {status}.", **extra}
 
 
 def test_agreement_lifecycle_moves_and_three_year_term(client, make, admin):

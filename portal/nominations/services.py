@@ -1,0 +1,341 @@
+"""Nominations: one by one or as a roster CSV (all or nothing), then approval into an account.
+
+Functions change objects and record audit events; the view or CLI command commits."""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+from portal.agencies.models import Agency
+from portal.audit.services import record
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.nominations import eligibility
+from portal.nominations.models import Nomination, NominationStatus
+from portal.timeutil import utcnow
+
+COLUMNS = ("first_name", "last_name", "email", "badge_number", "rank", "years_experience", "us_citizen",
+           "background_check_date")
+TEMPLATE_EXAMPLE = ("Rosa", "Núñez", "rosa.nunez@example.gov", "4471", "Deputy", "6", "yes", "2026-01-15")
+DEFAULT_MAX_BYTES = 512 * 1024
+MAX_ROWS = 2000
+TRUE_WORDS = {"yes", "y", "true", "1"}
+FALSE_WORDS = {"no", "n", "false", "0"}
+LIMITS = {"first_name": 80, "last_name": 80, "email": 254, "badge_number": 40, "rank": 60}
+
+
+class NominationError(ValueError):
+    """A nomination that cannot be saved: `problems` are (column, reason) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{c}: {r}" for c, r in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None  # None: the whole file
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"Line {self.line}" if self.line else "File"
+        return f"{where}{', column ' + self.column if self.column else ''}: {self.reason}"
+
+
+class RosterError(ValueError):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors
+
+
+@dataclass
+class NomineeFacts:
+    first_name: str
+    last_name: str
+    email: str
+    years_experience: float
+    us_citizen: bool
+    background_check_date: date | None
+    badge_number: str = ""
+    rank: str = ""
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    facts: NomineeFacts | None
+    errors: list[RowError] = field(default_factory=list)
+
+
+# --- rules shared by the form and the CSV --------------------------------------------------------
+
+def clean_text(value: str) -> str:
+    """NFC-normalised, trimmed, inner whitespace collapsed (accents and apostrophes kept)."""
+    return " ".join(unicodedata.normalize("NFC", value or "").split())
+
+
+def email_problem(email: str) -> str | None:
+    """Why this email cannot be nominated, or None."""
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+        return "an account with this email already exists in the portal"
+    open_nomination = db.session.scalar(
+        sa.select(Nomination).where(
+            sa.func.lower(Nomination.email) == email.lower(), Nomination.status != NominationStatus.REJECTED
+        )
+    )
+    if open_nomination is not None:
+        return f"this officer is already nominated ({open_nomination.status.label.lower()})"
+    return None
+
+
+def fact_problems(facts: NomineeFacts) -> list[tuple[str, str]]:
+    problems = [
+        (finding.column, finding.text)
+        for finding in eligibility.problems(us_citizen=facts.us_citizen, years_experience=facts.years_experience,
+                                            background_check_date=facts.background_check_date)
+    ]
+    if (reason := email_problem(facts.email)) is not None:
+        problems.insert(0, ("email", reason))
+    return problems
+
+
+def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor=None) -> Nomination:
+    problems = fact_problems(facts)
+    if problems:
+        raise NominationError(problems)
+    nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None), **asdict(facts))
+    db.session.add(nomination)
+    db.session.flush()
+    record("officer_nominated", nomination, actor=actor, agency_id=agency.id, source=source)
+    return nomination
+
+
+# --- the roster CSV ----------------------------------------------------------------------------
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("ROSTER_CSV_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def decode(data: bytes, filename: str | None) -> str:
+    """The file's text, or a RosterError saying plainly why it cannot be read."""
+    def fail(reason):
+        raise RosterError([RowError(None, "", reason)])
+
+    limit = max_bytes()
+    if filename is not None and not filename.lower().endswith(".csv"):
+        fail(f"“{filename}” is not a CSV file. Download the template, fill it in and save it as CSV (UTF-8).")
+    if len(data) > limit:
+        fail(f"The file is larger than the limit of {limit // 1024} KB. Split the roster into several files.")
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        fail("The file is empty. Use the template: a header line, then one line per officer.")
+    if data.startswith(b"PK") or b"\x00" in data:
+        fail("The file is not CSV text (it looks like a spreadsheet or other binary file). "
+             "In your spreadsheet program choose Save as → CSV UTF-8.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        fail(f"The file is not UTF-8 text (unreadable bytes on line {line}). "
+             "Save it as “CSV UTF-8” so accented names are kept intact.")
+
+
+def parse_bool(raw: str) -> bool | None:
+    word = raw.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
+def parse_date(raw: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(raw.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(raw)
+
+
+def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
+    row = ParsedRow(line, None)
+
+    def error(column, reason):
+        row.errors.append(RowError(line, column, reason))
+
+    text = {name: clean_text(values.get(name, "")) for name in ("first_name", "last_name", "badge_number", "rank")}
+    for name in ("first_name", "last_name"):
+        if not text[name]:
+            error(name, "is required")
+    for name, limit in LIMITS.items():
+        if name in text and len(text[name]) > limit:
+            error(name, f"is longer than {limit} characters")
+    raw_email = (values.get("email") or "").strip()
+    email = ""
+    if not raw_email:
+        error("email", "is required")
+    else:
+        try:
+            email = validate_email(raw_email, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            error("email", f"“{raw_email[:60]}” is not a valid email address")
+    years = None
+    raw_years = (values.get("years_experience") or "").strip()
+    try:
+        years = float(raw_years)
+        if not 0 <= years <= 60:
+            raise ValueError
+    except ValueError:
+        error("years_experience", f"“{raw_years[:20]}” is not a number of years between 0 and 60 (e.g. 3 or 2.5)"
+              if raw_years else "is required (a number of years, e.g. 3 or 2.5)")
+        years = None
+    citizen = parse_bool(values.get("us_citizen") or "")
+    if citizen is None:
+        error("us_citizen", "must be yes or no")
+    checked = None
+    raw_date = (values.get("background_check_date") or "").strip()
+    if raw_date:
+        try:
+            checked = parse_date(raw_date)
+        except ValueError:
+            error("background_check_date", f"“{raw_date[:20]}” is not a date (use YYYY-MM-DD)")
+            raw_date = "bad"
+    if row.errors:
+        # Still explain eligibility for the facts that could be read.
+        if citizen is False:
+            error("us_citizen", "must be a US citizen")
+        if years is not None and years < eligibility.MIN_YEARS_EXPERIENCE:
+            error("years_experience", f"needs {eligibility.MIN_YEARS_EXPERIENCE} years of law-enforcement experience (has {years:g})")
+        return row
+    row.facts = NomineeFacts(first_name=text["first_name"], last_name=text["last_name"], email=email,
+                             badge_number=text["badge_number"], rank=text["rank"], years_experience=years,
+                             us_citizen=citizen, background_check_date=checked)
+    return row
+
+
+def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
+    """Every row read and checked; raises RosterError listing every problem of the file."""
+    text = decode(data, filename)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise RosterError([RowError(1, "", "The first line must be the header: " + ",".join(COLUMNS))]) from None
+    names = [h.strip().lower() for h in header]
+    if len(names) == 1 and ";" in names[0]:
+        raise RosterError([RowError(1, "", "Columns are separated by semicolons; separate them by commas (save as CSV UTF-8).")])
+    missing = [c for c in COLUMNS if c not in names]
+    unknown = [n for n in names if n not in COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if missing or unknown or duplicated:
+        parts = []
+        if missing:
+            parts.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            parts.append("unknown column(s) " + ", ".join(n or "(empty)" for n in unknown))
+        if duplicated:
+            parts.append("repeated column(s) " + ", ".join(duplicated))
+        raise RosterError([RowError(1, "", "The header is not right: " + "; ".join(parts)
+                                    + ". It must be: " + ",".join(COLUMNS))])
+    rows: list[ParsedRow] = []
+    errors: list[RowError] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue  # blank line
+            if len(values) != len(names):
+                errors.append(RowError(line, "", f"has {len(values)} values; expected {len(names)}"))
+                continue
+            rows.append(parse_row(line, dict(zip(names, values))))
+            if len(rows) > MAX_ROWS:
+                raise RosterError([RowError(None, "", f"The file has more than {MAX_ROWS} officers; split it.")])
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "", f"is not valid CSV ({exc})"))
+    if not rows and not errors:
+        raise RosterError([RowError(None, "", "The file has a header but no officers. Add one line per officer.")])
+    seen: dict[str, int] = {}
+    for row in rows:
+        errors.extend(row.errors)
+        if row.facts is None:
+            continue
+        for column, reason in fact_problems(row.facts):
+            errors.append(RowError(row.line, column, reason))
+        first = seen.setdefault(row.facts.email, row.line)
+        if first != row.line:
+            errors.append(RowError(row.line, "email", f"the same email is already on line {first}"))
+    if errors:
+        raise RosterError(sorted(errors, key=lambda e: (e.line or 0, COLUMNS.index(e.column) if e.column in COLUMNS else -1)))
+    return rows
+
+
+def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, source: str = "csv",
+                  actor=None) -> list[Nomination]:
+    """All the file's officers nominated, or (RosterError) none of them."""
+    rows = parse_roster(data, filename)
+    nominations = []
+    for row in rows:
+        nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None),
+                                **asdict(row.facts))
+        db.session.add(nomination)
+        nominations.append(nomination)
+    db.session.flush()
+    record("roster_imported", agency, actor=actor, count=len(nominations), source=source,
+           filename=(filename or "")[:120])
+    return nominations
+
+
+# --- the administrator's decision ---------------------------------------------------------------
+
+def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor=None) -> User:
+    """Background check verified: the officer gets an account (no password yet) and an invitation."""
+    from portal.notifications.messages import notify_invitation
+
+    if nomination.status != NominationStatus.NOMINATED:
+        raise NominationError([("status", f"This nomination is already {nomination.status.label.lower()}.")])
+    problems = [(f.column, f.text) for f in eligibility.problems(
+        us_citizen=nomination.us_citizen, years_experience=nomination.years_experience,
+        background_check_date=nomination.background_check_date)]
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == nomination.email.lower())):
+        problems.append(("email", "an account with this email already exists in the portal"))
+    if problems:
+        raise NominationError(problems)
+    user = User(email=nomination.email.lower(), first_name=nomination.first_name, last_name=nomination.last_name,
+                role=Role.OFFICER, agency=nomination.agency, password_hash=None, active=True)
+    db.session.add(user)
+    db.session.flush()
+    nomination.user = user
+    nomination.status = NominationStatus.APPROVED
+    nomination.background_check_verified_on = verified_on
+    decide(nomination, note, actor)
+    record("nomination_approved", nomination, actor=actor, user_id=user.id, background_check_verified_on=verified_on.isoformat())
+    notify_invitation(user)
+    return user
+
+
+def reject(nomination: Nomination, *, note: str, actor=None) -> None:
+    if nomination.status != NominationStatus.NOMINATED:
+        raise NominationError([("status", f"This nomination is already {nomination.status.label.lower()}.")])
+    nomination.status = NominationStatus.REJECTED
+    decide(nomination, note, actor)
+    record("nomination_rejected", nomination, actor=actor, reason=note[:500])
+
+
+def decide(nomination: Nomination, note: str, actor) -> None:
+    nomination.decided_at = utcnow()
+    nomination.decision_note = note.strip()
+    if actor is not None:
+        nomination.decided_by_id = actor.id

@@ -1,0 +1,141 @@
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import roles
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.nominations import eligibility
+from portal.nominations.forms import DecisionForm, NominationForm, RosterUploadForm
+from portal.nominations.models import Nomination, NominationStatus
+from portal.nominations.services import (
+    COLUMNS,
+    NominationError,
+    NomineeFacts,
+    RosterError,
+    RowError,
+    approve,
+    clean_text,
+    import_roster,
+    max_bytes,
+    nominate,
+    reject,
+    template_csv,
+)
+from portal.pagination import paginate
+
+bp = Blueprint("nominations", __name__, template_folder="templates")
+
+
+def findings(nomination: Nomination):
+    return eligibility.check(us_citizen=nomination.us_citizen, years_experience=nomination.years_experience,
+                             background_check_date=nomination.background_check_date,
+                             on=nomination.nominated_at.date())
+
+
+# --- coordinators ---------------------------------------------------------------------------
+
+@bp.get("/agency/nominations/")
+@roles(Role.COORDINATOR)
+def coordinator_list():
+    query = (sa.select(Nomination).where(Nomination.agency_id == current_user.agency_id)
+             .order_by(Nomination.nominated_at.desc(), Nomination.id.desc()))
+    status = request.args.get("status", "")
+    if status in {s.value for s in NominationStatus}:
+        query = query.where(Nomination.status == NominationStatus(status))
+    return render_template("nominations/coordinator_list.html", page=paginate(query), status=status,
+                           statuses=list(NominationStatus), findings=findings, agency=current_user.agency)
+
+
+@bp.route("/agency/nominations/new", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def coordinator_new():
+    form = NominationForm()
+    if form.validate_on_submit():
+        facts = NomineeFacts(
+            first_name=clean_text(form.first_name.data), last_name=clean_text(form.last_name.data),
+            email=form.email.data.strip().lower(), badge_number=clean_text(form.badge_number.data or ""),
+            rank=clean_text(form.rank.data or ""), years_experience=form.years_experience.data,
+            us_citizen=form.us_citizen.data == "yes", background_check_date=form.background_check_date.data,
+        )
+        try:
+            nomination = nominate(current_user.agency, facts, source="form", actor=current_user)
+        except NominationError as exc:
+            for column, reason in exc.problems:
+                getattr(form, column).errors.append(reason[:1].upper() + reason[1:] + ".")
+        else:
+            db.session.commit()
+            flash(f"{nomination.full_name} is nominated. The program office reviews the nomination.", "success")
+            return redirect(url_for("nominations.coordinator_list"))
+    return render_template("nominations/nominate.html", form=form)
+
+
+@bp.route("/agency/nominations/import", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def coordinator_import():
+    form = RosterUploadForm()
+    errors: list[RowError] = []
+    if form.validate_on_submit():
+        upload = form.roster.data
+        data = upload.stream.read(max_bytes() + 1)
+        try:
+            nominations = import_roster(current_user.agency, data, upload.filename or "roster.csv", actor=current_user)
+        except RosterError as exc:
+            db.session.rollback()
+            errors = exc.errors
+            form.roster.errors.append(
+                f"Nothing was imported: {len(errors)} problem(s) found. Correct the file and upload it again."
+            )
+        else:
+            db.session.commit()
+            flash(f"{len(nominations)} officer(s) nominated from {upload.filename}.", "success")
+            return redirect(url_for("nominations.coordinator_list"))
+    return render_template("nominations/import.html", form=form, errors=errors, columns=COLUMNS,
+                           limit_kb=max_bytes() // 1024), (200 if not errors else 422)
+
+
+@bp.get("/nominations/roster-template.csv")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def roster_template():
+    return Response(template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=roster-template.csv"})
+
+
+# --- administrators -------------------------------------------------------------------------
+
+@bp.get("/admin/nominations/")
+@roles(Role.ADMIN)
+def admin_list():
+    status = request.args.get("status", NominationStatus.NOMINATED.value)
+    query = sa.select(Nomination).order_by(Nomination.nominated_at, Nomination.id)
+    if status in {s.value for s in NominationStatus}:
+        query = query.where(Nomination.status == NominationStatus(status))
+    else:
+        status = ""
+    return render_template("nominations/admin_list.html", page=paginate(query), status=status,
+                           statuses=list(NominationStatus), findings=findings)
+
+
+@bp.route("/admin/nominations/<int:nomination_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_show(nomination_id: int):
+    nomination = db.get_or_404(Nomination, nomination_id)
+    form = DecisionForm()
+    if nomination.status == NominationStatus.NOMINATED and form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                approve(nomination, verified_on=form.verified_on.data, note=form.note.data or "", actor=current_user)
+                message = f"{nomination.full_name} approved: the account is open and the invitation is queued."
+            else:
+                reject(nomination, note=form.note.data, actor=current_user)
+                message = f"The nomination of {nomination.full_name} is rejected."
+        except NominationError as exc:
+            db.session.rollback()
+            form.decision.errors.extend(reason for _column, reason in exc.problems)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("nominations.admin_list"))
+    return render_template("nominations/admin_show.html", nomination=nomination, form=form,
+                           findings=findings(nomination))
+

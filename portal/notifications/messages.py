@@ -1,0 +1,129 @@
+"""The portal's messages: what each event tells the officer, queued in the outbox (never commits).
+
+Other features call these functions (or receive them through signals) inside their own transaction:
+the message is sent by `flask send-mail` only if that transaction commits. A dedupe key makes each
+message at most once per event."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+
+from portal.auth.models import User
+from portal.auth.tokens import make_set_password_token
+from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, TrainingClass
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.notifications.services import queue
+from portal.signals import enrollment_completed
+from portal.timeutil import today
+
+SIGN_OFF = "\n\n— The 287(g) Training Program office"
+
+
+def portal_link(endpoint: str, **values) -> str:
+    """An absolute link when one can be built (a request, or SERVER_NAME in the CLI), else ''."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return ""
+
+
+def sign_in_line() -> str:
+    link = portal_link("auth.login")
+    return f"Sign in to the portal{': ' + link if link else ''}."
+
+
+def class_line(tc: TrainingClass) -> str:
+    where = f", {tc.location}" if tc.location else ""
+    return f"{tc.name} ({tc.course.code} — {tc.course.title}), {tc.start_date:%A %B %-d, %Y} to {tc.end_date:%B %-d, %Y}{where}"
+
+
+def notify_invitation(user: User) -> OutboxMessage | None:
+    """The approved officer's invitation, with the single-use link to choose a password."""
+    link = url_for("auth.set_password_from_link", token=make_set_password_token(user), _external=True)
+    hours = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 3600
+    body = (
+        f"Dear {user.full_name},\n\n"
+        f"Your agency nominated you for 287(g) training and the program office approved the nomination. "
+        f"An account was opened for you on the 287(g) Training Portal with this email address.\n\n"
+        f"Choose your password here (the link works once, for {hours} hours):\n{link}\n\n"
+        f"You will then see your class dates and lessons." + SIGN_OFF
+    )
+    return queue("invitation", user, "Your 287(g) Training Portal account", body, dedupe_key=f"invitation:{user.id}")
+
+
+def notify_enrolled(enrollment: Enrollment) -> OutboxMessage | None:
+    tc, officer = enrollment.training_class, enrollment.officer
+    body = (f"Dear {officer.full_name},\n\nYou are enrolled in {class_line(tc)}.\n"
+            f"Week 1 opens on {tc.start_date:%B %-d, %Y}. {sign_in_line()}" + SIGN_OFF)
+    return queue("enrollment", officer, f"Enrolled: {tc.name}", body)
+
+
+def notify_moved(enrollment: Enrollment, old_class: TrainingClass) -> OutboxMessage | None:
+    tc, officer = enrollment.training_class, enrollment.officer
+    body = (f"Dear {officer.full_name},\n\nYour enrollment moved from {old_class.name} to {class_line(tc)}.\n"
+            f"The lessons you completed are kept. {sign_in_line()}" + SIGN_OFF)
+    return queue("enrollment_moved", officer, f"Class changed: {tc.name}", body)
+
+
+def notify_week_opens(enrollment: Enrollment, week: int) -> OutboxMessage | None:
+    tc, officer = enrollment.training_class, enrollment.officer
+    body = (f"Dear {officer.full_name},\n\nWeek {week} of {tc.course.weeks} of {tc.name} opened on "
+            f"{tc.week_opens_on(week):%A %B %-d, %Y}: its lessons are now available. {sign_in_line()}" + SIGN_OFF)
+    return queue("week_open", officer, f"Week {week} opens: {tc.course.title}", body,
+                 dedupe_key=f"week-open:{enrollment.id}:{week}")
+
+
+def queue_week_openings(on: date | None = None) -> int:
+    """Queue "week N opens" for the current week of every active enrollment (once each)."""
+    on = on or today()
+    queued = 0
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).join(TrainingClass)
+        .where(Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), TrainingClass.start_date <= on)
+    ).all()
+    for enrollment in enrollments:
+        tc = enrollment.training_class
+        week = (on - tc.start_date).days // 7 + 1
+        if week > tc.course.weeks:
+            continue
+        if notify_week_opens(enrollment, week) is not None:
+            queued += 1
+        db.session.flush()  # so the dedupe check sees this message
+    return queued
+
+
+def notify_grading_done(officer: User, *, attempt_id: int, quiz_title: str, percent: float | None,
+                        passed: bool | None, class_id: int | None = None) -> OutboxMessage | None:
+    """An exam attempt finished grading (called by the quizzes feature)."""
+    if percent is None:
+        result = "Your result is available."
+    else:
+        result = f"Your score is {percent:g}%: {'passed' if passed else 'not passed'}."
+    body = (f"Dear {officer.full_name},\n\nGrading of your attempt at “{quiz_title}” is complete. {result}\n"
+            f"Feedback from your instructor is in the portal. {sign_in_line()}" + SIGN_OFF)
+    return queue("grading_done", officer, f"Graded: {quiz_title}", body, dedupe_key=f"graded:{attempt_id}")
+
+
+def notify_completed(enrollment: Enrollment) -> OutboxMessage | None:
+    tc, officer = enrollment.training_class, enrollment.officer
+    body = (f"Dear {officer.full_name},\n\nCongratulations: you completed {tc.course.title} ({tc.name}). "
+            f"Your certificate follows once it is issued. {sign_in_line()}" + SIGN_OFF)
+    return queue("completion", officer, f"Course completed: {tc.course.title}", body,
+                 dedupe_key=f"completed:{enrollment.id}")
+
+
+def notify_certificate_issued(officer: User, *, certificate_id: int, serial: str, course_title: str,
+                              expires_on: date | None = None) -> OutboxMessage | None:
+    """A certificate was issued (called by the certificates feature)."""
+    expiry = f" It is valid until {expires_on:%B %-d, %Y}." if expires_on else ""
+    body = (f"Dear {officer.full_name},\n\nYour certificate {serial} for {course_title} is issued.{expiry} "
+            f"Download it from the portal. {sign_in_line()}" + SIGN_OFF)
+    return queue("certificate", officer, f"Certificate issued: {serial}", body,
+                 dedupe_key=f"certificate:{certificate_id}")
+
+
+@enrollment_completed.connect
+def _on_enrollment_completed(enrollment: Enrollment, **_extra) -> None:
+    notify_completed(enrollment)

@@ -1,0 +1,74 @@
+"""flask --app portal questions import|export ...; flask --app portal quizzes close-overdue"""
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.quizzes.formats import FormatError
+
+questions = AppGroup("questions", help="Import and export the question bank of a course.")
+quizzes = AppGroup("quizzes", help="Exam housekeeping.")
+
+
+def course_by_code(code: str) -> Course:
+    course = db.session.scalar(sa.select(Course).where(Course.code == code))
+    if course is None:
+        raise click.ClickException(f"No course with code {code!r}.")
+    return course
+
+
+@questions.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--course", "code", required=True, help="Course code, e.g. 287G-JEM-BASIC.")
+@click.option("--category", default=None, help="Put the questions under this category (the file's categories go inside it).")
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default=None, help="Guessed from the file when omitted.")
+def import_command(path: Path, code: str, category: str | None, fmt: str | None) -> None:
+    """Import a GIFT or Moodle XML file: all of it, or nothing on any error."""
+    from portal.quizzes.formats.detect import detect_format
+    from portal.quizzes.services import banks
+    from portal.quizzes.views_bank import parse_questions
+
+    course = course_by_code(code)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read {path}: {exc.strerror}.") from None
+    fmt = fmt or detect_format(path.name, data)
+    try:
+        parsed = parse_questions(path.name, data, fmt)
+        counts = banks.import_questions(course, parsed, category)
+    except FormatError as exc:  # raised before anything is written
+        raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.") from None
+    db.session.commit()
+    click.echo(banks.summary(counts))
+    for kind, n in sorted(counts.items()):
+        click.echo(f"  {kind:<20} {n}")
+
+
+@questions.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--course", "code", required=True)
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default="gift")
+def export_command(path: Path, code: str, fmt: str) -> None:
+    """Export a course's whole bank to GIFT or Moodle XML."""
+    from portal.quizzes.services import banks
+
+    course = course_by_code(code)
+    try:
+        path.write_text(banks.export_questions(course, fmt), encoding="utf-8")
+    except FormatError as exc:
+        raise click.ClickException(f"Export failed: {exc}") from None
+    click.echo(f"Wrote {path}.")
+
+
+@quizzes.command("close-overdue")
+def close_overdue_command() -> None:
+    """Close attempts whose time ran out (run it every few minutes)."""
+    from portal.quizzes.services.attempts import close_all_overdue
+
+    closed = close_all_overdue()
+    db.session.commit()
+    click.echo(f"Closed {closed} attempt(s).")

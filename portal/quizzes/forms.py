@@ -1,0 +1,80 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.quizzes.models import GradingPolicy, ReviewPolicy
+from portal.quizzes.types import ordered_kinds
+
+
+class GradeForm(FlaskForm):
+    points = DecimalField("Points", places=None, validators=[InputRequired(message="Enter the points.")])
+    feedback = TextAreaField("Feedback to the officer", validators=[Optional(), Length(max=10000)])
+    reason = StringField("Reason for the change (required when regrading)", validators=[Optional(), Length(max=2000)])
+    back = HiddenField()
+    submit = SubmitField("Save grade")
+
+
+class RetakeForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)],
+                           description="Recorded with your name in the audit trail, e.g. a documented medical absence.")
+    submit = SubmitField("Grant one more retake")
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    parent_id = SelectField("Inside", coerce=int)
+    submit = SubmitField("Save category")
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField("Type", choices=ordered_kinds())
+    category_id = SelectField("Category", coerce=int)
+    name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255)])
+    text = TextAreaField("Question text (Markdown)", validators=[DataRequired(), Length(max=20000)])
+    points = DecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    answers = TextAreaField("Answers", validators=[Optional(), Length(max=20000)])
+    general_feedback = TextAreaField("General feedback (shown when review is allowed)", validators=[Optional(), Length(max=20000)])
+    submit = SubmitField("Save question")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Question file (GIFT .gift/.txt or Moodle XML .xml)", validators=[FileRequired(message="Choose a file.")])
+    file_format = SelectField("Format", choices=[("", "Guess from the file"), ("gift", "GIFT"), ("moodlexml", "Moodle XML")],
+                              validate_choice=False)
+    category = StringField("Put the questions under this category (optional)", validators=[Optional(), Length(max=200)],
+                           description="Categories named in the file ($CATEGORY: or <category>) are created inside it.")
+    submit = SubmitField("Import")
+
+
+class QuizForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    module_id = SelectField("Belongs to", coerce=int, description="A module for a weekly exam, or the whole course for the final exam.")
+    instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
+    required = BooleanField("Required for course completion (counts under the exam rules)", default=True)
+    pass_mark = IntegerField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
+    time_limit_minutes = IntegerField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
+    attempts_allowed = IntegerField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
+                                    description="Including the remediation retake; the course-wide retake rule still applies.")
+    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
+    shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
+    questions_per_page = IntegerField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    grading_policy = SelectField("Grade that counts", choices=[(p.value, p.label) for p in GradingPolicy])
+    review_policy = SelectField("Officers may see correct answers", choices=[(p.value, p.label) for p in ReviewPolicy])
+    submit = SubmitField("Save quiz")
+
+
+class SlotForm(FlaskForm):
+    question_id = SelectField("A question from the bank", coerce=int, validators=[Optional()])
+    category_id = SelectField("Or draw at random from the category", coerce=int, validators=[Optional()])
+    draw_count = IntegerField("How many to draw", default=1, validators=[Optional(), NumberRange(min=1, max=100)])
+    submit = SubmitField("Add to the quiz")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm")

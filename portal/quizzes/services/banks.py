@@ -1,0 +1,179 @@
+"""The per-course question bank: nested categories and questions; import and export."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import nh3
+import sqlalchemy as sa
+from flask import url_for
+from markupsafe import Markup, escape
+
+from portal.audit.services import record
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.markdown_render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from portal.quizzes.formats import FormatError, ImportedQuestion, export_gift, export_moodle_xml, validate
+from portal.quizzes.models import Question, QuestionCategory, QuestionImage, QuizSlot, Response
+from portal.quizzes.types import REGISTRY, QuestionDataError
+
+DEFAULT_CATEGORY = "Default"
+SKIPPED_KINDS = {"description"}  # text-only items carry no points; quizzes here hold questions only
+
+
+class BankError(ValueError):
+    pass
+
+
+def categories(course: Course) -> list[QuestionCategory]:
+    """All categories of a course, depth-first in name order, each with `depth` set."""
+    rows = db.session.scalars(sa.select(QuestionCategory).where(QuestionCategory.course_id == course.id)).all()
+    children: dict[int | None, list[QuestionCategory]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    ordered: list[QuestionCategory] = []
+
+    def walk(parent_id, depth):
+        for node in sorted(children.get(parent_id, []), key=lambda c: c.name.lower()):
+            node.depth = depth
+            ordered.append(node)
+            walk(node.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def ensure_category(course: Course, path: str) -> QuestionCategory:
+    """The category at `path` ("Week 1/Scenarios"), created along the way."""
+    parent = None
+    names = [n.strip() for n in (path or "").split("/") if n.strip()] or [DEFAULT_CATEGORY]
+    for name in names:
+        name = name[:200]
+        node = db.session.scalar(sa.select(QuestionCategory).where(
+            QuestionCategory.course_id == course.id, QuestionCategory.name == name,
+            QuestionCategory.parent_id.is_(None) if parent is None else QuestionCategory.parent_id == parent.id))
+        if node is None:
+            node = QuestionCategory(course_id=course.id, name=name, parent=parent)
+            db.session.add(node)
+            db.session.flush()
+        parent = node
+    return parent
+
+
+def category_problem(category: QuestionCategory, name: str, parent: QuestionCategory | None) -> str | None:
+    if not name.strip():
+        return "Give the category a name."
+    node = parent
+    while node is not None:
+        if category.id is not None and node.id == category.id:
+            return "A category cannot be inside itself."
+        node = node.parent
+    clash = db.session.scalar(sa.select(QuestionCategory.id).where(
+        QuestionCategory.course_id == category.course_id, QuestionCategory.name == name.strip(),
+        QuestionCategory.parent_id.is_(None) if parent is None else QuestionCategory.parent_id == parent.id,
+        QuestionCategory.id != (category.id or 0)))
+    return "A category of that name already exists there." if clash else None
+
+
+def question_in_use(question: Question) -> bool:
+    used = db.session.scalar(sa.select(Response.id).where(Response.question_id == question.id).limit(1))
+    slot = db.session.scalar(sa.select(QuizSlot.id).where(QuizSlot.question_id == question.id).limit(1))
+    return bool(used or slot)
+
+
+def delete_question(question: Question) -> None:
+    if question_in_use(question):
+        raise BankError("This question is used in a quiz or has been answered, so it cannot be deleted.")
+    record("question_deleted", question, course_id=question.course_id, name=question.name)
+    db.session.delete(question)
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\s\"'<>)]+)")
+
+
+def _with_images(html: str, question: Question) -> str:
+    by_name = {image.filename: image for image in question.images}
+
+    def swap(match):
+        image = by_name.get(match.group(1))
+        return url_for("bank.image", image_id=image.id) if image else ""
+
+    return PLUGINFILE.sub(swap, html)
+
+
+def render_text(question: Question, text: str | None = None, fmt: str | None = None) -> Markup:
+    """A question's text (or feedback) as safe HTML, in its own format, with its images."""
+    text = question.text if text is None else text
+    fmt = fmt or question.text_format
+    if fmt == "html":
+        clean = nh3.clean(_with_images(text or "", question), tags=ALLOWED_TAGS | {"span", "div"},
+                          attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                          link_rel="noopener noreferrer nofollow")
+        return Markup(clean)  # noqa: S704 - sanitized by nh3
+    if fmt == "plain":
+        return Markup("<p>") + escape(text or "").replace("\n", Markup("<br>")) + Markup("</p>")
+    return render_markdown(_with_images(text or "", question))
+
+
+def render_inline(question: Question, text: str) -> Markup:
+    """A choice or answer text: plain, or sanitized inline HTML for HTML questions."""
+    if question.text_format == "html":
+        return Markup(nh3.clean(text or "", tags={"b", "i", "em", "strong", "sub", "sup", "code", "br", "span"}))  # noqa: S704
+    return escape(text or "")
+
+
+# --- import / export -----------------------------------------------------------------------------
+
+def import_questions(course: Course, questions: list[ImportedQuestion], under: str | None = None) -> Counter:
+    """Add parsed questions to the bank, all or nothing: every question is checked before anything is
+    written, so a FormatError leaves the bank untouched. Returns how many of each kind were imported;
+    skipped kinds are counted as "skipped <kind>"."""
+    counts: Counter = Counter()
+    ready = []
+    for q in questions:
+        if q.kind in SKIPPED_KINDS:
+            counts[f"skipped {q.kind}"] += 1
+            continue
+        try:
+            validate(q)
+            data = REGISTRY[q.kind].data_from_imported(q)
+        except (KeyError, QuestionDataError) as exc:
+            raise FormatError(str(exc), q.source_line, q.name) from None
+        ready.append((q, data))
+    for q, data in ready:
+        path = "/".join(p for p in [under, q.category] if p) or DEFAULT_CATEGORY
+        question = Question(course_id=course.id, category=ensure_category(course, path), kind=q.kind, name=q.name[:255],
+                            text=q.text, text_format=q.text_format, points=q.points, general_feedback=q.general_feedback,
+                            data=data)
+        for filename, content in q.images.items():
+            question.images.append(QuestionImage(filename=filename[:255], content=content))
+        db.session.add(question)
+        counts[q.kind] += 1
+    db.session.flush()
+    record("questions_imported", course, counts=dict(counts), under=under or "")
+    return counts
+
+
+def to_imported(question: Question) -> ImportedQuestion:
+    return ImportedQuestion(
+        kind=question.kind, name=question.name, text=question.text, text_format=question.text_format,
+        points=question.points, general_feedback=question.general_feedback, category=question.category.path,
+        images={i.filename: i.content for i in question.images}, **question.type.imported_fields(question.data),
+    )
+
+
+def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> str:
+    query = sa.select(Question).where(Question.course_id == course.id).order_by(Question.category_id, Question.id)
+    if category is not None:
+        query = query.where(Question.category_id.in_(category.descendant_ids()))
+    questions = [to_imported(q) for q in db.session.scalars(query)]
+    return export_gift(questions) if fmt == "gift" else export_moodle_xml(questions)
+
+
+def summary(counts: Counter) -> str:
+    labels = {key: cls.label.lower() for key, cls in REGISTRY.items()}
+    parts = [f"{n} {labels.get(kind, kind)}" for kind, n in sorted(counts.items())]
+    total = sum(n for kind, n in counts.items() if not kind.startswith("skipped"))
+    return f"Imported {total} question(s): " + (", ".join(parts) if parts else "none") + "."

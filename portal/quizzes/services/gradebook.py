@@ -1,0 +1,147 @@
+"""Gradebook cells (officer × exam, best or last attempt per the quiz's policy) and item analysis."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.classes.models import Enrollment, TrainingClass
+from portal.extensions import db
+from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
+from portal.quizzes.services.attempts import is_overdue
+from portal.quizzes.services.rules import course_quizzes
+
+
+@dataclass
+class Cell:
+    state: str  # none | in_progress | pending | pass | fail
+    percent: float | None = None
+    attempts: int = 0
+    attempt: Attempt | None = None
+
+    @property
+    def text(self) -> str:
+        if self.state == "pass":
+            return f"{self.percent:g}% Pass"
+        if self.state == "fail":
+            return f"{self.percent:g}% Fail"
+        return {"none": "Not attempted", "in_progress": "In progress", "pending": "Pending grading"}[self.state]
+
+
+def cell(quiz: Quiz, attempts: list[Attempt]) -> Cell:
+    graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
+    if any(a.status == AttemptStatus.PENDING_GRADING or (a.is_open and is_overdue(a)) for a in attempts):
+        chosen = next(a for a in attempts if a.status != AttemptStatus.GRADED)
+        return Cell("pending", attempts=len(attempts), attempt=chosen)
+    if graded:
+        if quiz.grading_policy == GradingPolicy.LAST:
+            chosen = graded[-1]
+        else:
+            chosen = max(graded, key=lambda a: (a.percent or 0, a.number))
+        return Cell("pass" if chosen.passed else "fail", chosen.percent, len(attempts), chosen)
+    if attempts:
+        return Cell("in_progress", attempts=len(attempts), attempt=attempts[-1])
+    return Cell("none")
+
+
+def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], list[Attempt]]:
+    grouped: dict[tuple[int, int], list[Attempt]] = {}
+    if enrollment_ids:
+        for attempt in db.session.scalars(
+            sa.select(Attempt).where(Attempt.enrollment_id.in_(enrollment_ids)).order_by(Attempt.number)
+        ):
+            grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
+    return grouped
+
+
+@dataclass
+class Row:
+    enrollment: Enrollment
+    cells: list[Cell]
+
+
+def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz]) -> list[Row]:
+    grouped = attempts_by_enrollment([e.id for e in enrollments])
+    return [Row(e, [cell(q, grouped.get((e.id, q.id), [])) for q in quizzes]) for e in enrollments]
+
+
+def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row]]:
+    quizzes = course_quizzes(training_class.course_id)
+    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
+    return quizzes, enrollment_rows(enrollments, quizzes)
+
+
+def gradebook_csv(training_class: TrainingClass) -> str:
+    quizzes, rows = class_gradebook(training_class)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]])
+    for row in rows:
+        officer = row.enrollment.officer
+        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency.name if officer.agency else ""),
+                         row.enrollment.status.label, *[c.text for c in row.cells]])
+    return out.getvalue()
+
+
+def safe(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- item analysis -----------------------------------------------------------------------------
+
+@dataclass
+class ItemStats:
+    question_id: int
+    name: str
+    kind: str
+    count: int
+    facility: float | None  # mean score as a share of the maximum, 0..100
+    discrimination: float | None  # correlation with the rest of the test, -100..100
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def item_analysis(quiz: Quiz, class_ids: list[int] | None = None) -> tuple[int, list[ItemStats]]:
+    """Facility and discrimination index per question, over each officer's first graded attempt, as
+    Moodle's quiz statistics report computes them: the discrimination index is the correlation
+    between the score on the question and the score on the rest of the quiz."""
+    query = sa.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.GRADED).order_by(Attempt.number)
+    if class_ids is not None:
+        query = query.join(Enrollment).where(Enrollment.class_id.in_(class_ids))
+    first: dict[int, Attempt] = {}
+    for attempt in db.session.scalars(query):
+        first.setdefault(attempt.enrollment_id, attempt)
+    attempts = list(first.values())
+    totals = {a.id: (a.score or 0.0) for a in attempts}
+    per_question: dict[int, list[Response]] = {}
+    for attempt in attempts:
+        for response in attempt.responses:
+            per_question.setdefault(response.question_id, []).append(response)
+    stats = []
+    for question_id, responses in per_question.items():
+        question = responses[0].question
+        fractions = [(r.score or 0.0) / r.max_points if r.max_points else 0.0 for r in responses]
+        rest = [totals[r.attempt_id] - (r.score or 0.0) for r in responses]
+        correlation = _correlation(fractions, rest)
+        stats.append(ItemStats(
+            question_id, question.name, question.type.label, len(responses),
+            round(100 * sum(fractions) / len(fractions), 1) if fractions else None,
+            round(100 * correlation, 1) if correlation is not None else None,
+        ))
+    stats.sort(key=lambda s: s.name.lower())
+    return len(attempts), stats

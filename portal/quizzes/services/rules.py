@@ -1,0 +1,155 @@
+"""The program's exam rules, decided on the server from the graded attempts.
+
+- An exam passes at or above its pass mark.
+- An officer who fails a required exam gets ONE remediation retake for the whole course;
+  instructors may grant more (RetakeGrant, with a reason).
+- Failing two exams, the retake counted (more generally: more failed attempts than retakes
+  allowed), disqualifies the enrollment: no more attempts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.audit.services import record
+from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.extensions import db
+from portal.notifications.services import queue
+from portal.progress.completion import requirement
+from portal.quizzes.models import Attempt, AttemptStatus, Quiz, RetakeGrant
+
+PROGRAM_RETAKES = 1
+
+
+def course_quizzes(course_id: int) -> list[Quiz]:
+    quizzes = db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course_id)).all()
+    return sorted(quizzes, key=lambda q: q.sort_key)
+
+
+def enrollment_attempts(enrollment: Enrollment) -> list[Attempt]:
+    return db.session.scalars(
+        sa.select(Attempt).where(Attempt.enrollment_id == enrollment.id).order_by(Attempt.quiz_id, Attempt.number)
+    ).all()
+
+
+def retakes_allowed(enrollment: Enrollment) -> int:
+    grants = db.session.scalar(sa.select(sa.func.count()).select_from(RetakeGrant).where(RetakeGrant.enrollment_id == enrollment.id))
+    return PROGRAM_RETAKES + (grants or 0)
+
+
+@dataclass
+class Standing:
+    """Where an enrollment stands against the exam rules."""
+
+    failures: int = 0          # failed graded attempts of required exams
+    retakes_allowed: int = PROGRAM_RETAKES
+    retakes_used: int = 0
+    passed_quiz_ids: set[int] = field(default_factory=set)
+    failed_quiz_ids: set[int] = field(default_factory=set)  # failed and not (yet) passed
+    pending_quiz_ids: set[int] = field(default_factory=set)
+
+    @property
+    def disqualified(self) -> bool:
+        return self.failures > self.retakes_allowed
+
+    @property
+    def in_remediation(self) -> bool:
+        return not self.disqualified and bool(self.failed_quiz_ids)
+
+    @property
+    def retakes_left(self) -> int:
+        return max(0, self.retakes_allowed - self.retakes_used)
+
+
+def standing(enrollment: Enrollment, attempts: list[Attempt] | None = None) -> Standing:
+    attempts = enrollment_attempts(enrollment) if attempts is None else attempts
+    result = Standing(retakes_allowed=retakes_allowed(enrollment))
+    for attempt in attempts:
+        if attempt.is_retake:
+            result.retakes_used += 1
+        if not attempt.quiz.required:
+            continue
+        if attempt.status == AttemptStatus.PENDING_GRADING:
+            result.pending_quiz_ids.add(attempt.quiz_id)
+        elif attempt.status == AttemptStatus.GRADED:
+            if attempt.passed:
+                result.passed_quiz_ids.add(attempt.quiz_id)
+            else:
+                result.failures += 1
+                result.failed_quiz_ids.add(attempt.quiz_id)
+    result.failed_quiz_ids -= result.passed_quiz_ids
+    return result
+
+
+def apply_rules(enrollment: Enrollment) -> EnrollmentStatus:
+    """Set the enrollment's status from its graded attempts (remediation, disqualified or back in
+    progress). Completed and withdrawn enrollments are left alone."""
+    if enrollment.status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN):
+        return enrollment.status
+    now = standing(enrollment)
+    if now.disqualified:
+        target = EnrollmentStatus.DISQUALIFIED
+    elif now.in_remediation:
+        target = EnrollmentStatus.REMEDIATION
+    else:
+        target = EnrollmentStatus.IN_PROGRESS
+    if target != enrollment.status:
+        old = enrollment.status
+        enrollment.status = target
+        record("enrollment_status_changed", enrollment, officer_id=enrollment.officer_id,
+               old=old.value, new=target.value, failures=now.failures, retakes_allowed=now.retakes_allowed)
+        notify(enrollment, target)
+    return target
+
+
+def notify(enrollment: Enrollment, status: EnrollmentStatus) -> None:
+    course = enrollment.training_class.course
+    if status == EnrollmentStatus.REMEDIATION:
+        queue("remediation", enrollment.officer, f"{course.code}: remediation retake available",
+              f"You did not reach the pass mark on an exam of {course.title}. You may take one remediation "
+              "retake for the whole course; a second failed exam ends your enrollment. Your instructor can help "
+              "you prepare.")
+    elif status == EnrollmentStatus.DISQUALIFIED:
+        queue("disqualified", enrollment.officer, f"{course.code}: enrollment ended",
+              f"You have failed two exams of {course.title}, the remediation retake counted, so under the "
+              "program's rules your enrollment is disqualified. Contact your agency coordinator.",
+              )
+
+
+def grant_retake(enrollment: Enrollment, reason: str, by) -> RetakeGrant:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("Give the reason for the extra retake.")
+    if enrollment.status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN):
+        raise ValueError(f"The enrollment is {enrollment.status.label.lower()}.")
+    grant = RetakeGrant(enrollment=enrollment, granted_by_id=by.id, reason=reason[:2000])
+    db.session.add(grant)
+    db.session.flush()
+    record("retake_granted", enrollment, officer_id=enrollment.officer_id, reason=reason[:500])
+    apply_rules(enrollment)
+    return grant
+
+
+@requirement
+def required_exams_passed(enrollment: Enrollment) -> str | None:
+    quizzes = [q for q in course_quizzes(enrollment.training_class.course_id) if q.required]
+    if not quizzes:
+        return None
+    now = standing(enrollment)
+    if now.pending_quiz_ids:
+        return "an exam is pending grading"
+    missing = [q.title for q in quizzes if q.id not in now.passed_quiz_ids]
+    return f"not passed: {', '.join(missing)}" if missing else None
+
+
+def quiz_window_problem(quiz: Quiz, enrollment: Enrollment, now: datetime) -> str | None:
+    opens_on = enrollment.training_class.week_opens_on(quiz.week)
+    if now.date() < opens_on:
+        return f"This exam is not open yet: it opens with week {quiz.week} on {opens_on:%B %-d, %Y}."
+    if quiz.opens_at and now < quiz.opens_at:
+        return f"This exam is not open yet: it opens on {quiz.opens_at:%B %-d, %Y at %H:%M} UTC."
+    if quiz.closes_at and now >= quiz.closes_at:
+        return f"This exam closed on {quiz.closes_at:%B %-d, %Y at %H:%M} UTC."
+    return None

@@ -1,0 +1,578 @@
+"""Question types: one small class per kind, registered by its key.
+
+Each class knows its settings (`data` JSON on the Question), how to read an officer's answer from a
+submitted form, how to grade it (a fraction 0..1 of the question's points, or None when a person
+must grade it), what the correct answer is (shown only when review is allowed), and how to convert
+to and from the import/export model. A new type is one class here and one template
+(templates/quizzes/types/<key>.html).
+
+Answers are stored as small JSON dicts:
+    single_choice / true_false  {"choice": "<choice id>"}
+    multiple_response           {"choices": ["<id>", ...]}
+    short_answer / numeric      {"text": "..."}
+    matching                    {"matches": {"<pair id>": "<answer text>"}}
+    essay                       {"text": "..."}
+"""
+from __future__ import annotations
+
+import math
+import re
+import string
+from dataclasses import dataclass
+
+from portal.quizzes.formats.model import AcceptedAnswer, Choice, ImportedQuestion, MatchPair, NumericAnswer
+
+REGISTRY: dict[str, type[QuestionType]] = {}
+
+
+class QuestionDataError(ValueError):
+    """The settings of a question are unusable (shown to the author)."""
+
+
+def register(cls):
+    REGISTRY[cls.key] = cls
+    return cls
+
+
+def question_type(key: str) -> type[QuestionType]:
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise QuestionDataError(f"Unknown question type {key!r}.") from None
+
+
+def clamp(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def choice_ids(n: int) -> list[str]:
+    letters = string.ascii_lowercase
+    return [letters[i] if i < 26 else f"c{i}" for i in range(n)]
+
+
+@dataclass
+class Feedback:
+    """What an officer may see about one answer once review allows it."""
+
+    correct_answer: str
+    answer_feedback: str = ""
+
+
+class QuestionType:
+    key = ""
+    label = ""
+    auto_graded = True
+    # What the authoring form's "answers" box holds, one per line.
+    answers_hint = ""
+
+    # --- answering ------------------------------------------------------------------------------
+    @classmethod
+    def read_answer(cls, question, form, prefix: str) -> dict | None:
+        raise NotImplementedError
+
+    @classmethod
+    def is_answered(cls, answer: dict | None) -> bool:
+        return bool(answer) and any(v not in (None, "", [], {}) for v in answer.values())
+
+    @classmethod
+    def grade(cls, question, answer: dict | None) -> float | None:
+        raise NotImplementedError
+
+    @classmethod
+    def feedback(cls, question, answer: dict | None) -> Feedback:
+        raise NotImplementedError
+
+    @classmethod
+    def answer_text(cls, question, answer: dict | None) -> str:
+        """The officer's answer in words, for graders, reviews and CSV."""
+        return (answer or {}).get("text", "") or ""
+
+    # --- authoring -----------------------------------------------------------------------------
+    @classmethod
+    def data_from_lines(cls, text: str) -> dict:
+        return {}
+
+    @classmethod
+    def lines_from_data(cls, data: dict) -> str:
+        return ""
+
+    # --- import / export -----------------------------------------------------------------------
+    @classmethod
+    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+        return {}
+
+    @classmethod
+    def imported_fields(cls, data: dict) -> dict:
+        return {}
+
+
+def _split(line: str, parts: int) -> list[str]:
+    pieces = [p.strip() for p in line.split("|")]
+    return pieces + [""] * (parts - len(pieces))
+
+
+def _percent(raw: str, default: float, line_no: int) -> float:
+    raw = raw.strip().rstrip("%")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise QuestionDataError(f"Line {line_no}: “{raw}” is not a percentage.") from None
+    if not math.isfinite(value) or not -100 <= value <= 100:
+        raise QuestionDataError(f"Line {line_no}: the weight must be between -100 and 100.")
+    return round(value / 100, 7)
+
+
+def _lines(text: str):
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if line.strip():
+            yield number, line
+
+
+def _fmt_percent(fraction: float) -> str:
+    return f"{fraction * 100:g}"
+
+
+# --- choice types --------------------------------------------------------------------------------
+
+class _ChoiceType(QuestionType):
+    answers_hint = "One choice per line: weight in % | choice text | feedback for this choice. Example: 100 | 8 U.S.C. §1357(g) | Correct."
+
+    @classmethod
+    def choices(cls, question) -> list[dict]:
+        return list((question.data or {}).get("choices", []))
+
+    @classmethod
+    def by_id(cls, question) -> dict[str, dict]:
+        return {c["id"]: c for c in cls.choices(question)}
+
+    @classmethod
+    def correct_texts(cls, question) -> list[str]:
+        return [c["text"] for c in cls.choices(question) if c["fraction"] > 0]
+
+    @classmethod
+    def data_from_lines(cls, text: str) -> dict:
+        rows = []
+        for number, line in _lines(text):
+            weight, choice, feedback = _split(line, 3)[:3]
+            if not choice:
+                raise QuestionDataError(f"Line {number}: the choice text is missing.")
+            rows.append((_percent(weight, 0.0, number), choice, feedback))
+        data = {"choices": [{"id": i, "text": t, "fraction": f, "feedback": fb}
+                            for i, (f, t, fb) in zip(choice_ids(len(rows)), rows)]}
+        cls.check(data)
+        return data
+
+    @classmethod
+    def lines_from_data(cls, data: dict) -> str:
+        return "\n".join(f"{_fmt_percent(c['fraction'])} | {c['text']} | {c.get('feedback', '')}".rstrip(" |")
+                         for c in data.get("choices", []))
+
+    @classmethod
+    def check(cls, data: dict) -> None:
+        choices = data.get("choices", [])
+        if len(choices) < 2:
+            raise QuestionDataError("Give at least two choices.")
+        if max(c["fraction"] for c in choices) < 0.9999999:
+            raise QuestionDataError("One choice must be worth 100%.")
+
+    @classmethod
+    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+        return {"choices": [{"id": i, "text": c.text, "fraction": c.fraction, "feedback": c.feedback}
+                            for i, c in zip(choice_ids(len(q.choices)), q.choices)]}
+
+    @classmethod
+    def imported_fields(cls, data: dict) -> dict:
+        return {"choices": [Choice(c["text"], c["fraction"], c.get("feedback", "")) for c in data.get("choices", [])]}
+
+
+@register
+class SingleChoice(_ChoiceType):
+    key = "single_choice"
+    label = "Single choice"
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        value = form.get(prefix)
+        return {"choice": value} if value in cls.by_id(question) else None
+
+    @classmethod
+    def grade(cls, question, answer):
+        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+        return clamp(chosen["fraction"]) if chosen else 0.0
+
+    @classmethod
+    def feedback(cls, question, answer):
+        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+        return Feedback(", ".join(t for t in [c["text"] for c in cls.choices(question) if c["fraction"] >= 0.9999999]),
+                        chosen.get("feedback", "") if chosen else "")
+
+    @classmethod
+    def answer_text(cls, question, answer):
+        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+        return chosen["text"] if chosen else ""
+
+
+@register
+class TrueFalse(SingleChoice):
+    key = "true_false"
+    label = "True / false"
+    answers_hint = "Write the correct answer, True or False, on the first line; optional feedback lines: True | feedback, False | feedback."
+
+    @classmethod
+    def data_from_lines(cls, text: str) -> dict:
+        lines = [line for _n, line in _lines(text)]
+        if not lines or lines[0].strip().lower() not in ("true", "false"):
+            raise QuestionDataError("Line 1 must say True or False: the correct answer.")
+        correct = lines[0].strip().lower() == "true"
+        feedback = {}
+        for line in lines[1:]:
+            which, fb = _split(line, 2)[:2]
+            if which.lower() in ("true", "false"):
+                feedback[which.lower()] = fb
+        return cls.make(correct, feedback.get("true", ""), feedback.get("false", ""))
+
+    @classmethod
+    def make(cls, correct: bool, true_feedback: str = "", false_feedback: str = "") -> dict:
+        return {"choices": [
+            {"id": "true", "text": "True", "fraction": 1.0 if correct else 0.0, "feedback": true_feedback},
+            {"id": "false", "text": "False", "fraction": 0.0 if correct else 1.0, "feedback": false_feedback},
+        ]}
+
+    @classmethod
+    def lines_from_data(cls, data: dict) -> str:
+        by_id = {c["id"]: c for c in data.get("choices", [])}
+        correct = "True" if by_id.get("true", {}).get("fraction", 0) > 0 else "False"
+        lines = [correct]
+        for cid in ("true", "false"):
+            if by_id.get(cid, {}).get("feedback"):
+                lines.append(f"{by_id[cid]['text']} | {by_id[cid]['feedback']}")
+        return "\n".join(lines)
+
+    @classmethod
+    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+        by_text = {c.text: c for c in q.choices}
+        return cls.make(by_text["True"].fraction > 0, by_text["True"].feedback, by_text["False"].feedback)
+
+
+@register
+class MultipleResponse(_ChoiceType):
+    """Several choices may be right. Each pick adds its weight; a wrong pick subtracts its own negative
+    weight, or, if the author gave it none, 1/(number of right choices). The total never goes below 0."""
+
+    key = "multiple_response"
+    label = "Multiple response"
+    answers_hint = ("One choice per line: weight in % | choice text | feedback. The positive weights must add up "
+                    "to 100 (e.g. 50 and 50); give wrong choices a negative weight, or leave it blank for the default penalty.")
+
+    @classmethod
+    def check(cls, data: dict) -> None:
+        choices = data.get("choices", [])
+        if len(choices) < 2:
+            raise QuestionDataError("Give at least two choices.")
+        total = round(sum(c["fraction"] for c in choices if c["fraction"] > 0), 2)
+        if total != 1:
+            raise QuestionDataError(f"The positive weights add up to {total * 100:g}%, not 100%.")
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        known = cls.by_id(question)
+        picked = [v for v in dict.fromkeys(form.getlist(prefix)) if v in known]
+        return {"choices": picked} if picked else None
+
+    @classmethod
+    def penalty(cls, question, choice: dict) -> float:
+        if choice["fraction"] < 0:
+            return choice["fraction"]
+        right = sum(1 for c in cls.choices(question) if c["fraction"] > 0)
+        return -1.0 / max(right, 1)
+
+    @classmethod
+    def grade(cls, question, answer):
+        known = cls.by_id(question)
+        total = 0.0
+        for cid in set((answer or {}).get("choices", [])):
+            choice = known.get(cid)
+            if choice is None:
+                continue
+            total += choice["fraction"] if choice["fraction"] > 0 else cls.penalty(question, choice)
+        return round(clamp(total), 7)
+
+    @classmethod
+    def feedback(cls, question, answer):
+        known = cls.by_id(question)
+        picked = [known[c] for c in (answer or {}).get("choices", []) if c in known]
+        return Feedback("; ".join(cls.correct_texts(question)),
+                        " ".join(c["feedback"] for c in picked if c.get("feedback")))
+
+    @classmethod
+    def answer_text(cls, question, answer):
+        known = cls.by_id(question)
+        return "; ".join(known[c]["text"] for c in (answer or {}).get("choices", []) if c in known)
+
+
+# --- typed answers -------------------------------------------------------------------------------
+
+def normalize_text(value: str) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+def wildcard_pattern(accepted: str) -> re.Pattern:
+    """Case-insensitive whole-answer match where `*` stands for any run of characters."""
+    parts = [re.escape(p) for p in normalize_text(accepted).split("*")]
+    return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
+
+
+@register
+class ShortAnswer(QuestionType):
+    key = "short_answer"
+    label = "Short answer"
+    answers_hint = "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
+
+    @classmethod
+    def answers(cls, question) -> list[dict]:
+        return list((question.data or {}).get("answers", []))
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        text = (form.get(prefix) or "").strip()[:1000]
+        return {"text": text} if text else None
+
+    @classmethod
+    def best(cls, question, answer):
+        given = normalize_text((answer or {}).get("text", ""))
+        if not given:
+            return None
+        matches = [a for a in cls.answers(question) if wildcard_pattern(a["text"]).match(given)]
+        return max(matches, key=lambda a: a["fraction"], default=None)
+
+    @classmethod
+    def grade(cls, question, answer):
+        match = cls.best(question, answer)
+        return clamp(match["fraction"]) if match else 0.0
+
+    @classmethod
+    def feedback(cls, question, answer):
+        match = cls.best(question, answer)
+        right = [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
+        return Feedback(" or ".join(right), match.get("feedback", "") if match else "")
+
+    @classmethod
+    def data_from_lines(cls, text):
+        answers = []
+        for number, line in _lines(text):
+            weight, value, feedback = _split(line, 3)[:3]
+            if not value:
+                raise QuestionDataError(f"Line {number}: the answer is missing.")
+            answers.append({"text": value, "fraction": _percent(weight, 1.0, number), "feedback": feedback})
+        if not answers or max(a["fraction"] for a in answers) < 0.9999999:
+            raise QuestionDataError("Give at least one accepted answer worth 100%.")
+        return {"answers": answers}
+
+    @classmethod
+    def lines_from_data(cls, data):
+        return "\n".join(f"{_fmt_percent(a['fraction'])} | {a['text']} | {a.get('feedback', '')}".rstrip(" |")
+                         for a in data.get("answers", []))
+
+    @classmethod
+    def data_from_imported(cls, q):
+        return {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback} for a in q.accepted_answers]}
+
+    @classmethod
+    def imported_fields(cls, data):
+        return {"accepted_answers": [AcceptedAnswer(a["text"], a["fraction"], a.get("feedback", ""))
+                                     for a in data.get("answers", [])]}
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(raw: str) -> float | None:
+    """A number as officers type it: spaces and thousands commas ignored, a decimal comma accepted."""
+    text = (raw or "").strip().replace(" ", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    elif text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if not _NUMBER.match(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+@register
+class Numeric(QuestionType):
+    key = "numeric"
+    label = "Numeric"
+    answers_hint = "One answer per line: value | tolerance (± , blank = exact) | weight in % (blank = 100) | feedback."
+
+    @classmethod
+    def answers(cls, question) -> list[dict]:
+        return list((question.data or {}).get("answers", []))
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        text = (form.get(prefix) or "").strip()[:100]
+        return {"text": text} if text else None
+
+    @classmethod
+    def best(cls, question, answer):
+        value = parse_number((answer or {}).get("text", ""))
+        if value is None:
+            return None
+        hits = [a for a in cls.answers(question)
+                if a["value"] is not None and abs(value - a["value"]) <= a.get("tolerance", 0.0) + 1e-9 * max(1.0, abs(a["value"]))]
+        if hits:
+            return max(hits, key=lambda a: a["fraction"])
+        return next((a for a in cls.answers(question) if a["value"] is None), None)  # "*" catch-all
+
+    @classmethod
+    def grade(cls, question, answer):
+        match = cls.best(question, answer)
+        return clamp(match["fraction"]) if match else 0.0
+
+    @classmethod
+    def feedback(cls, question, answer):
+        match = cls.best(question, answer)
+        right = [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
+                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
+        return Feedback(" or ".join(right), match.get("feedback", "") if match else "")
+
+    @classmethod
+    def data_from_lines(cls, text):
+        answers = []
+        for number, line in _lines(text):
+            value, tolerance, weight, feedback = _split(line, 4)[:4]
+            if value == "*":
+                parsed = None
+            else:
+                parsed = parse_number(value)
+                if parsed is None:
+                    raise QuestionDataError(f"Line {number}: “{value}” is not a number.")
+            tol = parse_number(tolerance) if tolerance else 0.0
+            if tol is None or tol < 0:
+                raise QuestionDataError(f"Line {number}: the tolerance must be a number of 0 or more.")
+            answers.append({"value": parsed, "tolerance": tol, "fraction": _percent(weight, 1.0, number), "feedback": feedback})
+        if not any(a["value"] is not None and a["fraction"] >= 0.9999999 for a in answers):
+            raise QuestionDataError("Give at least one numeric answer worth 100%.")
+        return {"answers": answers}
+
+    @classmethod
+    def lines_from_data(cls, data):
+        return "\n".join(
+            f"{'*' if a['value'] is None else format(a['value'], 'g')} | {format(a.get('tolerance', 0), 'g')} | "
+            f"{_fmt_percent(a['fraction'])} | {a.get('feedback', '')}".rstrip(" |")
+            for a in data.get("answers", []))
+
+    @classmethod
+    def data_from_imported(cls, q):
+        return {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction, "feedback": a.feedback}
+                            for a in q.numeric_answers]}
+
+    @classmethod
+    def imported_fields(cls, data):
+        return {"numeric_answers": [NumericAnswer(a["value"], a.get("tolerance", 0.0), a["fraction"], a.get("feedback", ""))
+                                    for a in data.get("answers", [])]}
+
+
+@register
+class Matching(QuestionType):
+    """Each prompt is matched to one answer from a list; score = share of prompts matched right."""
+
+    key = "matching"
+    label = "Matching"
+    answers_hint = "One pair per line: prompt -> answer. A line “-> answer” adds an extra wrong answer."
+
+    @classmethod
+    def pairs(cls, question) -> list[dict]:
+        return list((question.data or {}).get("pairs", []))
+
+    @classmethod
+    def prompts(cls, question) -> list[dict]:
+        return [p for p in cls.pairs(question) if p["prompt"]]
+
+    @classmethod
+    def options(cls, question) -> list[str]:
+        return list(dict.fromkeys(p["answer"] for p in cls.pairs(question)))
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        options = set(cls.options(question))
+        matches = {}
+        for pair in cls.prompts(question):
+            value = form.get(f"{prefix}-{pair['id']}")
+            if value in options:
+                matches[pair["id"]] = value
+        return {"matches": matches} if matches else None
+
+    @classmethod
+    def grade(cls, question, answer):
+        prompts = cls.prompts(question)
+        if not prompts:
+            return 0.0
+        matches = (answer or {}).get("matches", {})
+        right = sum(1 for p in prompts if matches.get(p["id"]) == p["answer"])
+        return round(right / len(prompts), 7)
+
+    @classmethod
+    def feedback(cls, question, answer):
+        return Feedback("; ".join(f"{p['prompt']} → {p['answer']}" for p in cls.prompts(question)))
+
+    @classmethod
+    def answer_text(cls, question, answer):
+        matches = (answer or {}).get("matches", {})
+        return "; ".join(f"{p['prompt']} → {matches[p['id']]}" for p in cls.prompts(question) if p["id"] in matches)
+
+    @classmethod
+    def data_from_lines(cls, text):
+        pairs = []
+        for number, line in _lines(text):
+            if "->" not in line:
+                raise QuestionDataError(f"Line {number}: write “prompt -> answer”.")
+            prompt, answer = (p.strip() for p in line.split("->", 1))
+            if not answer:
+                raise QuestionDataError(f"Line {number}: the answer is missing.")
+            pairs.append((prompt, answer))
+        if sum(1 for p, _a in pairs if p) < 2:
+            raise QuestionDataError("Give at least two pairs.")
+        return {"pairs": [{"id": f"p{i}", "prompt": p, "answer": a} for i, (p, a) in enumerate(pairs, start=1)]}
+
+    @classmethod
+    def lines_from_data(cls, data):
+        return "\n".join(f"{p['prompt']} -> {p['answer']}".strip() for p in data.get("pairs", []))
+
+    @classmethod
+    def data_from_imported(cls, q):
+        return {"pairs": [{"id": f"p{i}", "prompt": p.prompt, "answer": p.answer} for i, p in enumerate(q.pairs, start=1)]}
+
+    @classmethod
+    def imported_fields(cls, data):
+        return {"pairs": [MatchPair(p["prompt"], p["answer"]) for p in data.get("pairs", [])]}
+
+
+@register
+class Essay(QuestionType):
+    """Graded by an instructor. A blank essay scores 0 without waiting for a grader."""
+
+    key = "essay"
+    label = "Essay"
+    auto_graded = False
+    answers_hint = "Nothing here: an instructor grades essays. Put guidance for graders in the general feedback."
+
+    @classmethod
+    def read_answer(cls, question, form, prefix):
+        text = (form.get(prefix) or "").strip()[:20000]
+        return {"text": text} if text else None
+
+    @classmethod
+    def grade(cls, question, answer):
+        return None if cls.is_answered(answer) else 0.0
+
+    @classmethod
+    def feedback(cls, question, answer):
+        return Feedback("")
+
+
+def ordered_kinds() -> list[tuple[str, str]]:
+    return [(key, cls.label) for key, cls in REGISTRY.items()]

@@ -1,0 +1,367 @@
+"""Question banks and exam settings: administrators, and instructors of the course's classes."""
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import roles, signed_in
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, TrainingClass
+from portal.courses.models import Course, Module
+from portal.extensions import db
+from portal.pagination import paginate
+from portal.quizzes.formats import FormatError, parse_gift, parse_moodle_xml
+from portal.quizzes.formats.detect import detect_format, load_questions
+from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
+from portal.quizzes.models import GradingPolicy, Question, QuestionCategory, QuestionImage, Quiz, QuizSlot, ReviewPolicy
+from portal.quizzes.services import banks
+from portal.quizzes.types import REGISTRY, QuestionDataError
+from portal.audit.services import record
+
+bp = Blueprint("bank", __name__, template_folder="templates")
+
+AUTHORS = (Role.ADMIN, Role.INSTRUCTOR)
+
+
+def may_author(course_id: int) -> bool:
+    if current_user.role == Role.ADMIN:
+        return True
+    return current_user.role == Role.INSTRUCTOR and db.session.scalar(
+        sa.select(TrainingClass.id).where(TrainingClass.course_id == course_id,
+                                          TrainingClass.instructors.any(User.id == current_user.id)).limit(1)
+    ) is not None
+
+
+def authored_course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None or not may_author(course.id):
+        abort(404)
+    return course
+
+
+def authored(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None or not may_author(obj.course_id):
+        abort(404)
+    return obj
+
+
+def category_choices(course: Course, blank: str | None = None) -> list[tuple[int, str]]:
+    choices = [(0, blank)] if blank else []
+    return choices + [(c.id, "— " * c.depth + c.name) for c in banks.categories(course)]
+
+
+@bp.get("/bank/courses/<int:course_id>/")
+@roles(*AUTHORS)
+def index(course_id: int):
+    course = authored_course(course_id)
+    cats = banks.categories(course)
+    query = sa.select(Question).where(Question.course_id == course.id).order_by(Question.category_id, Question.id)
+    selected = None
+    try:
+        category_id = int(request.args.get("category", 0))
+    except ValueError:
+        category_id = 0
+    if category_id:
+        selected = next((c for c in cats if c.id == category_id), None)
+        if selected is not None:
+            query = query.where(Question.category_id.in_(selected.descendant_ids()))
+    return render_template("quizzes/bank.html", course=course, categories=cats, selected=selected,
+                           page=paginate(query), kinds=REGISTRY)
+
+
+def category_form_view(course: Course, category: QuestionCategory | None):
+    form = CategoryForm(obj=category)
+    form.parent_id.choices = category_choices(course, blank="(top level)")
+    if request.method == "GET" and category is not None:
+        form.parent_id.data = category.parent_id or 0
+    if form.validate_on_submit():
+        parent = db.session.get(QuestionCategory, form.parent_id.data) if form.parent_id.data else None
+        target = category or QuestionCategory(course_id=course.id)
+        problem = banks.category_problem(target, form.name.data, parent)
+        if problem:
+            form.name.errors.append(problem)
+        else:
+            target.name, target.parent = form.name.data.strip(), parent
+            db.session.add(target)
+            db.session.flush()
+            record("question_category_saved", target, course_id=course.id, path=target.path)
+            db.session.commit()
+            flash(f"Category “{target.path}” saved.", "success")
+            return redirect(url_for("bank.index", course_id=course.id, category=target.id))
+    return render_template("quizzes/category_form.html", form=form, course=course, category=category,
+                           cancel_url=url_for("bank.index", course_id=course.id))
+
+
+@bp.route("/bank/courses/<int:course_id>/categories/new", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def new_category(course_id: int):
+    return category_form_view(authored_course(course_id), None)
+
+
+@bp.route("/bank/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def edit_category(category_id: int):
+    category = authored(QuestionCategory, category_id)
+    return category_form_view(category.course, category)
+
+
+def question_form_view(course: Course, question: Question | None):
+    form = QuestionForm(obj=question)
+    form.category_id.choices = category_choices(course)
+    if not form.category_id.choices:
+        form.category_id.choices = [(0, f"{banks.DEFAULT_CATEGORY} (created on save)")]
+    if request.method == "GET":
+        if question is not None:
+            form.answers.data = question.type.lines_from_data(question.data)
+        else:
+            form.kind.data = request.args.get("kind") if request.args.get("kind") in REGISTRY else "single_choice"
+            form.points.data = Decimal(1)
+    preview = None
+    if form.validate_on_submit():
+        cls = REGISTRY[form.kind.data]
+        try:
+            data = cls.data_from_lines(form.answers.data or "")
+        except QuestionDataError as exc:
+            form.answers.errors.append(str(exc))
+        else:
+            target = question or Question(course_id=course.id)
+            if question is not None and question.kind != form.kind.data and banks.question_in_use(question):
+                form.kind.errors.append("This question is already used or answered; its type cannot change.")
+            else:
+                draft = Question(course_id=course.id, kind=form.kind.data, name=form.name.data.strip(), text=form.text.data,
+                                 text_format=target.text_format or "markdown", points=float(form.points.data),
+                                 general_feedback=form.general_feedback.data or "", data=data)
+                if request.form.get("action") == "preview":
+                    preview = draft
+                else:
+                    category = (db.session.get(QuestionCategory, form.category_id.data) if form.category_id.data
+                                else banks.ensure_category(course, banks.DEFAULT_CATEGORY))
+                    if category is None or category.course_id != course.id:
+                        abort(404)
+                    for attr in ("kind", "name", "text", "points", "general_feedback", "data"):
+                        setattr(target, attr, getattr(draft, attr))
+                    target.text_format = draft.text_format
+                    target.category = category
+                    db.session.add(target)
+                    db.session.flush()
+                    record("question_saved", target, course_id=course.id, kind=target.kind)
+                    db.session.commit()
+                    flash(f"Question “{target.name}” saved.", "success")
+                    return redirect(url_for("bank.preview", question_id=target.id))
+    hints = {key: cls.answers_hint for key, cls in REGISTRY.items()}
+    return render_template("quizzes/question_form.html", form=form, course=course, question=question, preview=preview,
+                           hints=hints, cancel_url=url_for("bank.index", course_id=course.id))
+
+
+@bp.route("/bank/courses/<int:course_id>/questions/new", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def new_question(course_id: int):
+    return question_form_view(authored_course(course_id), None)
+
+
+@bp.route("/bank/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def edit_question(question_id: int):
+    question = authored(Question, question_id)
+    return question_form_view(question.course, question)
+
+
+@bp.get("/bank/questions/<int:question_id>")
+@roles(*AUTHORS)
+def preview(question_id: int):
+    question = authored(Question, question_id)
+    return render_template("quizzes/question_preview.html", question=question, course=question.course)
+
+
+@bp.route("/bank/questions/<int:question_id>/delete", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def delete_question(question_id: int):
+    question = authored(Question, question_id)
+    form = ConfirmForm()
+    in_use = banks.question_in_use(question)
+    if form.validate_on_submit() and not in_use:
+        course_id = question.course_id
+        banks.delete_question(question)
+        db.session.commit()
+        flash("Question deleted.", "success")
+        return redirect(url_for("bank.index", course_id=course_id))
+    return render_template("quizzes/question_delete.html", question=question, form=form, in_use=in_use)
+
+
+@bp.route("/bank/courses/<int:course_id>/import", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def import_file(course_id: int):
+    course = authored_course(course_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            fmt = form.file_format.data if form.file_format.data in ("gift", "moodlexml") else detect_format(upload.filename or "", data)
+            questions = parse_questions(upload.filename or "", data, fmt)
+            counts = banks.import_questions(course, questions, (form.category.data or "").strip() or None)
+            db.session.commit()
+            flash(banks.summary(counts), "success")
+            return redirect(url_for("bank.index", course_id=course.id))
+        except FormatError as exc:
+            db.session.rollback()
+            form.file.errors.append(f"Nothing was imported. {exc}")
+    return render_template("quizzes/import.html", form=form, course=course,
+                           cancel_url=url_for("bank.index", course_id=course.id))
+
+
+def parse_questions(filename: str, data: bytes, fmt: str):
+    if fmt == "moodlexml":
+        return parse_moodle_xml(data)
+    if fmt == "gift":
+        try:
+            return parse_gift(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise FormatError("the file is not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
+    return load_questions(filename, data)
+
+
+@bp.get("/bank/courses/<int:course_id>/export")
+@roles(*AUTHORS)
+def export(course_id: int):
+    course = authored_course(course_id)
+    fmt = "moodlexml" if request.args.get("format") == "moodlexml" else "gift"
+    category = None
+    if request.args.get("category", "").isdigit():
+        category = db.session.get(QuestionCategory, int(request.args["category"]))
+        if category is None or category.course_id != course.id:
+            abort(404)
+    try:
+        body = banks.export_questions(course, fmt, category)
+    except FormatError as exc:
+        flash(f"Export failed: {exc}", "error")
+        return redirect(url_for("bank.index", course_id=course.id))
+    ext = "xml" if fmt == "moodlexml" else "gift"
+    return FlaskResponse(body, mimetype="application/xml" if fmt == "moodlexml" else "text/plain",
+                         headers={"Content-Disposition": f'attachment; filename="{course.code}-questions.{ext}"'})
+
+
+@bp.get("/bank/images/<int:image_id>")
+@signed_in
+def image(image_id: int):
+    image = db.session.get(QuestionImage, image_id)
+    if image is None:
+        abort(404)
+    course_id = image.question.course_id
+    if current_user.role == Role.OFFICER:
+        enrolled = db.session.scalar(sa.select(Enrollment.id).join(TrainingClass).where(
+            Enrollment.officer_id == current_user.id, TrainingClass.course_id == course_id).limit(1))
+        if enrolled is None:
+            abort(404)
+    elif not may_author(course_id):
+        abort(404)
+    mimetype = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+                "webp": "image/webp"}.get(image.filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return FlaskResponse(image.content, mimetype=mimetype,
+                         headers={"Content-Disposition": "inline" if mimetype.startswith("image/") else "attachment"})
+
+
+# --- exams -----------------------------------------------------------------------------------------
+
+@bp.get("/bank/courses/<int:course_id>/quizzes")
+@roles(*AUTHORS)
+def quizzes(course_id: int):
+    course = authored_course(course_id)
+    items = sorted(db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id)), key=lambda q: q.sort_key)
+    return render_template("quizzes/quiz_list.html", course=course, quizzes=items)
+
+
+def quiz_form_view(course: Course, quiz: Quiz | None):
+    form = QuizForm(obj=quiz)
+    form.module_id.choices = [(0, "The whole course (final exam)")] + [
+        (m.id, f"Week {m.week}: {m.title}") for m in course.modules]
+    if request.method == "GET":
+        if quiz is not None:
+            form.module_id.data = quiz.module_id or 0
+            form.grading_policy.data = quiz.grading_policy.value
+            form.review_policy.data = quiz.review_policy.value
+        else:
+            form.review_policy.data = ReviewPolicy.WHEN_DONE.value
+            form.pass_mark.data = course.pass_mark
+    if form.validate_on_submit():
+        if form.opens_at.data and form.closes_at.data and form.closes_at.data <= form.opens_at.data:
+            form.closes_at.errors.append("The quiz must close after it opens.")
+        else:
+            target = quiz or Quiz(course_id=course.id)
+            for name in ("title", "instructions", "required", "pass_mark", "time_limit_minutes", "attempts_allowed",
+                         "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "questions_per_page"):
+                setattr(target, name, getattr(form, name).data)
+            target.module_id = form.module_id.data or None
+            if target.module_id and db.session.get(Module, target.module_id).course_id != course.id:
+                abort(404)
+            target.grading_policy = GradingPolicy(form.grading_policy.data)
+            target.review_policy = ReviewPolicy(form.review_policy.data)
+            db.session.add(target)
+            db.session.flush()
+            record("quiz_saved", target, course_id=course.id)
+            db.session.commit()
+            flash(f"Exam “{target.title}” saved.", "success")
+            return redirect(url_for("bank.quiz", quiz_id=target.id))
+    return render_template("quizzes/quiz_form.html", form=form, course=course, quiz=quiz,
+                           cancel_url=url_for("bank.quizzes", course_id=course.id))
+
+
+@bp.route("/bank/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def new_quiz(course_id: int):
+    return quiz_form_view(authored_course(course_id), None)
+
+
+@bp.route("/bank/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def edit_quiz(quiz_id: int):
+    quiz = authored(Quiz, quiz_id)
+    return quiz_form_view(quiz.course, quiz)
+
+
+@bp.route("/bank/quizzes/<int:quiz_id>", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def quiz(quiz_id: int):
+    quiz = authored(Quiz, quiz_id)
+    form = SlotForm()
+    form.question_id.choices = [(0, "(none)")] + [
+        (q.id, f"{q.category.path}: {q.name}") for q in db.session.scalars(
+            sa.select(Question).where(Question.course_id == quiz.course_id).order_by(Question.category_id, Question.id))]
+    form.category_id.choices = category_choices(quiz.course, blank="(none)")
+    if form.validate_on_submit():
+        if bool(form.question_id.data) == bool(form.category_id.data):
+            form.question_id.errors.append("Choose either one question or a category to draw from.")
+        else:
+            slot = QuizSlot(quiz=quiz, position=max([s.position for s in quiz.slots], default=0) + 1)
+            if form.question_id.data:
+                slot.question = authored(Question, form.question_id.data)
+            else:
+                slot.category = authored(QuestionCategory, form.category_id.data)
+                slot.draw_count = form.draw_count.data or 1
+            db.session.add(slot)
+            db.session.flush()
+            record("quiz_slot_added", quiz, slot_id=slot.id)
+            db.session.commit()
+            flash("Added to the exam.", "success")
+            return redirect(url_for("bank.quiz", quiz_id=quiz.id))
+    total = sum(s.draw_count if s.question_id is None else 1 for s in quiz.slots)
+    return render_template("quizzes/quiz_show.html", quiz=quiz, course=quiz.course, form=form, total=total,
+                           remove_form=ConfirmForm())
+
+
+@bp.post("/bank/slots/<int:slot_id>/remove")
+@roles(*AUTHORS)
+def remove_slot(slot_id: int):
+    slot = db.session.get(QuizSlot, slot_id)
+    if slot is None or not may_author(slot.quiz.course_id):
+        abort(404)
+    quiz_id = slot.quiz_id
+    if ConfirmForm().validate_on_submit():
+        record("quiz_slot_removed", slot.quiz, slot_id=slot.id)
+        db.session.delete(slot)
+        db.session.commit()
+        flash("Removed from the exam. Attempts already started keep their questions.", "success")
+    return redirect(url_for("bank.quiz", quiz_id=quiz_id))

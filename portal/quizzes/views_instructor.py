@@ -1,0 +1,167 @@
+"""Instructors: grading queue, grading and regrading, gradebooks, retake grants, item analysis.
+Coordinators: their agency's grades."""
+import sqlalchemy as sa
+from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import roles
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, TrainingClass
+from portal.extensions import db
+from portal.pagination import paginate
+from portal.quizzes.forms import GradeForm, RetakeForm
+from portal.quizzes.models import Attempt, Question, Quiz, Response
+from portal.quizzes.services import grading, rules
+from portal.quizzes.views_bank import may_author
+from portal.quizzes.services.gradebook import class_gradebook, enrollment_rows, gradebook_csv, item_analysis
+
+bp = Blueprint("grading", __name__, template_folder="templates")
+
+STAFF = (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def visible_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.is_open or not grading.can_see_attempt(current_user, attempt):
+        abort(404)
+    return attempt
+
+
+def visible_class(class_id: int) -> TrainingClass:
+    training_class = db.session.get(TrainingClass, class_id)
+    if training_class is None or (current_user.role == Role.INSTRUCTOR and current_user not in training_class.instructors):
+        abort(404)
+    return training_class
+
+
+@bp.get("/teach/grading")
+@roles(*STAFF)
+def queue():
+    by = "question" if request.args.get("by") == "question" else "attempt"
+    if by == "question":
+        return render_template("quizzes/grading_queue.html", by=by, questions=grading.pending_by_question(current_user))
+    return render_template("quizzes/grading_queue.html", by=by, page=paginate(grading.pending_attempts(current_user)))
+
+
+@bp.get("/teach/grading/attempts/<int:attempt_id>")
+@roles(*STAFF)
+def grade_attempt(attempt_id: int):
+    attempt = visible_attempt(attempt_id)
+    forms = {r.id: GradeForm(prefix=f"r{r.id}", formdata=None, points=r.score, feedback=r.feedback, back="attempt")
+             for r in attempt.responses}
+    return render_template("quizzes/grade_attempt.html", attempt=attempt, forms=forms,
+                           history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
+
+
+@bp.get("/teach/grading/questions/<int:question_id>")
+@roles(*STAFF)
+def grade_question(question_id: int):
+    question = db.session.get(Question, question_id)
+    if question is None or not may_author(question.course_id):
+        abort(404)
+    page = paginate(grading.pending_responses(current_user, question_id), per_page=20)
+    forms = {r.id: GradeForm(prefix=f"r{r.id}", formdata=None, back="question") for r in page.items}
+    return render_template("quizzes/grade_question.html", question=question, page=page, forms=forms)
+
+
+@bp.post("/teach/responses/<int:response_id>/grade")
+@roles(*STAFF)
+def grade(response_id: int):
+    response = db.session.get(Response, response_id)
+    if response is None:
+        abort(404)
+    attempt = visible_attempt(response.attempt_id)
+    form = GradeForm(prefix=f"r{response.id}")
+    back_to_question = form.back.data == "question"
+    if form.validate_on_submit():
+        try:
+            grading.grade_response(response, float(form.points.data), form.feedback.data, current_user, form.reason.data)
+            db.session.commit()
+            flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
+        except grading.GradingError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc}", "error")
+    else:
+        problems = "; ".join(f"{f.label.text}: {' '.join(f.errors)}" for f in form if f.errors)
+        flash(f"Not saved: {problems or 'the form was incomplete.'}", "error")
+    if back_to_question:
+        return redirect(url_for("grading.grade_question", question_id=response.question_id))
+    return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")
+
+
+@bp.get("/teach/classes/<int:class_id>/gradebook")
+@roles(*STAFF)
+def gradebook(class_id: int):
+    training_class = visible_class(class_id)
+    quizzes, rows = class_gradebook(training_class)
+    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows)
+
+
+@bp.get("/teach/classes/<int:class_id>/gradebook.csv")
+@roles(*STAFF)
+def gradebook_export(class_id: int):
+    training_class = visible_class(class_id)
+    filename = f"gradebook-class-{training_class.id}.csv"
+    return FlaskResponse(gradebook_csv(training_class), mimetype="text/csv",
+                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/teach/enrollments/<int:enrollment_id>/retake", methods=["GET", "POST"])
+@roles(*STAFF)
+def grant_retake(enrollment_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    visible_class(enrollment.class_id)
+    form = RetakeForm()
+    if form.validate_on_submit():
+        try:
+            rules.grant_retake(enrollment, form.reason.data, current_user)
+            db.session.commit()
+            flash(f"{enrollment.officer.full_name} may take one more retake.", "success")
+            return redirect(url_for("grading.gradebook", class_id=enrollment.class_id))
+        except ValueError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+    return render_template("quizzes/grant_retake.html", enrollment=enrollment, form=form, standing=rules.standing(enrollment))
+
+
+@bp.get("/teach/quizzes/<int:quiz_id>/statistics")
+@roles(*STAFF)
+def statistics(quiz_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    class_ids = None
+    if current_user.role == Role.INSTRUCTOR:
+        class_ids = [c.id for c in grading.classes_taught(current_user) if c.course_id == quiz.course_id]
+        if not class_ids:
+            abort(404)
+    count, stats = item_analysis(quiz, class_ids)
+    return render_template("quizzes/statistics.html", quiz=quiz, count=count, stats=stats)
+
+
+@bp.get("/teach/exams")
+@roles(*STAFF)
+def teaching_exams():
+    classes = grading.classes_taught(current_user)
+    course_ids = {c.course_id for c in classes}
+    quizzes = sorted(db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(course_ids or [0]))), key=lambda q: (q.course_id, q.sort_key))
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(grading.pending_responses(current_user).subquery()))
+    return render_template("quizzes/teaching_exams.html", classes=classes, quizzes=quizzes, pending=pending)
+
+
+@bp.get("/agency/grades")
+@roles(Role.COORDINATOR)
+def agency_grades():
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).join(User, Enrollment.officer_id == User.id)
+        .where(User.agency_id == current_user.agency_id).order_by(User.last_name, User.first_name)
+    ).all()
+    by_class: dict[int, tuple[TrainingClass, list]] = {}
+    for enrollment in enrollments:
+        by_class.setdefault(enrollment.class_id, (enrollment.training_class, []))[1].append(enrollment)
+    sections = []
+    for training_class, members in by_class.values():
+        quizzes = rules.course_quizzes(training_class.course_id)
+        sections.append((training_class, quizzes, enrollment_rows(members, quizzes)))
+    return render_template("quizzes/agency_grades.html", sections=sections, agency=current_user.agency)

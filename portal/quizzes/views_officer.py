@@ -1,0 +1,178 @@
+"""Officers take exams: list, start, answer page by page, submit, results and review."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.access import roles
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment
+from portal.extensions import db
+from portal.quizzes.models import Attempt, AttemptStatus, Quiz, ReviewPolicy
+from portal.quizzes.services import attempts as svc
+from portal.quizzes.services import rules
+from portal.quizzes.services.banks import render_inline, render_text
+from portal.quizzes.services.gradebook import attempts_by_enrollment, cell
+from portal.timeutil import utcnow
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def quiz_helpers():
+    return {"render_text": render_text, "render_inline": render_inline}
+
+
+def own_enrollment(class_id: int) -> Enrollment:
+    enrollment = db.session.scalar(
+        sa.select(Enrollment).where(Enrollment.class_id == class_id, Enrollment.officer_id == current_user.id)
+    )
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or quiz.course_id != enrollment.training_class.course_id:
+        abort(404)
+    return quiz
+
+
+def own_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.enrollment.officer_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def review_allowed(attempt: Attempt, now=None) -> bool:
+    """May the officer see correct answers and per-answer feedback of this attempt?"""
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.GRADED:
+        return False
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.AFTER_SUBMIT:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        return attempt.quiz.closes_at is not None and now >= attempt.quiz.closes_at
+    if policy == ReviewPolicy.WHEN_DONE:
+        check = svc.start_check(attempt.enrollment, attempt.quiz, now)
+        return not check.allowed
+    return False
+
+
+@bp.get("/classes/<int:class_id>/exams")
+@roles(Role.OFFICER)
+def exams(class_id: int):
+    enrollment = own_enrollment(class_id)
+    quizzes = rules.course_quizzes(enrollment.training_class.course_id)
+    grouped = attempts_by_enrollment([enrollment.id])
+    rows = []
+    for quiz in quizzes:
+        attempts = grouped.get((enrollment.id, quiz.id), [])
+        rows.append((quiz, cell(quiz, attempts), svc.start_check(enrollment, quiz)))
+    return render_template("quizzes/exams.html", enrollment=enrollment, rows=rows, standing=rules.standing(enrollment))
+
+
+@bp.get("/classes/<int:class_id>/exams/<int:quiz_id>")
+@roles(Role.OFFICER)
+def exam(class_id: int, quiz_id: int):
+    enrollment = own_enrollment(class_id)
+    quiz = quiz_of(enrollment, quiz_id)
+    return render_template("quizzes/exam.html", enrollment=enrollment, quiz=quiz, attempts=svc.attempts_for(enrollment, quiz),
+                           check=svc.start_check(enrollment, quiz), form=FlaskForm(), standing=rules.standing(enrollment))
+
+
+@bp.post("/classes/<int:class_id>/exams/<int:quiz_id>/start")
+@roles(Role.OFFICER)
+def start(class_id: int, quiz_id: int):
+    enrollment = own_enrollment(class_id)
+    quiz = quiz_of(enrollment, quiz_id)
+    try:
+        attempt = svc.start_attempt(enrollment, quiz)
+        db.session.commit()
+    except svc.AttemptError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.exam", class_id=class_id, quiz_id=quiz_id))
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+def page_number(attempt: Attempt, raw) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(1, number), len(svc.pages(attempt)))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@roles(Role.OFFICER)
+def take(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    if not attempt.is_open or svc.is_overdue(attempt):
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    all_pages = svc.pages(attempt)
+    number = page_number(attempt, request.args.get("page"))
+    return render_template("quizzes/take.html", attempt=attempt, quiz=attempt.quiz, page=all_pages[number - 1],
+                           page_number=number, page_count=len(all_pages), seconds_left=svc.seconds_left(attempt),
+                           form=FlaskForm(), layout={e["question_id"]: e for e in attempt.layout})
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@roles(Role.OFFICER)
+def save(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    autosave = request.headers.get("X-Autosave") == "1"
+    number = page_number(attempt, request.form.get("page"))
+    try:
+        svc.save_answers(attempt, request.form, number)
+        db.session.commit()
+    except svc.AttemptError as exc:
+        db.session.commit()  # an overdue attempt was closed: keep that
+        if autosave:
+            return jsonify(saved=False, error=str(exc), result=url_for("quizzes.result", attempt_id=attempt.id)), 409
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if autosave:
+        return jsonify(saved=True, at=utcnow().strftime("%H:%M:%S"))
+    action = request.form.get("action", "")
+    if action == "finish":
+        return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
+    if action.startswith("page-"):
+        number = page_number(attempt, action[5:])
+    flash("Your answers are saved.", "success")
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id, page=number))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
+@roles(Role.OFFICER)
+def confirm_submit(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if svc.submit_attempt(attempt):
+            db.session.commit()
+            flash("Your attempt was submitted.", "success")
+        else:
+            db.session.rollback()
+            flash("This attempt had already been submitted.", "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if not attempt.is_open or svc.is_overdue(attempt):
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    missing = svc.unanswered(attempt)
+    per_page = max(1, attempt.quiz.questions_per_page)
+    return render_template("quizzes/confirm_submit.html", attempt=attempt, form=form, missing=missing, per_page=per_page,
+                           seconds_left=svc.seconds_left(attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@roles(Role.OFFICER)
+def result(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    if attempt.is_open and not svc.is_overdue(attempt):
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, review=review_allowed(attempt),
+                           overdue=attempt.is_open, form=FlaskForm(), layout={e["question_id"]: e for e in attempt.layout},
+                           standing=rules.standing(attempt.enrollment))

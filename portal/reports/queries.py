@@ -1,0 +1,290 @@
+"""The program's figures, for the whole program or one agency.
+
+Each figure is a `Table` (title, columns, rows); the dashboards draw a chart from its first numeric
+column and show the table beside it, and every table exports as CSV. Figures that depend on features
+that may not be installed (certificates, exams) look their tables up in the metadata and say
+"not available yet" when they are missing."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from portal.agencies.models import (
+    PENDING_AGREEMENT_STATUSES,
+    Agency,
+    Agreement,
+    AgreementModel,
+    AgreementStatus,
+)
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.nominations.models import Nomination, NominationStatus
+from portal.timeutil import today
+
+NOT_AVAILABLE = "not available yet"
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    unavailable: str = ""  # why the figure cannot be computed (feature not installed)
+    chart: bool = True  # draw a bar chart of the first numeric column
+
+    @property
+    def chart_rows(self) -> list[tuple[str, float]]:
+        return [(str(r[0]), r[1]) for r in self.rows if isinstance(r[1], int | float)]
+
+
+def count(select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
+
+
+def current_agreements():
+    """The newest agreement of each agency, as a subquery of (agency_id, agreement id)."""
+    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
+            .group_by(Agreement.agency_id).subquery())
+
+
+def scoped_officers(agency: Agency | None):
+    query = sa.select(User.id).where(User.role == Role.OFFICER)
+    return query.where(User.agency_id == agency.id) if agency is not None else query
+
+
+# --- agencies -----------------------------------------------------------------------------------
+
+def agencies_by_status() -> Table:
+    current = current_agreements()
+    counts = dict(db.session.execute(
+        sa.select(Agreement.status, sa.func.count()).join(current, current.c.agreement_id == Agreement.id)
+        .group_by(Agreement.status)
+    ).all())
+    total = count(sa.select(Agency.id))
+    rows = [[s.label, counts.get(s, 0)] for s in AgreementStatus]
+    rows.append(["No agreement", total - sum(counts.values())])
+    return Table("agencies-by-status", "Agencies by agreement status", ["Status", "Agencies"], rows)
+
+
+def agencies_by_model() -> Table:
+    current = current_agreements()
+    agreements = db.session.scalars(sa.select(Agreement).join(current, current.c.agreement_id == Agreement.id)).all()
+    all_counts = Counter(a.model for a in agreements)
+    in_force = Counter(a.model for a in agreements if a.is_in_force())
+    rows = [[f"{m.value} — {m.label}", all_counts.get(m, 0), in_force.get(m, 0)] for m in AgreementModel]
+    return Table("agencies-by-model", "Agencies by model (current agreement)", ["Model", "Agencies", "Agreement in force"], rows)
+
+
+def pending_applications() -> Table:
+    counts = dict(db.session.execute(
+        sa.select(Agreement.status, sa.func.count()).where(Agreement.status.in_(PENDING_AGREEMENT_STATUSES))
+        .group_by(Agreement.status)
+    ).all())
+    rows = [[s.label, counts.get(s, 0)] for s in (AgreementStatus.APPLIED, AgreementStatus.UNDER_REVIEW)]
+    return Table("pending-applications", "Pending applications", ["Status", "Applications"], rows)
+
+
+def by_state() -> Table:
+    agencies = db.session.scalars(sa.select(Agency).order_by(Agency.state, Agency.name)).all()
+    officers = dict(db.session.execute(
+        sa.select(Agency.state, sa.func.count(User.id)).join(User, User.agency_id == Agency.id)
+        .where(User.role == Role.OFFICER).group_by(Agency.state)
+    ).all())
+    completed = dict(db.session.execute(
+        sa.select(Agency.state, sa.func.count(sa.distinct(Enrollment.officer_id)))
+        .join(User, User.agency_id == Agency.id).join(Enrollment, Enrollment.officer_id == User.id)
+        .where(Enrollment.status == EnrollmentStatus.COMPLETED).group_by(Agency.state)
+    ).all())
+    per_state: dict[str, list[int]] = {}
+    for agency in agencies:
+        tally = per_state.setdefault(agency.state, [0, 0])
+        tally[0] += 1
+        tally[1] += 1 if agency.has_active_agreement else 0
+    rows = [[state, a, f, officers.get(state, 0), completed.get(state, 0)] for state, (a, f) in sorted(per_state.items())]
+    return Table("by-state", "Agencies and officers by state", ["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"], rows)
+
+
+# --- officers -----------------------------------------------------------------------------------
+
+def officers_funnel(agency: Agency | None = None) -> Table:
+    nominated = sa.select(Nomination.id)
+    if agency is not None:
+        nominated = nominated.where(Nomination.agency_id == agency.id)
+    officers = scoped_officers(agency)
+
+    def with_enrollment(*statuses) -> int:
+        return count(sa.select(Enrollment.officer_id).distinct()
+                     .where(Enrollment.officer_id.in_(officers), Enrollment.status.in_(statuses)))
+
+    certified = certified_officers(agency)
+    rows = [
+        ["Nominated", count(nominated)],
+        ["Enrolled", with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN))],
+        ["Completed", with_enrollment(EnrollmentStatus.COMPLETED)],
+        ["Certified", NOT_AVAILABLE if certified is None else certified],
+        ["Disqualified", with_enrollment(EnrollmentStatus.DISQUALIFIED)],
+    ]
+    return Table("officers", "Officers nominated, enrolled, completed, certified and disqualified", ["Stage", "Officers"], rows)
+
+
+# --- certificates (when the certificates feature is installed) ---------------------------------
+
+def certificate_table():
+    """(table, issued column, officer column or None, enrollment column or None, active condition) or None."""
+    table = db.metadata.tables.get("certificates")
+    if table is None:
+        return None
+    c = table.c
+    issued = c.get("issued_at") if c.get("issued_at") is not None else c.get("issued_on")
+    officer = next((c.get(n) for n in ("officer_id", "user_id") if c.get(n) is not None), None)
+    enrollment = c.get("enrollment_id")
+    if issued is None or (officer is None and enrollment is None):
+        return None
+    if c.get("revoked_at") is not None:
+        active = c.revoked_at.is_(None)
+    elif c.get("revoked") is not None:
+        active = c.revoked.is_(False)
+    else:
+        active = sa.true()
+    return table, issued, officer, enrollment, active
+
+
+def _certificate_officer_select(agency: Agency | None, *, only_active: bool):
+    found = certificate_table()
+    if found is None:
+        return None
+    table, issued, officer, enrollment, active = found
+    if officer is not None:
+        query = sa.select(officer.label("officer_id"), issued.label("issued")).select_from(table)
+        who = officer
+    else:
+        query = (sa.select(Enrollment.officer_id.label("officer_id"), issued.label("issued"))
+                 .select_from(table).join(Enrollment, Enrollment.id == enrollment))
+        who = Enrollment.officer_id
+    if only_active:
+        query = query.where(active)
+    if agency is not None:
+        query = query.where(who.in_(scoped_officers(agency)))
+    return query
+
+
+def certified_officers(agency: Agency | None = None) -> int | None:
+    query = _certificate_officer_select(agency, only_active=True)
+    if query is None:
+        return None
+    return count(sa.select(query.subquery().c.officer_id).distinct())
+
+
+def month_starts(on: date, months: int = 12) -> list[date]:
+    starts, year, month = [], on.year, on.month
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(starts))
+
+
+def certificates_per_month(agency: Agency | None = None, on: date | None = None) -> Table:
+    table = Table("certificates-per-month", "Certificates issued per month (last 12 months)", ["Month", "Certificates"])
+    query = _certificate_officer_select(agency, only_active=False)
+    if query is None:
+        table.unavailable = "Certificates are not issued by the portal yet: " + NOT_AVAILABLE + "."
+        return table
+    months = month_starts(on or today())
+    sub = query.subquery()
+    issued = db.session.scalars(sa.select(sub.c.issued).where(sub.c.issued >= months[0])).all()
+    tally = Counter((d.year, d.month) for d in issued if d is not None)
+    table.rows = [[m.strftime("%b %Y"), tally.get((m.year, m.month), 0)] for m in months]
+    return table
+
+
+# --- exams (when the quizzes feature is installed) -----------------------------------------------
+
+def pass_rate_per_exam(agency: Agency | None = None) -> Table:
+    table = Table("pass-rate", "Pass rate per exam (graded attempts)", ["Exam", "Pass rate (%)", "Attempts graded", "Passed"])
+    attempts, quizzes = db.metadata.tables.get("attempts"), db.metadata.tables.get("quizzes")
+    needed = ("quiz_id", "enrollment_id", "passed", "status")
+    if attempts is None or quizzes is None or any(attempts.c.get(n) is None for n in needed):
+        table.unavailable = "Exams are not held in the portal yet: " + NOT_AVAILABLE + "."
+        return table
+    a = attempts.c
+    query = (
+        sa.select(quizzes.c.id, quizzes.c.title, Course.code, sa.func.count(),
+                  sa.func.sum(sa.case((a.passed.is_(True), 1), else_=0)))
+        .select_from(attempts)
+        .join(quizzes, quizzes.c.id == a.quiz_id)
+        .join(Course, Course.id == quizzes.c.course_id)
+        .join(Enrollment, Enrollment.id == a.enrollment_id)
+        .where(a.status == "graded")
+        .group_by(quizzes.c.id, quizzes.c.title, Course.code)
+        .order_by(Course.code, quizzes.c.title)
+    )
+    if agency is not None:
+        query = query.where(Enrollment.officer_id.in_(scoped_officers(agency)))
+    for _id, title, code, graded, passed in db.session.execute(query).all():
+        passed = int(passed or 0)
+        table.rows.append([f"{code}: {title}", round(100 * passed / graded, 1) if graded else 0, graded, passed])
+    return table
+
+
+# --- an agency's officers ------------------------------------------------------------------------
+
+STATUS_ORDER = ["Nominated", "Rejected", "Approved, not enrolled", *[s.label for s in EnrollmentStatus], "Certified"]
+
+
+def officer_statuses(agency: Agency) -> Table:
+    """Each officer of the agency (and each nominee without an account) and where they stand."""
+    table = Table("officer-status", "Each officer's status", ["Officer", "Email", "Status", "Class", "Class starts"], chart=False)
+    certified = set()
+    query = _certificate_officer_select(agency, only_active=True)
+    if query is not None:
+        certified = set(db.session.scalars(sa.select(query.subquery().c.officer_id)))
+    officers = db.session.scalars(
+        sa.select(User).where(User.agency_id == agency.id, User.role == Role.OFFICER).order_by(User.last_name, User.first_name)
+    ).all()
+    latest: dict[int, Enrollment] = {}
+    for enrollment in db.session.scalars(
+        sa.select(Enrollment).join(TrainingClass).where(Enrollment.officer_id.in_([o.id for o in officers]))
+        .order_by(TrainingClass.start_date, Enrollment.id)
+    ):
+        latest[enrollment.officer_id] = enrollment
+    rows = []
+    for officer in officers:
+        enrollment = latest.get(officer.id)
+        if officer.id in certified:
+            status = "Certified"
+        elif enrollment is not None:
+            status = enrollment.status.label
+        else:
+            status = "Approved, not enrolled"
+        tc = enrollment.training_class if enrollment else None
+        rows.append([officer.sort_name, officer.email, status, tc.name if tc else "", tc.start_date.isoformat() if tc else ""])
+    for nomination in db.session.scalars(
+        sa.select(Nomination).where(Nomination.agency_id == agency.id, Nomination.user_id.is_(None))
+        .order_by(Nomination.last_name, Nomination.first_name)
+    ):
+        rows.append([nomination.sort_name, nomination.email, nomination.status.label if nomination.status != NominationStatus.APPROVED else "Approved",
+                     "", ""])
+    table.rows = sorted(rows, key=lambda r: r[0].lower())
+    return table
+
+
+# --- the two dashboards ----------------------------------------------------------------------------
+
+def program_tables() -> list[Table]:
+    return [agencies_by_status(), agencies_by_model(), pending_applications(), officers_funnel(),
+            certificates_per_month(), pass_rate_per_exam(), by_state()]
+
+
+def agency_tables(agency: Agency) -> list[Table]:
+    return [officers_funnel(agency), certificates_per_month(agency), pass_rate_per_exam(agency), officer_statuses(agency)]
+
+
+def find(tables: list[Table], key: str) -> Table | None:
+    return next((t for t in tables if t.key == key), None)
