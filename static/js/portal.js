@@ -12,6 +12,17 @@
     }
   }
 
+  /* A page reached with a #fragment (redirect-after-post back to the item) may have its focus
+     moved to the fragment's target after DOMContentLoaded: put it back on the errors, unless the
+     person has moved it themselves meanwhile. */
+  function refocusAfterLoad() {
+    var summary = document.querySelector("[data-error-summary]");
+    var active = document.activeElement;
+    if (summary && active !== summary && (!active || active === document.body || (location.hash && active.id === location.hash.slice(1)))) {
+      summary.focus();
+    }
+  }
+
   /* An error-summary link focuses its field and scrolls its label (or legend) into view, rather
      than scrolling the bare input to the very top of the window. */
   function linkSummaryToFields() {
@@ -41,4 +52,5 @@
     focusErrorSummary();
     linkSummaryToFields();
   });
+  window.addEventListener("load", refocusAfterLoad);
 })();
