@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "portal.quizzes.views_officer",
     "portal.quizzes.views_instructor",
     "portal.quizzes.views_bank",
+    "portal.certificates.views",
     "portal.health",
 )
 
@@ -71,6 +72,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from portal import access, errors, headers, templating
+    from portal.certificates import receivers
+
+    receivers.connect()
 
     app.before_request(access.enforce_access)
     app.after_request(headers.add_security_headers)
@@ -79,10 +83,11 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.certificates.cli import certificates_cli
     from portal.demo.cli import seed_demo
     from portal.nominations.cli import officers
     from portal.notifications.cli import notify_weeks, send_mail
     from portal.quizzes.cli import questions, quizzes
 
-    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes):
+    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes, certificates_cli):
         app.cli.add_command(command)

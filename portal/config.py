@@ -59,6 +59,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "REDIS_URL": env.get("REDIS_URL"),
+        # Absolute address printed (and QR-encoded) on certificates: set it in production.
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "287g-training@example.gov"),
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": int(env.get("SMTP_PORT", 587)),

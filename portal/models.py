@@ -2,6 +2,7 @@
 from portal.agencies.models import Agency, Agreement, AgreementStatusChange  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import User, UserSession  # noqa: F401
+from portal.certificates.models import Certificate, SerialCounter  # noqa: F401
 from portal.classes.models import Enrollment, TrainingClass  # noqa: F401
 from portal.courses.models import Course, Lesson, Module  # noqa: F401
 from portal.nominations.models import Nomination  # noqa: F401

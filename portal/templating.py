@@ -8,6 +8,7 @@ from portal.auth.roles import Role
 NAVIGATION = {
     Role.OFFICER: [
         ("progress.dashboard", "My training"),
+        ("certificates.mine", "My certificates"),
         ("classes.upcoming", "Class dates"),
         ("notifications.inbox", "Notifications"),
     ],
@@ -15,6 +16,7 @@ NAVIGATION = {
     Role.COORDINATOR: [
         ("agencies.coordinator_home", "My agency"),
         ("grading.agency_grades", "Grades"),
+        ("certificates.agency_certificates", "Certificates"),
         ("nominations.coordinator_list", "Nominations"),
         ("classes.upcoming", "Class dates"),
     ],
@@ -26,6 +28,7 @@ NAVIGATION = {
         ("classes.admin_list", "Classes"),
         ("grading.teaching_exams", "Exams and grading"),
         ("admin.users", "Users"),
+        ("certificates.admin_list", "Certificates"),
         ("reports.program", "Reports"),
         ("audit.events", "Audit log"),
     ],

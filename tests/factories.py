@@ -79,6 +79,19 @@ def enrollment(officer=None, training_class=None, status=EnrollmentStatus.ENROLL
     return enrollment
 
 
+def certificate(enrollment=None, issued_on=None):
+    """A certificate issued through the real service (renders a real PDF) for a completed enrollment.
+    The returned object's `issued_code` holds the verification code in clear."""
+    from portal.certificates.services import issue
+    from portal.timeutil import utcnow
+
+    enrollment = enrollment or globals()["enrollment"]()
+    enrollment.status = EnrollmentStatus.COMPLETED
+    enrollment.completed_at = enrollment.completed_at or utcnow()
+    db.session.flush()
+    return issue(enrollment, issued_on=issued_on)
+
+
 def days_ago(n: int) -> date:
     return today() - timedelta(days=n)
 

@@ -19,6 +19,7 @@ def world(app, make):
     tc = make.training_class(course, start=today() - timedelta(days=1), instructors=[instructor])
     officer = make.user(Role.OFFICER, agency=agency)
     enrollment = make.enrollment(officer, tc)
+    certificate = make.certificate(make.enrollment(officer, make.training_class(course, instructors=[instructor])))
     users = {
         Role.ADMIN: make.user(Role.ADMIN),
         Role.INSTRUCTOR: instructor,
@@ -36,6 +37,7 @@ def world(app, make):
         "class_id": tc.id, "lesson_id": module.lessons[0].id, "agency_id": agency.id,
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
         "user_id": officer.id, "enrollment_id": enrollment.id, "token": token,
+        "certificate_id": certificate.id, "code": certificate.issued_code,
     }
     return users, values
 

@@ -48,3 +48,20 @@ def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled
     coordinator.post("/login", data={"email": "coordinator@example.com", "password": "demo-287g-portal"})
     for url in ["/agency/", "/agency/nominations/", "/classes/upcoming", "/apply"]:
         assert coordinator.get(url).status_code == 200, url
+
+
+def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app):
+    from datetime import timedelta
+
+    from portal.certificates.models import Certificate, CertificateStatus
+    from portal.timeutil import today
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Verify a demo certificate (no sign-in): http://portal.test/verify/" in result.output
+    certificates = db.session.scalars(sa.select(Certificate)).all()
+    statuses = {c.status for c in certificates}
+    assert {CertificateStatus.VALID, CertificateStatus.EXPIRED, CertificateStatus.REVOKED} <= statuses
+    assert any(c.status == CertificateStatus.VALID and c.expires_on <= today() + timedelta(days=90) for c in certificates)
+    url = result.output.split("(no sign-in): ")[1].split()[0]
+    assert app.test_client().get(url.replace("http://portal.test", "")).status_code == 200

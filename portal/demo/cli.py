@@ -20,7 +20,10 @@ def seed_demo(if_empty: bool) -> None:
     else:
         counts = seed()
         db.session.commit()
-        click.echo(f"Loaded demo data: {counts['courses']} courses, {counts['agencies']} agencies, {counts['users']} accounts.")
+        click.echo(f"Loaded demo data: {counts['courses']} courses, {counts['agencies']} agencies, {counts['users']} accounts, "
+                   f"{counts['certificates']} certificates.")
+        if counts["verify_urls"]:
+            click.echo(f"Verify a demo certificate (no sign-in): {counts['verify_urls'][0]}")
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
     for email, role in demo_logins():
         click.echo(f"  {role:<24} {email}")

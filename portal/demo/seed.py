@@ -1,7 +1,7 @@
 """The demo data set: a realistic JEM Basic course, agencies in every agreement state, a running
 class and accounts for every role. Dates are relative to the day it is loaded."""
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -71,6 +71,28 @@ OFFICERS = [
     ("e.thompson@example.com", "Erin", "Thompson", "Florida Highway Patrol", None),
     ("p.murphy@example.com", "Patrick", "Murphy", "Frederick County Sheriff's Office", None),
     ("l.kim@example.com", "Lauren", "Kim", "Cobb County Sheriff's Office", None),
+    ("g.alvarez@example.com", "Gabriel", "Alvarez", MECKLENBURG, None),
+    ("h.price@example.com", "Hannah", "Price", MECKLENBURG, None),
+    ("m.obrien@example.com", "Maeve", "O'Brien", MECKLENBURG, None),
+    ("n.shah@example.com", "Nadia", "Shah", "Harris County Sheriff's Office", None),
+    ("w.foster@example.com", "Wendell", "Foster", "Florida Highway Patrol", None),
+]
+
+# Certificates from past classes: (email, class start in days ago, revoke?). With a 365-day
+# validity and a 4-week course, these give valid, expiring-soon, expired and revoked examples.
+PAST_CLASSES = [
+    ("JEM Basic — Charlotte, NC (spring cohort)", 420, "instructor@example.com"),
+    ("JEM Basic — Houston, TX (summer cohort)", 320, "instructor2@example.com"),
+    ("JEM Basic — Charlotte, NC (autumn cohort)", 150, "instructor@example.com"),
+]
+CERTIFIED = [
+    # email, past class index, revocation (category, reason) or None
+    ("h.price@example.com", 0, None),            # expired about two months ago
+    ("w.foster@example.com", 0, None),           # expired
+    ("g.alvarez@example.com", 1, None),          # expires within 90 days
+    ("n.shah@example.com", 1, None),             # expires within 90 days
+    ("m.obrien@example.com", 2, None),           # valid
+    ("p.murphy@example.com", 2, ("agreement_ended", "Frederick County agreement suspended pending review.")),
 ]
 
 
@@ -180,7 +202,50 @@ def seed(on: date | None = None) -> dict:
     from portal.quizzes.demo import seed_quizzes
 
     seed_quizzes(basic, running, on)
-    return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS)}
+    certificates = seed_certificates(basic, staff, on)
+    return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS),
+            "certificates": certificate_count(), "verify_urls": [c.demo_verify_url for c in certificates]}
+
+
+def certificate_count() -> int:
+    from portal.certificates.models import Certificate
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
+
+
+def seed_certificates(course: Course, staff: dict, on: date) -> list:
+    """Completed enrollments in past classes, certified through the real service (backdated)."""
+    from portal.certificates.models import CertificateStatus, RevocationReason
+    from portal.certificates.services import issue, revoke, verify_url
+
+    classes = []
+    for name, started_days_ago, instructor in PAST_CLASSES:
+        tc = TrainingClass(course=course, name=name, start_date=on - timedelta(days=started_days_ago),
+                           capacity=24, location="Regional training academy", instructors=[staff[instructor]])
+        db.session.add(tc)
+        classes.append(tc)
+    db.session.flush()
+    officers = {u.email: u for u in db.session.scalars(sa.select(User).where(User.role == Role.OFFICER))}
+    lessons = course.ordered_lessons()
+    issued = []
+    for email, index, revocation in CERTIFIED:
+        tc = classes[index]
+        finished = tc.end_date
+        enrollment = Enrollment(training_class=tc, officer=officers[email], status=EnrollmentStatus.COMPLETED,
+                                completed_at=datetime.combine(finished, time(16, 0)))
+        db.session.add(enrollment)
+        db.session.flush()
+        db.session.add_all(LessonProgress(enrollment_id=enrollment.id, lesson_id=lesson.id) for lesson in lessons)
+        certificate = issue(enrollment, issued_on=finished)
+        if revocation:
+            revoke(certificate, RevocationReason(revocation[0]), revocation[1], actor=staff["admin@example.com"])
+        issued.append(certificate)
+    # The demo prints where to try the public verification page.
+    issued.sort(key=lambda c: c.status != CertificateStatus.VALID)
+    for certificate in issued:
+        certificate.demo_verify_url = verify_url(certificate.issued_code)
+    db.session.flush()
+    return issued
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -58,7 +58,7 @@ EXPECTED_PROGRAM = {
                           ["TFM — Task Force Model", "2", "1"], ["WSO — Warrant Service Officer", "1", "0"]],
     "pending-applications": [["Status", "Applications"], ["Applied", "1"], ["Under review", "1"]],
     "officers": [["Stage", "Officers"], ["Nominated", "3"], ["Enrolled", "5"], ["Completed", "2"],
-                 ["Certified", "not available yet"], ["Disqualified", "1"]],
+                 ["Certified", "0"], ["Disqualified", "1"]],
     "by-state": [["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"],
                  ["FL", "2", "1", "1", "1"], ["NC", "2", "1", "6", "1"], ["TX", "2", "0", "0", "0"]],
 }
@@ -73,21 +73,21 @@ def test_program_dashboard_shows_accessible_charts_and_tables(client, world, adm
     page = client.get("/admin/reports/").get_data(as_text=True)
     assert page.count("<h1>") == 1
     svgs = re.findall(r"<svg[^>]*>", page)
-    assert len(svgs) == 6  # certificates are not issued yet: that figure draws no chart
+    assert len(svgs) == 7
     for svg in svgs:
         assert 'role="img"' in svg
         title_id, desc_id = re.search(r'aria-labelledby="([^" ]+) ([^"]+)"', svg).groups()
         assert f'<title id="{title_id}">' in page and f'<desc id="{desc_id}">' in page
     assert "style=" not in page
     assert "<desc id=\"chart-agencies-by-status-desc\">Applied: 1; Under review: 1; Active: 2; Suspended: 1;" in page
-    assert "Certificates are not issued by the portal yet: not available yet." in page
     assert "Pass rate per exam (graded attempts)" in page
     assert '<th scope="row">Completed</th><td>2</td>' in page
     assert "/admin/reports/by-state.csv" in page
 
 
-def test_unavailable_figures_export_their_reason_and_unknown_tables_404(client, world, admin):
-    assert rows_of(client.get("/admin/reports/certificates-per-month.csv"))[1] == ["Certificates are not issued by the portal yet: not available yet."]
+def test_certificates_per_month_covers_twelve_months_and_unknown_tables_404(client, world, admin):
+    rows = rows_of(client.get("/admin/reports/certificates-per-month.csv"))
+    assert rows[0] == ["Month", "Certificates"] and len(rows) == 13 and all(r[1] == "0" for r in rows[1:])
     assert client.get("/admin/reports/nope.csv").status_code == 404
 
 
@@ -97,7 +97,7 @@ def test_agency_dashboard_shows_its_own_figures_and_each_officers_status(client,
     assert '<th scope="row">Enrolled</th><td>3</td>' in page and "Bravo" not in page and "Officer6" not in page
     funnel = rows_of(client.get("/agency/reports/officers.csv"))
     assert funnel == [["Stage", "Officers"], ["Nominated", "2"], ["Enrolled", "3"], ["Completed", "1"],
-                      ["Certified", "not available yet"], ["Disqualified", "1"]]
+                      ["Certified", "0"], ["Disqualified", "1"]]
     statuses = {row[0]: row[2] for row in rows_of(client.get("/agency/reports/officer-status.csv"))[1:]}
     assert statuses == {
         "Officer1, O1": "Completed", "Officer2, O2": "In progress", "Officer3, O3": "Disqualified",

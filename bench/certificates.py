@@ -1,0 +1,226 @@
+"""Certificate benchmarks (`make bench`): not tests, figures.
+
+1. Issuing one certificate (snapshot, serial, code, HTML, PDF, hash, INSERT, COMMIT) against a
+   bare `render_pdf` of the same HTML: median of N runs each, and their ratio (target <= 1.3).
+2. A ZIP of 100 and of 1,000 stored certificates through the real download view (admin, class
+   ZIP): time, throughput against copying a file of the same size, and peak Python memory
+   (tracemalloc), which should not grow with the count.
+
+Each measurement is printed as one JSON line; all of them go to bench/results.json.
+Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill).
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+RESULTS = Path(__file__).resolve().parent / "results.json"
+results: list[dict] = []
+
+
+def emit(**measurement) -> None:
+    results.append(measurement)
+    print(json.dumps(measurement), flush=True)
+
+
+def make_app(url: str):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "bench.test",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def bench_issue(app) -> dict:
+    from portal.auth.roles import Role
+    from portal.certificates import codes, services
+    from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
+    from portal.classes.models import EnrollmentStatus
+    from portal.extensions import db
+    from portal.timeutil import utcnow
+    from tests import factories
+
+    with app.app_context():
+        course = factories.course(weeks=1, modules_per_week=1, lessons_per_module=1)
+        tc = factories.training_class(course, instructors=[factories.user(Role.INSTRUCTOR)])
+        agency = factories.agency()
+        enrollment_ids = []
+        for _ in range(RUNS + 1):
+            enrollment = factories.enrollment(factories.user(Role.OFFICER, agency=agency), tc,
+                                              status=EnrollmentStatus.COMPLETED)
+            enrollment.completed_at = utcnow()
+            enrollment_ids.append(enrollment.id)
+        db.session.commit()
+
+        from portal.classes.models import Enrollment
+
+        issue_times, render_times = [], []
+        identical = True
+        for index, enrollment_id in enumerate(enrollment_ids):
+            enrollment = db.session.get(Enrollment, enrollment_id)
+            gc.collect()
+            started = time.perf_counter()
+            certificate = services.issue(enrollment)
+            db.session.commit()
+            issued_in = time.perf_counter() - started
+            # The same HTML the service rendered, rebuilt from the stored snapshot.
+            values = CertificatePdfValues(
+                serial=certificate.serial, verification_code=codes.grouped(certificate.issued_code),
+                verify_url=services.verify_url(certificate.issued_code), officer_name=certificate.officer_name,
+                agency_name=certificate.agency_name, course_title=certificate.course_title,
+                course_code=certificate.course_code, hours=certificate.hours,
+                instructor_name=certificate.instructor_name, issued_on=certificate.issued_on,
+                expires_on=certificate.expires_on,
+            )
+            html = build_certificate_html(values)
+            gc.collect()
+            started = time.perf_counter()
+            pdf = render_pdf(html)
+            rendered_in = time.perf_counter() - started
+            identical &= pdf == certificate.pdf
+            if index == 0:
+                continue  # warm-up (fonts, templates, first connection)
+            issue_times.append(issued_in)
+            render_times.append(rendered_in)
+        db.session.remove()
+    issue_median, render_median = statistics.median(issue_times), statistics.median(render_times)
+    return dict(name="issue_vs_bare_render", runs=len(issue_times), issue_median_s=round(issue_median, 4),
+                render_median_s=round(render_median, 4), ratio=round(issue_median / render_median, 3),
+                target_ratio=1.3, same_bytes_as_stored=identical)
+
+
+def fill_class(app, count: int, label: str) -> tuple[int, int]:
+    """`count` stored certificates in a new class (rows copied from one real PDF, each made
+    distinct so the SHA-256 stays unique). Returns (class id, bytes per PDF)."""
+    from portal.certificates.models import Certificate
+    from portal.classes.models import EnrollmentStatus
+    from portal.extensions import db
+    from portal.timeutil import today, utcnow
+    from tests import factories
+
+    with app.app_context():
+        sample = db.session.scalar(sa.select(Certificate).limit(1))
+        pdf, template = sample.pdf, {c: getattr(sample, c) for c in (
+            "officer_id", "agency_id", "course_id", "officer_name", "agency_name", "course_title",
+            "course_code", "hours", "instructor_name", "issued_on", "expires_on")}
+        tc = factories.training_class(sample.enrollment.training_class.course)
+        enrollment = factories.enrollment(factories.user(agency=sample.officer.agency), tc, status=EnrollmentStatus.COMPLETED)
+        db.session.commit()
+        rows = []
+        for n in range(count):
+            body = pdf + f"\n% bench {label} {n}\n".encode()
+            rows.append(dict(template, serial=f"287G-1990-{label}{n:05d}"[:20], code_sha256=hashlib.sha256(f"{label}{n}".encode()).hexdigest(),
+                             enrollment_id=enrollment.id, class_id=tc.id, pdf=body,
+                             pdf_sha256=hashlib.sha256(body).hexdigest(), pdf_size=len(body),
+                             created_at=utcnow(), superseded_at=utcnow(), supersede_reason="bench",
+                             revocation_reason=""))
+            if len(rows) == 200:
+                db.session.execute(sa.insert(Certificate), rows)
+                rows = []
+        if rows:
+            db.session.execute(sa.insert(Certificate), rows)
+        db.session.commit()
+        return tc.id, len(pdf)
+
+
+def admin_client(app):
+    from portal.auth.roles import Role
+    from portal.extensions import db
+    from tests import factories
+
+    with app.app_context():
+        admin = factories.user(Role.ADMIN)
+        db.session.commit()
+        email = admin.email
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+    return client
+
+
+def stream_zip_to(client, class_id: int, out: Path, trace: bool) -> tuple[float, int, int]:
+    """Download the class ZIP into `out`; returns (seconds, bytes, peak traced bytes)."""
+    gc.collect()
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(f"/certificates/classes/{class_id}/certificates.zip", buffered=False)
+    assert response.status_code == 200
+    size = 0
+    with out.open("wb") as sink:
+        for chunk in response.response:
+            sink.write(chunk)
+            size += len(chunk)
+    response.close()
+    elapsed = time.perf_counter() - started
+    peak = 0
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return elapsed, size, peak
+
+
+def bench_zip(app, workdir: Path) -> list[dict]:
+    client = admin_client(app)
+    measured = []
+    for count in (100, 1000):
+        class_id, pdf_bytes = fill_class(app, count, "A" if count == 100 else "B")
+        out = workdir / f"zip-{count}.zip"
+        stream_zip_to(client, class_id, out, trace=False)  # warm-up: page cache, plans
+        times = [stream_zip_to(client, class_id, out, trace=False)[0] for _ in range(3)]
+        _, size, _ = stream_zip_to(client, class_id, out, trace=False)
+        _, _, peak = stream_zip_to(client, class_id, out, trace=True)
+        copy_times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            shutil.copyfile(out, workdir / "copy.bin")
+            copy_times.append(time.perf_counter() - started)
+        zip_s, copy_s = statistics.median(times), statistics.median(copy_times)
+        measured.append(dict(name="zip_stream", certificates=count, pdf_bytes=pdf_bytes, zip_bytes=size,
+                             zip_median_s=round(zip_s, 4), zip_mb_per_s=round(size / zip_s / 1e6, 1),
+                             file_copy_median_s=round(copy_s, 4), file_copy_mb_per_s=round(size / copy_s / 1e6, 1),
+                             peak_traced_mb=round(peak / 1e6, 2)))
+    small, large = measured
+    measured.append(dict(name="zip_memory_vs_count", certificates=[100, 1000],
+                         peak_traced_mb=[small["peak_traced_mb"], large["peak_traced_mb"]],
+                         peak_ratio_1000_vs_100=round(large["peak_traced_mb"] / small["peak_traced_mb"], 2),
+                         bytes_ratio_1000_vs_100=round(large["zip_bytes"] / small["zip_bytes"], 2)))
+    return measured
+
+
+def main() -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        workdir = Path(tmp)
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+        app = make_app(url)
+        emit(name="environment", python=platform.python_version(), machine=platform.machine(),
+             cpus=os.cpu_count(), database=url.split(":", 1)[0], load_average=list(os.getloadavg()))
+        emit(**bench_issue(app))
+        for measurement in bench_zip(app, workdir):
+            emit(**measurement)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

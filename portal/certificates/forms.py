@@ -1,0 +1,56 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.certificates.models import CertificateStatus, RevocationReason
+
+
+class VerifyCodeForm(FlaskForm):
+    """Sent by GET (a bookmarkable lookup that changes nothing), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField("Verification code", validators=[DataRequired(), Length(max=120)],
+                       description="As printed on the certificate, for example 7KQ4-M2XD-… "
+                                   "Upper or lower case, with or without dashes.")
+    submit = SubmitField("Verify")
+
+
+class VerifyUploadForm(FlaskForm):
+    pdf = FileField("Certificate PDF file", validators=[FileRequired("Choose the PDF file to check.")],
+                    description="The file is compared with the certificates the portal issued and is not kept.")
+    submit = SubmitField("Check the file")
+
+
+class ReissueForm(FlaskForm):
+    reason = TextAreaField("Reason for reissuing", validators=[DataRequired(), Length(max=500)],
+                           description="For example “Officer's surname corrected from Smyth to Smith”.")
+    confirm = BooleanField("I have corrected the officer's, agency's or course details and want a new "
+                           "certificate with a new serial; the current one will show as superseded.",
+                           validators=[DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Reissue certificate")
+
+
+class RevokeForm(FlaskForm):
+    category = SelectField("Reason category", choices=[("", "— choose —")] + [(r.value, r.label) for r in RevocationReason],
+                           validators=[DataRequired("Choose a reason category.")],
+                           description="The category is shown on the public verification page.")
+    reason = TextAreaField("Details", validators=[DataRequired(), Length(max=1000)],
+                           description="Kept in the record and the audit log; not shown publicly.")
+    confirm = BooleanField("I understand that revoking cannot be undone and that the verification page "
+                           "will show this certificate as revoked.",
+                           validators=[DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Revoke certificate")
+
+
+class CertificateFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.label) for s in CertificateStatus],
+                         validators=[Optional()])
+    agency_id = SelectField("Agency", coerce=int, validators=[Optional()])
+    class_id = SelectField("Class", coerce=int, validators=[Optional()])
+    submit = SubmitField("Filter")

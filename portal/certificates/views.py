@@ -1,0 +1,258 @@
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from portal.access import public, roles
+from portal.agencies.models import Agency
+from portal.audit.services import record
+from portal.auth.roles import Role
+from portal.certificates import services, zips
+from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
+                                       VerifyUploadForm)
+from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
+from portal.certificates.ratelimit import check_verification_rate
+from portal.classes.models import Enrollment, TrainingClass
+from portal.auth.models import User
+from portal.extensions import db
+from portal.pagination import paginate
+from portal.timeutil import today
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+NO_INDEX = {"X-Robots-Tag": "noindex, nofollow"}
+
+
+# --- public verification ----------------------------------------------------------------------
+
+def verification_page(certificate: Certificate | None, *, uploaded: bool = False):
+    if certificate is None:
+        if uploaded:
+            return render_template("certificates/verify_upload_unknown.html", form=VerifyUploadForm()), 404, NO_INDEX
+        # Unknown and malformed codes: the same status and the same body (the code is not echoed).
+        return render_template("certificates/verify_not_found.html", code_form=VerifyCodeForm(formdata=None)), 404, NO_INDEX
+    successor = certificate.superseded_by
+    return render_template("certificates/verify_result.html", certificate=certificate,
+                           status=certificate.status, successor=successor, uploaded=uploaded), 200, NO_INDEX
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+def verify():
+    check_verification_rate()
+    upload_form = VerifyUploadForm()
+    if request.method == "POST":
+        if upload_form.validate_on_submit():
+            data = upload_form.pdf.data.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) > MAX_UPLOAD_BYTES:
+                upload_form.pdf.errors.append("The file is larger than any certificate the portal issues.")
+            else:
+                return verification_page(services.find_by_pdf(data), uploaded=True)
+        return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
+                               upload_form=upload_form), 400, NO_INDEX
+    if "code" in request.args:
+        return verification_page(services.find_by_code(request.args.get("code", "")))
+    return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
+                           upload_form=upload_form), 200, NO_INDEX
+
+
+@bp.get("/verify/<path:code>")  # path: a code with a slash is "not found" like any other
+@public
+def verify_code(code: str):
+    check_verification_rate()
+    return verification_page(services.find_by_code(code))
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+def visible_certificate(certificate_id: int) -> Certificate:
+    """Officers see their own, coordinators their agency's, admins all; anything else is a 404."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404)
+    if current_user.role == Role.OFFICER and certificate.officer_id != current_user.id:
+        abort(404)
+    if current_user.role == Role.COORDINATOR and (
+        current_user.agency_id is None or certificate.agency_id != current_user.agency_id
+    ):
+        abort(404)
+    return certificate
+
+
+def pdf_response(certificate: Certificate) -> Response:
+    return Response(certificate.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.download_name}"',
+        "Cache-Control": "no-store",
+        "Content-Length": str(certificate.pdf_size),
+    })
+
+
+@bp.get("/certificates/<int:certificate_id>/download")
+@roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
+def download(certificate_id: int):
+    return pdf_response(visible_certificate(certificate_id))
+
+
+def zip_response(filename: str, *conditions) -> Response:
+    """Stream the ZIP. The generator runs after the view has returned, so it reads through a
+    database session of its own (not tied to the request's application context)."""
+    bind = db.engine
+
+    def generate():
+        # Nothing is opened until the server asks for the body past this first, empty chunk
+        # (servers skip empty chunks; a test client that reads only the headers stops here).
+        yield b""
+        with Session(bind=bind) as session:
+            yield from zips.stream_zip(zips.entries(*conditions, session=session))
+
+    return Response(generate(), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def coordinator_scope() -> list:
+    if current_user.role == Role.COORDINATOR:
+        if current_user.agency_id is None:
+            abort(404)
+        return [Certificate.agency_id == current_user.agency_id]
+    return []
+
+
+@bp.get("/certificates/agencies/<int:agency_id>/certificates.zip")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def agency_zip(agency_id: int):
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or (current_user.role == Role.COORDINATOR and agency.id != current_user.agency_id):
+        abort(404)
+    record("certificates_zip_downloaded", agency, scope="agency")
+    db.session.commit()
+    return zip_response(f"certificates-agency-{agency.id}-{today().isoformat()}.zip",
+                        Certificate.agency_id == agency.id)
+
+
+@bp.get("/certificates/classes/<int:class_id>/certificates.zip")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def class_zip(class_id: int):
+    training_class = db.session.get(TrainingClass, class_id)
+    if training_class is None:
+        abort(404)
+    scope = coordinator_scope()
+    if scope:  # a coordinator: only a class their agency's officers took, and only their certificates
+        taken = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Enrollment).join(User, Enrollment.officer_id == User.id)
+            .where(Enrollment.class_id == class_id, User.agency_id == current_user.agency_id)
+        ) or db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id, *scope))
+        if not taken:
+            abort(404)
+    record("certificates_zip_downloaded", training_class, scope="class")
+    db.session.commit()
+    return zip_response(f"certificates-class-{training_class.id}-{today().isoformat()}.zip",
+                        Certificate.class_id == class_id, *scope)
+
+
+@bp.get("/certificates/mine")
+@roles(Role.OFFICER)
+def mine():
+    certificates = db.session.scalars(
+        sa.select(Certificate).where(Certificate.officer_id == current_user.id)
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+    ).all()
+    return render_template("certificates/mine.html", certificates=certificates)
+
+
+# --- coordinators -------------------------------------------------------------------------------
+
+@bp.get("/agency/certificates")
+@roles(Role.COORDINATOR)
+def agency_certificates():
+    agency = current_user.agency
+    if agency is None:
+        abort(404)
+    on = today()
+    attention = services.expiring_for_agency(agency.id, on)
+    expired = [c for c in attention if c.expires_on < on]
+    expiring = [c for c in attention if c.expires_on >= on]
+    page = paginate(sa.select(Certificate).where(Certificate.agency_id == agency.id)
+                    .order_by(Certificate.officer_name, Certificate.issued_on.desc()))
+    classes = db.session.execute(
+        sa.select(TrainingClass, sa.func.count(Certificate.id)).join(Certificate, Certificate.class_id == TrainingClass.id)
+        .where(Certificate.agency_id == agency.id).group_by(TrainingClass.id)
+        .order_by(TrainingClass.start_date.desc())
+    ).all()
+    return render_template("certificates/agency.html", agency=agency, page=page, expired=expired,
+                           expiring=expiring, classes=classes, on=on)
+
+
+# --- administration -----------------------------------------------------------------------------
+
+@bp.get("/admin/certificates/")
+@roles(Role.ADMIN)
+def admin_list():
+    form = CertificateFilterForm(request.args)
+    form.agency_id.choices = [(0, "Any agency")] + [
+        (a.id, a.name) for a in db.session.scalars(sa.select(Agency).order_by(Agency.name))]
+    form.class_id.choices = [(0, "Any class")] + [
+        (c.id, f"{c.name} ({c.start_date:%b %Y})")
+        for c in db.session.scalars(sa.select(TrainingClass).where(
+            TrainingClass.id.in_(sa.select(Certificate.class_id))).order_by(TrainingClass.start_date.desc()))]
+    query = sa.select(Certificate).order_by(Certificate.created_at.desc(), Certificate.id.desc())
+    valid = form.validate()
+    status = form.status.data if valid and form.status.data else ""
+    agency_id = form.agency_id.data if valid and form.agency_id.data else 0
+    class_id = form.class_id.data if valid and form.class_id.data else 0
+    if status:
+        query = query.where(status_clause(CertificateStatus(status)))
+    if agency_id:
+        query = query.where(Certificate.agency_id == agency_id)
+    if class_id:
+        query = query.where(Certificate.class_id == class_id)
+    return render_template("certificates/admin_list.html", page=paginate(query), form=form,
+                           filters={"status": status, "agency_id": agency_id or None, "class_id": class_id or None})
+
+
+@bp.get("/admin/certificates/<int:certificate_id>")
+@roles(Role.ADMIN)
+def admin_show(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    return render_template("certificates/admin_show.html", certificate=certificate,
+                           chain=services.history(certificate))
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/reissue", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_reissue(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            new = services.reissue(certificate, form.reason.data, actor=current_user)
+        except services.CertificateError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Certificate {new.serial} issued; {certificate.serial} is now superseded.", "success")
+            return redirect(url_for("certificates.admin_show", certificate_id=new.id))
+    return render_template("certificates/admin_reissue.html", certificate=certificate, form=form,
+                           allowed=certificate.is_current)
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_revoke(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(certificate, RevocationReason(form.category.data), form.reason.data, actor=current_user)
+        except services.CertificateError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.serial} revoked.", "success")
+            return redirect(url_for("certificates.admin_show", certificate_id=certificate.id))
+    return render_template("certificates/admin_revoke.html", certificate=certificate, form=form,
+                           allowed=certificate.is_current)
