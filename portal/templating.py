@@ -61,6 +61,10 @@ def register(app: Flask) -> None:
     def format_date(value, fmt="%b %-d, %Y"):
         return value.strftime(fmt) if value else "—"
 
+    from portal.timeutil import utcnow
+
+    app.add_template_global(utcnow, "utcnow")
+
     @app.template_filter("isoutc")
     def iso_utc(value: datetime | None) -> str:
         """A naive UTC datetime as ISO 8601 with a Z, for data attributes read by scripts."""

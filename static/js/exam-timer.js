@@ -83,7 +83,7 @@
       });
       if (left <= 0 && !expired) {
         expired = true;
-        say("The time is up. Answers sent now are not accepted.");
+        say(root.getAttribute("data-expired-message") || "The time is up. Answers sent now are not accepted.");
       }
       if (left <= 0 && timer !== null) {
         window.clearInterval(timer);

@@ -137,7 +137,7 @@ def test_instructor_sees_a_class_roster(new_context, javascript):
     page = new_context(javascript).new_page()
     sign_in(page, "instructor@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("My classes")
-    page.get_by_role("link", name="JEM Basic — Charlotte, NC").click()
+    page.get_by_role("link", name="JEM Basic — Charlotte, NC", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("JEM Basic — Charlotte, NC")
     roster = page.get_by_role("table", name=re.compile("Officers enrolled"))
     expect(roster.get_by_role("rowheader", name="Reyes, Jordan")).to_be_visible()
