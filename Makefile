@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench assets serve-production clean
+.PHONY: run test test-browser bench assets serve-production clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,17 +34,25 @@ test: $(VENV)/.installed-test
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
+<<<<<<< HEAD
+# Only the real-browser tests (Playwright driving Debian's Chromium; skipped with a message without it).
+test-browser: $(VENV)/.installed-test
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+=======
 # Certificate issuing and bulk-ZIP figures; one JSON line each, all in bench/results.json.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.certificates
+>>>>>>> main
 
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade
 	PORTAL_ENV=production $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 wsgi:app
 
-# Refresh the vendored USWDS assets under static/vendor/ from npm.
+# Refresh the vendored USWDS assets under static/vendor/ from npm (the version pinned in
+# package.json / package-lock.json); commit the result. Needs Node.js and npm, nothing else.
 assets:
-	scripts/vendor-assets.sh
+	@command -v npm >/dev/null 2>&1 || { echo "make assets needs Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	bash scripts/vendor-assets.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

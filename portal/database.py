@@ -23,4 +23,8 @@ def configure_engine_events(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def sqlite_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred BEGIN
+        # that reads and then writes fails at once with "database is locked" when another
+        # request is writing, since SQLite cannot upgrade it without risking deadlock: with two
+        # browser tabs on `make run`, that was a 500.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,4 +1,6 @@
 """Markdown to safe HTML: Markdown renders, nh3 (ammonia) keeps only harmless tags and URLs."""
+import re
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -25,4 +27,9 @@ def render_markdown(text: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitized by nh3 just above
+    return Markup(scope_headers(clean))  # noqa: S704 - sanitized by nh3 just above
+
+
+def scope_headers(html: str) -> str:
+    """Markdown tables put their header cells in <thead>: say they head columns (WCAG 1.3.1)."""
+    return re.sub(r"<thead>(.*?)</thead>", lambda m: "<thead>" + m.group(1).replace("<th>", '<th scope="col">') + "</thead>", html, flags=re.S)

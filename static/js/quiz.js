@@ -1,4 +1,4 @@
-/* Exam page helpers. Everything works without this file: it only adds autosave and a live timer. */
+/* Exam page helpers. Everything works without this file: it only adds autosave (the live timer is static/js/exam-timer.js). */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -21,27 +21,5 @@
     form.addEventListener("change", schedule);
     form.addEventListener("input", schedule);
   }
-  var timer = document.getElementById("quiz-timer");
-  var announce = document.getElementById("quiz-timer-announce");
-  if (timer) {
-    var end = Date.now() + parseInt(timer.getAttribute("data-seconds-left"), 10) * 1000;
-    var said = {};
-    var tick = function () {
-      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
-      var minutes = Math.floor(left / 60);
-      timer.textContent = "Time left: " + minutes + " min " + (left % 60) + " s.";
-      [10, 5, 1].forEach(function (m) {
-        if (minutes < m && !said[m] && left > 0 && announce) {
-          said[m] = true;
-          announce.textContent = "Less than " + m + " minute" + (m === 1 ? "" : "s") + " left.";
-        }
-      });
-      if (left === 0) {
-        if (announce) announce.textContent = "Time is up. Your saved answers will be submitted.";
-        clearInterval(handle);
-      }
-    };
-    var handle = setInterval(tick, 1000);
-    tick();
-  }
+  /* The timer is the shared one: static/js/exam-timer.js, loaded by base.html. */
 })();
