@@ -34,15 +34,13 @@ test: $(VENV)/.installed-test
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
-<<<<<<< HEAD
 # Only the real-browser tests (Playwright driving Debian's Chromium; skipped with a message without it).
 test-browser: $(VENV)/.installed-test
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
-=======
+
 # Certificate issuing and bulk-ZIP figures; one JSON line each, all in bench/results.json.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.certificates
->>>>>>> main
 
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade
