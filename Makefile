@@ -25,13 +25,14 @@ run: $(VENV)/.installed
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
 
 # Static security analysis (no high-severity finding allowed), then the whole suite on SQLite,
-# then again on PostgreSQL when TEST_DATABASE_URL names a server.
+# then again on PostgreSQL when TEST_DATABASE_URL names a server (the browser tests, which drive
+# the interface rather than the database, run once).
 test: $(VENV)/.installed-test
 	$(BIN)/bandit -q -r portal -lll
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+		echo "== again on PostgreSQL (the browser tests ran above) =="; \
+		$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS); \
 	fi
 
 # Only the real-browser tests (Playwright driving Debian's Chromium; skipped with a message without it).
