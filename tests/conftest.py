@@ -17,6 +17,8 @@ TEST_CONFIG = {
     "LOGIN_RATE_LIMIT_ENABLED": False,  # every test signs in from 127.0.0.1; tests/security tests it
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
     "SERVER_NAME": "portal.test",
+    # The whole suite verifies from one address; tests/certificates/test_verify.py tests the limit.
+    "VERIFY_RATE_LIMIT": (100_000, 60),
 }
 
 
