@@ -324,11 +324,11 @@ def wildcard_pattern(accepted: str) -> re.Pattern:
     return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
 
 
-@register
-class ShortAnswer(QuestionType):
-    key = "short_answer"
-    label = "Short answer"
-    answers_hint = "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
+class _TypedAnswerType(QuestionType):
+    """An answer typed into a box and matched against a list of weighted answers; the best match
+    counts. Subclasses say how to match (`best`) and how to word the right answers."""
+
+    max_length = 1000
 
     @classmethod
     def answers(cls, question) -> list[dict]:
@@ -336,8 +336,33 @@ class ShortAnswer(QuestionType):
 
     @classmethod
     def read_answer(cls, question, form, prefix):
-        text = (form.get(prefix) or "").strip()[:1000]
+        text = (form.get(prefix) or "").strip()[:cls.max_length]
         return {"text": text} if text else None
+
+    @classmethod
+    def best(cls, question, answer) -> dict | None:
+        raise NotImplementedError
+
+    @classmethod
+    def right_answers(cls, question) -> list[str]:
+        raise NotImplementedError
+
+    @classmethod
+    def grade(cls, question, answer):
+        match = cls.best(question, answer)
+        return clamp(match["fraction"]) if match else 0.0
+
+    @classmethod
+    def feedback(cls, question, answer):
+        match = cls.best(question, answer)
+        return Feedback(" or ".join(cls.right_answers(question)), match.get("feedback", "") if match else "")
+
+
+@register
+class ShortAnswer(_TypedAnswerType):
+    key = "short_answer"
+    label = "Short answer"
+    answers_hint = "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
 
     @classmethod
     def best(cls, question, answer):
@@ -348,15 +373,8 @@ class ShortAnswer(QuestionType):
         return max(matches, key=lambda a: a["fraction"], default=None)
 
     @classmethod
-    def grade(cls, question, answer):
-        match = cls.best(question, answer)
-        return clamp(match["fraction"]) if match else 0.0
-
-    @classmethod
-    def feedback(cls, question, answer):
-        match = cls.best(question, answer)
-        right = [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
-        return Feedback(" or ".join(right), match.get("feedback", "") if match else "")
+    def right_answers(cls, question):
+        return [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
 
     @classmethod
     def data_from_lines(cls, text):
@@ -402,19 +420,12 @@ def parse_number(raw: str) -> float | None:
 
 
 @register
-class Numeric(QuestionType):
+class Numeric(_TypedAnswerType):
     key = "numeric"
     label = "Numeric"
     answers_hint = "One answer per line: value | tolerance (± , blank = exact) | weight in % (blank = 100) | feedback."
 
-    @classmethod
-    def answers(cls, question) -> list[dict]:
-        return list((question.data or {}).get("answers", []))
-
-    @classmethod
-    def read_answer(cls, question, form, prefix):
-        text = (form.get(prefix) or "").strip()[:100]
-        return {"text": text} if text else None
+    max_length = 100
 
     @classmethod
     def best(cls, question, answer):
@@ -428,16 +439,9 @@ class Numeric(QuestionType):
         return next((a for a in cls.answers(question) if a["value"] is None), None)  # "*" catch-all
 
     @classmethod
-    def grade(cls, question, answer):
-        match = cls.best(question, answer)
-        return clamp(match["fraction"]) if match else 0.0
-
-    @classmethod
-    def feedback(cls, question, answer):
-        match = cls.best(question, answer)
-        right = [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
-                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
-        return Feedback(" or ".join(right), match.get("feedback", "") if match else "")
+    def right_answers(cls, question):
+        return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
+                for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
 
     @classmethod
     def data_from_lines(cls, text):
