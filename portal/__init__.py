@@ -6,6 +6,7 @@ from flask.helpers import get_debug_flag
 
 from portal.config import PRODUCTION, ConfigError, check, load_config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.request_class import PortalRequest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Each module defines `bp`; a feature adds its views module here.
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = PortalRequest
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.config.update(overrides)
