@@ -93,6 +93,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # Per client address, counted on failed sign-in attempts only (Flask-Limiter syntax).
         "LOGIN_RATE_LIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
+        # Per client address, on every submission of the public application form (spam brake).
+        "APPLICATION_RATE_LIMIT_ENABLED": True,
+        "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "10 per hour;30 per day"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "portal287g",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -2,6 +2,7 @@
 refused too, every failure and the lock audited) and the per-address throttle (Flask-Limiter)."""
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -99,7 +100,7 @@ def test_the_client_address_is_slowed_down_with_a_429_error_page(app, client, ma
 
 
 def test_the_throttle_is_on_by_default():
-    config = load_config(__import__("pathlib").Path("/tmp"), {"SECRET_KEY": "k" * 40})
+    config = load_config(Path("/tmp"), {"SECRET_KEY": "k" * 40})
     assert config["LOGIN_RATE_LIMIT_ENABLED"] is True
     assert config["LOGIN_RATE_LIMIT"] and config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert (config["LOGIN_LOCKOUT_THRESHOLD"], config["LOGIN_LOCKOUT_WINDOW"], config["LOGIN_LOCKOUT_DURATION"]) == (
@@ -141,3 +142,20 @@ def test_redis_stores_the_counters_when_REDIS_URL_is_set(app, database_url, tmp_
         limiter.init_app(app)  # the shared limiter back on the test app's in-process storage
         with redis_app.app_context():
             db.engine.dispose()
+
+
+def test_the_public_application_form_is_slowed_down_per_address(app, client, config_override):
+    config_override(APPLICATION_RATE_LIMIT_ENABLED=True, APPLICATION_RATE_LIMIT="2 per hour")
+    limiter.reset()
+    try:
+        assert [client.post("/apply", data={}).status_code for _ in range(3)] == [200, 200, 429]
+        assert client.get("/apply").status_code == 200  # reading the form is never slowed
+        elsewhere = app.test_client().post("/apply", data={}, environ_base={"REMOTE_ADDR": "198.51.100.9"})
+        assert elsewhere.status_code == 200
+    finally:
+        limiter.reset()
+
+
+def test_the_application_throttle_is_on_by_default():
+    config = load_config(Path("/tmp"), {"SECRET_KEY": "k" * 40})
+    assert config["APPLICATION_RATE_LIMIT_ENABLED"] is True and config["APPLICATION_RATE_LIMIT"]
