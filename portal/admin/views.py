@@ -9,7 +9,9 @@ from portal.agencies.models import Agency, Agreement, AgreementStatus
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.auth import two_factor
 from portal.auth.services import find_user, normalise_email
+from portal.auth.sessions import close_other_sessions
 from portal.auth.tokens import make_set_password_token
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
@@ -127,3 +129,22 @@ def user_password_link(user_id: int):
     record("set_password_link_created", user)
     db.session.commit()
     return render_template("admin/user_show.html", user=user, form=FlaskForm(), link=link)
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_reset_two_factor(user_id: int):
+    """For a user who lost their authenticator and recovery codes: they sign in with the password
+    alone next time (and set two-step sign-in up again where it is required)."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id or not user.has_two_factor:
+        flash("Only another user's two-step sign-in can be reset here, and only once it is set up.", "error")
+        return redirect(url_for("admin.user_show", user_id=user.id))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        two_factor.disable(user)  # audited as two_factor_disabled, with the administrator as actor
+        close_other_sessions(user, keep_token=None)
+        db.session.commit()
+        flash(f"Two-step sign-in reset for {user.full_name}; their sessions were ended.", "success")
+        return redirect(url_for("admin.user_show", user_id=user.id))
+    return render_template("admin/user_reset_two_factor.html", user=user, form=form)

@@ -167,3 +167,35 @@ def test_demo_admin_signs_in_without_a_code(client, make, login):
     admin = make.user(Role.ADMIN)
     login(admin)
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_administrator_resets_a_lost_second_factor_after_confirming(app, make, login, client, enrolled):
+    instructor, secret, codes = enrolled
+    held = app.test_client()
+    password_step(held, instructor, make)
+    held.post("/login/code", data={"code": codes[0]})
+    assert held.get("/teach/").status_code == 200
+    admin = make.user(Role.ADMIN)
+    login(admin)
+    assert b"Reset two-step sign-in" in client.get(f"/admin/users/{instructor.id}").data
+    confirm = client.get(f"/admin/users/{instructor.id}/reset-two-factor")
+    assert confirm.status_code == 200 and b"every session they have open is ended" in confirm.data
+    db.session.refresh(instructor)
+    assert instructor.has_two_factor  # asking is not doing
+
+    done = client.post(f"/admin/users/{instructor.id}/reset-two-factor", follow_redirects=True)
+    assert b"Two-step sign-in reset" in done.data
+    db.session.refresh(instructor)
+    assert not instructor.has_two_factor and sessions_of(instructor) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == instructor.id)) == 0
+    assert held.get("/teach/").status_code == 302  # the session held elsewhere is over
+    assert password_step(app.test_client(), instructor, make).status_code == 302  # password alone now
+
+
+def test_the_reset_refuses_ones_own_account_and_users_without_a_second_factor(make, login, client):
+    admin = make.user(Role.ADMIN)
+    login(admin)
+    officer = make.user()
+    for user in (admin, officer):
+        response = client.post(f"/admin/users/{user.id}/reset-two-factor", follow_redirects=True)
+        assert b"Only another user" in response.data
