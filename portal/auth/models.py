@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.secret_box import TOTP_SECRET_PURPOSE, EncryptedString
 from portal.timeutil import utcnow
 from portal.types import enum_column
 
@@ -33,8 +34,9 @@ class User(db.Model):
     failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_login_window_start: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
-    # Two-step sign-in: base32 TOTP secret once enrolled, and the last time step accepted (no replay).
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Two-step sign-in: base32 TOTP secret once enrolled (encrypted at rest), and the last time
+    # step accepted (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255, purpose=TOTP_SECRET_PURPOSE))
     totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
     totp_enabled_at: Mapped[datetime | None]
 

@@ -199,3 +199,13 @@ def test_the_reset_refuses_ones_own_account_and_users_without_a_second_factor(ma
     for user in (admin, officer):
         response = client.post(f"/admin/users/{user.id}/reset-two-factor", follow_redirects=True)
         assert b"Only another user" in response.data
+
+
+def test_the_secret_is_stored_encrypted(make, login, client):
+    instructor = make.user(Role.INSTRUCTOR)
+    login(instructor)
+    secret, _ = enrol(client, make)
+    stored = db.session.scalar(sa.text("SELECT totp_secret FROM users WHERE id = :id"), {"id": instructor.id})
+    assert secret not in stored and stored.startswith("gAAAAA")  # a Fernet token
+    db.session.refresh(instructor)
+    assert instructor.totp_secret == secret
