@@ -64,10 +64,15 @@ class Question(db.Model):
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Editing an answered question saves a new version and points the old one here: attempts keep
+    # the version they showed, and only current versions are listed, drawn or added to exams.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questions.id"), index=True)
 
     course: Mapped[Course] = relationship()
     category: Mapped[QuestionCategory] = relationship()
     images: Mapped[list[QuestionImage]] = relationship(back_populates="question", cascade="all, delete-orphan")
+    replaced_by: Mapped[Question | None] = relationship(remote_side=[id])
 
     @property
     def type(self):

@@ -58,7 +58,7 @@ def category_choices(course: Course, blank: str | None = None) -> list[tuple[int
 def index(course_id: int):
     course = authored_course(course_id)
     cats = banks.categories(course)
-    query = sa.select(Question).where(Question.course_id == course.id).order_by(Question.category_id, Question.id)
+    query = banks.current_questions(course.id)
     selected = None
     try:
         category_id = int(request.args.get("category", 0))
@@ -127,12 +127,11 @@ def question_form_view(course: Course, question: Question | None):
         except QuestionDataError as exc:
             form.answers.errors.append(str(exc))
         else:
-            target = question or Question(course_id=course.id)
             if question is not None and question.kind != form.kind.data and banks.question_in_use(question):
                 form.kind.errors.append("This question is already used or answered; its type cannot change.")
             else:
                 draft = Question(course_id=course.id, kind=form.kind.data, name=form.name.data.strip(), text=form.text.data,
-                                 text_format=target.text_format or "markdown", points=float(form.points.data),
+                                 text_format=question.text_format if question else "markdown", points=float(form.points.data),
                                  general_feedback=form.general_feedback.data or "", data=data)
                 if request.form.get("action") == "preview":
                     preview = draft
@@ -141,19 +140,26 @@ def question_form_view(course: Course, question: Question | None):
                                 else banks.ensure_category(course, banks.DEFAULT_CATEGORY))
                     if category is None or category.course_id != course.id:
                         abort(404)
+                    if question is None:
+                        target = Question(course_id=course.id)
+                    elif banks.question_answered(question):
+                        target = banks.new_version(question)
+                    else:
+                        target = question
                     for attr in ("kind", "name", "text", "points", "general_feedback", "data"):
                         setattr(target, attr, getattr(draft, attr))
                     target.text_format = draft.text_format
                     target.category = category
                     db.session.add(target)
                     db.session.flush()
-                    record("question_saved", target, course_id=course.id, kind=target.kind)
+                    record("question_saved", target, course_id=course.id, kind=target.kind, version=target.version)
                     db.session.commit()
                     flash(f"Question “{target.name}” saved.", "success")
                     return redirect(url_for("bank.preview", question_id=target.id))
     hints = {key: cls.answers_hint for key, cls in REGISTRY.items()}
     return render_template("quizzes/question_form.html", form=form, course=course, question=question, preview=preview,
-                           hints=hints, cancel_url=url_for("bank.index", course_id=course.id))
+                           hints=hints, cancel_url=url_for("bank.index", course_id=course.id),
+                           answered=question is not None and banks.question_answered(question))
 
 
 @bp.route("/bank/courses/<int:course_id>/questions/new", methods=["GET", "POST"])
@@ -166,6 +172,8 @@ def new_question(course_id: int):
 @roles(*AUTHORS)
 def edit_question(question_id: int):
     question = authored(Question, question_id)
+    if question.replaced_by_id is not None:
+        return redirect(url_for("bank.edit_question", question_id=banks.latest_version(question).id))
     return question_form_view(question.course, question)
 
 
@@ -328,8 +336,7 @@ def quiz(quiz_id: int):
     quiz = authored(Quiz, quiz_id)
     form = SlotForm()
     form.question_id.choices = [(0, "(none)")] + [
-        (q.id, f"{q.category.path}: {q.name}") for q in db.session.scalars(
-            sa.select(Question).where(Question.course_id == quiz.course_id).order_by(Question.category_id, Question.id))]
+        (q.id, f"{q.category.path}: {q.name}") for q in db.session.scalars(banks.current_questions(quiz.course_id))]
     form.category_id.choices = category_choices(quiz.course, blank="(none)")
     if form.validate_on_submit():
         if bool(form.question_id.data) == bool(form.category_id.data):

@@ -118,7 +118,8 @@ def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
         category: QuestionCategory = slot.category
         ids = category.descendant_ids() if slot.include_subcategories else [category.id]
         pool = db.session.scalars(
-            sa.select(Question).where(Question.category_id.in_(ids), Question.id.not_in(used or [0])).order_by(Question.id)
+            sa.select(Question).where(Question.category_id.in_(ids), Question.replaced_by_id.is_(None),
+                                      Question.id.not_in(used or [0])).order_by(Question.id)
         ).all()
         if len(pool) < slot.draw_count:
             raise AttemptError(f"This exam is not ready: category “{category.path}” has {len(pool)} question(s), "

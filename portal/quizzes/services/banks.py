@@ -75,6 +75,35 @@ def category_problem(category: QuestionCategory, name: str, parent: QuestionCate
     return "A category of that name already exists there." if clash else None
 
 
+def current_questions(course_id: int) -> sa.Select:
+    """The course's bank as authors see it: the latest version of each question."""
+    return (sa.select(Question).where(Question.course_id == course_id, Question.replaced_by_id.is_(None))
+            .order_by(Question.category_id, Question.id))
+
+
+def question_answered(question: Question) -> bool:
+    return db.session.scalar(sa.select(Response.id).where(Response.question_id == question.id).limit(1)) is not None
+
+
+def latest_version(question: Question) -> Question:
+    while question.replaced_by is not None:
+        question = question.replaced_by
+    return question
+
+
+def new_version(question: Question) -> Question:
+    """A copy of an answered question to be edited; the exams that used it use the copy from now on."""
+    revised = Question(course_id=question.course_id, category=question.category, kind=question.kind, name=question.name,
+                       text=question.text, text_format=question.text_format, points=question.points,
+                       general_feedback=question.general_feedback, data=question.data, version=question.version + 1,
+                       images=[QuestionImage(filename=i.filename, content=i.content) for i in question.images])
+    db.session.add(revised)
+    db.session.flush()
+    question.replaced_by = revised
+    db.session.execute(sa.update(QuizSlot).where(QuizSlot.question_id == question.id).values(question_id=revised.id))
+    return revised
+
+
 def question_in_use(question: Question) -> bool:
     used = db.session.scalar(sa.select(Response.id).where(Response.question_id == question.id).limit(1))
     slot = db.session.scalar(sa.select(QuizSlot.id).where(QuizSlot.question_id == question.id).limit(1))
@@ -165,7 +194,7 @@ def to_imported(question: Question) -> ImportedQuestion:
 
 
 def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> str:
-    query = sa.select(Question).where(Question.course_id == course.id).order_by(Question.category_id, Question.id)
+    query = current_questions(course.id)
     if category is not None:
         query = query.where(Question.category_id.in_(category.descendant_ids()))
     questions = [to_imported(q) for q in db.session.scalars(query)]
