@@ -3,6 +3,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from portal.access import roles
+from portal.agencies.models import Agency
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.nominations import eligibility
@@ -70,16 +71,14 @@ def coordinator_new():
     return render_template("nominations/nominate.html", form=form)
 
 
-@bp.route("/agency/nominations/import", methods=["GET", "POST"])
-@roles(Role.COORDINATOR)
-def coordinator_import():
+def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
     form = RosterUploadForm()
     errors: list[RowError] = []
     if form.validate_on_submit():
         upload = form.roster.data
         data = upload.stream.read(max_bytes() + 1)
         try:
-            nominations = import_roster(current_user.agency, data, upload.filename or "roster.csv", actor=current_user)
+            nominations = import_roster(agency, data, upload.filename or "roster.csv", actor=current_user)
         except RosterError as exc:
             db.session.rollback()
             errors = exc.errors
@@ -88,10 +87,26 @@ def coordinator_import():
             )
         else:
             db.session.commit()
-            flash(f"{len(nominations)} officer(s) nominated from {upload.filename}.", "success")
-            return redirect(url_for("nominations.coordinator_list"))
-    return render_template("nominations/import.html", form=form, errors=errors, columns=COLUMNS,
-                           limit_kb=max_bytes() // 1024), (200 if not errors else 422)
+            flash(f"{len(nominations)} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
+            return redirect(done_url)
+    return render_template("nominations/import.html", form=form, errors=errors, columns=COLUMNS, agency=agency,
+                           cancel_url=cancel_url, limit_kb=max_bytes() // 1024), (200 if not errors else 422)
+
+
+@bp.route("/agency/nominations/import", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def coordinator_import():
+    done = url_for("nominations.coordinator_list")
+    return roster_import_view(current_user.agency, done, done)
+
+
+@bp.route("/admin/agencies/<int:agency_id>/roster", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def admin_import(agency_id: int):
+    """For an agency that sends its roster to the program office instead of uploading it."""
+    agency = db.get_or_404(Agency, agency_id)
+    return roster_import_view(agency, url_for("nominations.admin_list"),
+                              url_for("agencies.admin_show", agency_id=agency.id))
 
 
 @bp.get("/nominations/roster-template.csv")

@@ -197,3 +197,19 @@ def test_cli_unknown_agency_or_missing_file(app, make, tmp_path, args, message):
     make.agency(name="Somewhere PD")
     missing = app.test_cli_runner().invoke(args=["officers", "import", str(tmp_path / "nope.csv"), "--agency", "Somewhere PD"])
     assert missing.exit_code != 0 and "Cannot read" in missing.output
+
+
+def test_an_administrator_imports_a_roster_on_an_agencys_behalf(client, make, login):
+    agency = make.agency(name="Wake County Sheriff's Office")
+    login(make.user(Role.ADMIN))
+    page = client.get(f"/admin/agencies/{agency.id}/roster")
+    assert page.status_code == 200 and b"Upload a roster for Wake County Sheriff&#39;s Office" in page.data
+    assert f'href="/admin/agencies/{agency.id}/roster"'.encode() in client.get(f"/admin/agencies/{agency.id}").data
+    bad = client.post(f"/admin/agencies/{agency.id}/roster", data={"roster": (io.BytesIO(roster(GOOD[0], "Ana,,x,,,,maybe,")), "r.csv")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and b"Nothing was imported" in bad.data and counts()[0] == 0
+    done = client.post(f"/admin/agencies/{agency.id}/roster", data={"roster": (io.BytesIO(roster(*GOOD)), "wake.csv")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert b"3 officer(s) of Wake County Sheriff" in done.data
+    assert {n.agency_id for n in db.session.scalars(sa.select(Nomination))} == {agency.id}
+    assert client.get("/admin/agencies/999999/roster").status_code == 404
