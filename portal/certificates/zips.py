@@ -54,9 +54,12 @@ class Entry:
                 self.issued_on.isoformat(), self.expires_on.isoformat(), self.status, self.sha256, self.filename]
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
+
+
 def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:60] or "certificate"
+    return _NOT_ALPHANUMERIC.sub("-", ascii_text).strip("-")[:60] or "certificate"
 
 
 def entries(*conditions, on: date | None = None, session=None) -> Iterator[Entry]:
