@@ -76,8 +76,8 @@ class Spool:
 
 
 def _dos_date(day: date) -> int:
-    if day.year < 1980:
-        return (1 << 5) | 1  # 1980-01-01, the earliest a ZIP can say
+    """The date as a ZIP header holds it: 1980-01-01 to 2107-12-31, the nearest end outside."""
+    day = min(max(day, date(1980, 1, 1)), date(2107, 12, 31))
     return ((day.year - 1980) << 9) | (day.month << 5) | day.day
 
 

@@ -17,7 +17,8 @@ def member(name: str, data: bytes, day: date = DAY) -> Member:
 
 def test_members_read_back_with_their_names_dates_and_checksums():
     members = [member("a.pdf", b"%PDF-1.7 first"), member("Ünïcode name.txt", b""),
-               member("old.txt", b"before 1980", date(1970, 1, 1)), member("big.bin", bytes(range(256)) * 1000)]
+               member("old.txt", b"before 1980", date(1970, 1, 1)), member("far.txt", b"after 2107", date(2300, 6, 1)),
+               member("big.bin", bytes(range(256)) * 1000)]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(stream_zip(members))))
     assert archive.testzip() is None
     assert archive.namelist() == [m.name for m in members]
@@ -26,6 +27,7 @@ def test_members_read_back_with_their_names_dates_and_checksums():
         assert info.compress_type == zipfile.ZIP_STORED and info.CRC == m.crc32
     assert archive.getinfo("a.pdf").date_time == (2026, 3, 14, 0, 0, 0)
     assert archive.getinfo("old.txt").date_time == (1980, 1, 1, 0, 0, 0)
+    assert archive.getinfo("far.txt").date_time == (2107, 12, 31, 0, 0, 0)
 
 
 def test_an_empty_archive_is_valid():
