@@ -2,8 +2,9 @@
 
 Knowing both up front, each member is its local header followed by its bytes, handed on as they
 are: no data descriptor, no checksum pass, no copy. That is what lets a bulk download run at
-close to the speed the stored PDFs are read. (Python's zipfile, stream-zip and zipstream-ng all
-checksum every byte again, and buffer or copy it on the way; see bench/certificates.py.)
+close to the speed the stored PDFs are read. Python's zipfile, stream-zip and zipstream-ng all
+checksum every byte again and copy it on the way (stream-zip even when given the CRC): for 1,000
+PDFs of 51 KB already in memory they took 54 to 100 ms, this 1.5 ms.
 
 The central directory is collected in a spooled temporary file, so memory stays flat however
 many members there are. ZIP64 records are written only when needed: offsets past 2 GiB or 65,535

@@ -27,7 +27,8 @@ def test_upgrading_to_0700_backfills_the_crc_of_stored_pdfs(tmp_path):
                 assert "pdf_crc32" not in {c["name"] for c in sa.inspect(connection).get_columns("certificates")}
             upgrade()
 
-            stored = db.session.execute(sa.select(Certificate.pdf, Certificate.pdf_crc32).where(Certificate.id.in_(ids))).all()
+            stored = db.session.execute(
+                sa.select(Certificate.pdf, Certificate.pdf_crc32).where(Certificate.id.in_(ids))).all()
             assert len(stored) == 2 and all(crc == zlib.crc32(pdf) for pdf, crc in stored)
             db.session.remove()
             db.engine.dispose()
