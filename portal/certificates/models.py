@@ -103,6 +103,8 @@ class Certificate(db.Model):
     pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
     pdf_size: Mapped[int]
+    # Written into each ZIP entry's header, so bulk downloads never re-read the PDFs to checksum them.
+    pdf_crc32: Mapped[int] = mapped_column(sa.BigInteger)
 
     # Superseded by a reissue (correction) or by a refresher certificate.
     superseded_at: Mapped[datetime | None]

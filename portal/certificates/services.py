@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -151,7 +152,7 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
                 officer_name=facts.officer_name, agency_name=facts.agency_name,
                 course_title=facts.course_title, course_code=facts.course_code, hours=facts.hours,
                 instructor_name=facts.instructor_name, issued_on=issued_on, expires_on=expires_on,
-                pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf),
+                pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf), pdf_crc32=zlib.crc32(pdf),
             )
             db.session.add(certificate)
             db.session.flush()

@@ -1,10 +1,10 @@
 """Bulk downloads: a ZIP of stored PDFs plus a CSV manifest, streamed with flat memory.
 
-Rows are read in batches (`yield_per`), each PDF is written into the archive as it is (the PDFs
-are already compressed, so ZIP_STORED) and the bytes written so far are handed to the caller
-before the next row is read. The ZipFile writes to a file object with no `seek`, so it uses data
-descriptors and never goes back. The manifest is collected in a spooled temporary file (memory
-up to 64 KiB, then disk) and added last. The same rows feed the CLI export.
+Rows are read in batches (`yield_per`), each PDF goes into the archive as it is stored, with the
+size and CRC-32 kept beside it (ZIP_STORED: the PDFs are already compressed; see zipwriter.py),
+and is handed to the caller before the next batch is read. The manifest is collected in a
+spooled temporary file (memory up to 64 KiB, then disk) and added last. The same rows feed the
+CLI export.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import csv
 import io
 import re
 import shutil
-import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal.certificates import zipwriter
 from portal.certificates.models import Certificate, status_of
 from portal.extensions import db
 from portal.timeutil import today
@@ -32,7 +31,7 @@ MANIFEST_FIELDS = ["serial", "officer_name", "agency", "course_code", "course_ti
                    "expires_on", "status", "sha256", "file"]
 _COLUMNS = (Certificate.id, Certificate.serial, Certificate.officer_name, Certificate.agency_name,
             Certificate.course_code, Certificate.course_title, Certificate.issued_on, Certificate.expires_on,
-            Certificate.revoked_at, Certificate.superseded_at, Certificate.pdf_sha256)
+            Certificate.revoked_at, Certificate.superseded_at, Certificate.pdf_sha256, Certificate.pdf_crc32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +45,21 @@ class Entry:
     expires_on: date
     status: str
     sha256: str
+    crc32: int
+    filename: str
     pdf: bytes
-
-    @property
-    def filename(self) -> str:
-        return f"{self.serial}_{slug(self.officer_name)}.pdf"
 
     def manifest_row(self) -> list[str]:
         return [self.serial, self.officer_name, self.agency_name, self.course_code, self.course_title,
                 self.issued_on.isoformat(), self.expires_on.isoformat(), self.status, self.sha256, self.filename]
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
+
+
 def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:60] or "certificate"
+    return _NOT_ALPHANUMERIC.sub("-", ascii_text).strip("-")[:60] or "certificate"
 
 
 def entries(*conditions, on: date | None = None, session=None) -> Iterator[Entry]:
@@ -70,19 +70,32 @@ def entries(*conditions, on: date | None = None, session=None) -> Iterator[Entry
     is in memory at a time.
     """
     on = on or today()
-    session = session if session is not None else db.session
+    # Core on the session's connection: these are plain rows, the ORM would only add overhead.
+    connection = (session if session is not None else db.session).connection()
     query = (sa.select(*_COLUMNS).where(*conditions).order_by(Certificate.serial)
              .execution_options(yield_per=BATCH))
-    for batch in session.execute(query).partitions():
-        pdfs = dict(session.execute(
-            sa.select(Certificate.id, Certificate.pdf).where(Certificate.id.in_([row.id for row in batch]))
-        ).all())
+    for batch in connection.execute(query).partitions():
+        pdfs = _pdfs_by_id(connection, [row.id for row in batch])
         for row in batch:
             yield Entry(row.serial, row.officer_name, row.agency_name, row.course_code, row.course_title,
                         row.issued_on, row.expires_on,
                         str(status_of(row.revoked_at, row.superseded_at, row.expires_on, on)),
-                        row.pdf_sha256, pdfs.pop(row.id))
+                        row.pdf_sha256, row.pdf_crc32, f"{row.serial}_{slug(row.officer_name)}.pdf",
+                        pdfs.pop(row.id))
         del pdfs
+
+
+_PDFS_BY_ID = sa.select(Certificate.id, Certificate.pdf).where(Certificate.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _pdfs_by_id(connection: sa.Connection, ids: list[int]) -> dict[int, bytes]:
+    if connection.dialect.name != "postgresql":
+        return dict(connection.execute(_PDFS_BY_ID, {"ids": ids}).all())
+    # psycopg reads bytea in the text format unless told otherwise: hex, twice the bytes, decoded
+    # on arrival. The binary format (a driver cursor option) brings the PDFs as they are, about
+    # three times faster.
+    with connection.connection.cursor(binary=True) as cursor:
+        return dict(cursor.execute("SELECT id, pdf FROM certificates WHERE id = ANY(%s)", [ids]).fetchall())
 
 
 def csv_safe(value: str) -> str:
@@ -90,59 +103,35 @@ def csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-class _Pipe(io.RawIOBase):
-    """A write-only, non-seekable file whose written bytes are collected until drained."""
+class _CsvLines:
+    """One CSV row at a time, as UTF-8 bytes."""
 
     def __init__(self):
-        super().__init__()
-        self._chunks: list[bytes] = []
-        self._position = 0
+        self._line = io.StringIO()
+        self._writer = csv.writer(self._line)
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        chunk = bytes(data)
-        self._chunks.append(chunk)
-        self._position += len(chunk)
-        return len(chunk)
-
-    def tell(self) -> int:
-        return self._position
-
-    def drain(self) -> Iterator[bytes]:
-        """What was written since the last drain, as one chunk (nothing if nothing was)."""
-        chunks, self._chunks = self._chunks, []
-        if chunks:
-            yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _zipinfo(name: str, day: date) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(max(day.year, 1980), day.month, day.day, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    return info
+    def encode(self, values: list[str]) -> bytes:
+        self._line.seek(0)
+        self._line.truncate()
+        self._writer.writerow(values)
+        return self._line.getvalue().encode("utf-8")
 
 
 def stream_zip(items: Iterable[Entry], *, on: date | None = None) -> Iterator[bytes]:
     """The ZIP archive of `items` and their manifest, as a stream of byte chunks."""
     on = on or today()
-    pipe = _Pipe()
-    with tempfile.SpooledTemporaryFile(max_size=64 * 1024, mode="w+", encoding="utf-8", newline="") as manifest:
-        writer = csv.writer(manifest)
-        writer.writerow(MANIFEST_FIELDS)
-        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    lines = _CsvLines()
+    with zipwriter.Spool() as manifest:
+        # BOM: spreadsheet programs then read UTF-8 names right.
+        manifest.write("\ufeff".encode() + lines.encode(MANIFEST_FIELDS))
+
+        def members() -> Iterator[zipwriter.Member]:
             for entry in items:
-                archive.writestr(_zipinfo(entry.filename, entry.issued_on), entry.pdf)
-                writer.writerow([csv_safe(v) for v in entry.manifest_row()])
-                yield from pipe.drain()
-            manifest.seek(0)
-            with archive.open(_zipinfo(MANIFEST_NAME, on), "w") as out:
-                out.write("\ufeff".encode())  # BOM: spreadsheet programs then read UTF-8 names right
-                while chunk := manifest.read(64 * 1024):
-                    out.write(chunk.encode("utf-8"))
-                    yield from pipe.drain()
-        yield from pipe.drain()
+                manifest.write(lines.encode([csv_safe(v) for v in entry.manifest_row()]))
+                yield zipwriter.Member(entry.filename, len(entry.pdf), entry.crc32, entry.issued_on, (entry.pdf,))
+            yield zipwriter.Member(MANIFEST_NAME, manifest.size, manifest.crc32, on, manifest.chunks())
+
+        yield from zipwriter.stream_zip(members())
 
 
 def export_to_directory(items: Iterable[Entry], out_dir: Path) -> int:

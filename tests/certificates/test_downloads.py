@@ -3,6 +3,7 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEvent
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason
-from portal.certificates import services
+from portal.certificates import services, zips
 from portal.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -148,6 +149,37 @@ def test_zips_and_their_manifest(app, two_agencies):
     chunks = list(response.response)
     assert max(len(c) for c in chunks) < w["cert_a"].pdf_size + 4096
     assert zipfile.ZipFile(io.BytesIO(b"".join(chunks))).testzip() is None
+
+
+def test_a_class_zip_larger_than_one_batch(app, make):
+    """Rows and PDFs are read in batches: every PDF still lands in its own entry, in serial order,
+    byte for byte, with the CRC-32 kept at issue time."""
+    agency = make.agency()
+    tc = make.training_class(make.course(weeks=1, modules_per_week=1, lessons_per_module=1))
+    real = make.certificate(make.enrollment(make.user(Role.OFFICER, agency=agency), tc))
+    copied = {column: getattr(real, column) for column in (
+        "enrollment_id", "officer_id", "agency_id", "class_id", "course_id", "officer_name", "agency_name",
+        "course_title", "course_code", "hours", "instructor_name", "issued_on", "expires_on")}
+    count = 2 * zips.BATCH + 3
+    rows = []
+    for n in reversed(range(count)):  # inserted against serial order
+        pdf = real.pdf + f"\n% copy {n}\n".encode()
+        rows.append(dict(copied, serial=f"{real.serial}-{n:02d}", code_sha256=hashlib.sha256(b"%d" % n).hexdigest(),
+                         pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf),
+                         pdf_crc32=zlib.crc32(pdf), superseded_at=real.created_at, supersede_reason="test copy"))
+    db.session.execute(sa.insert(Certificate), rows)
+    db.session.commit()
+
+    response = client_for(app, make.user(Role.ADMIN)).get(f"/certificates/classes/{tc.id}/certificates.zip")
+    archive, manifest = read_zip(response)
+    stored = {c.serial: c for c in db.session.scalars(sa.select(Certificate).where(Certificate.class_id == tc.id))}
+    assert [row["serial"] for row in manifest] == sorted(stored) and len(stored) == count + 1
+    assert archive.namelist() == [row["file"] for row in manifest] + ["manifest.csv"]
+    for row in manifest:
+        certificate, info = stored[row["serial"]], archive.getinfo(row["file"])
+        assert archive.read(info) == certificate.pdf
+        assert info.CRC == certificate.pdf_crc32 == zlib.crc32(certificate.pdf)
+        assert row["sha256"] == hashlib.sha256(certificate.pdf).hexdigest()
 
 
 def test_cli_export_and_revoke(app, two_agencies, tmp_path):

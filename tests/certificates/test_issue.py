@@ -3,6 +3,7 @@ import hashlib
 import io
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,7 @@ def test_completing_the_last_lesson_issues_one_certificate_read_back_from_the_pd
     assert certificate.instructor_name == "Dana Instructor"
     assert certificate.hours == enrollment.training_class.course.hours
     assert certificate.pdf_sha256 == hashlib.sha256(certificate.pdf).hexdigest()
+    assert (certificate.pdf_size, certificate.pdf_crc32) == (len(certificate.pdf), zlib.crc32(certificate.pdf))
     assert db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "certificate_issued", AuditEvent.target_id == str(certificate.id))) is not None
 
