@@ -1,7 +1,7 @@
 """certificates: the CRC-32 of each stored PDF, so bulk ZIPs write entries without re-reading them
 
 Revision ID: 0700
-Revises: 0600
+Revises: 0660
 Create Date: 2026-11-28
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0700'
-down_revision = '0600'
+down_revision = '0660'
 branch_labels = None
 depends_on = None
 

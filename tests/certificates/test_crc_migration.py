@@ -22,7 +22,7 @@ def test_upgrading_to_0700_backfills_the_crc_of_stored_pdfs(tmp_path):
             ids = [c.id for c in certificates]
             db.session.remove()
 
-            downgrade(revision="0600")
+            downgrade(revision="0660")  # just before 0700
             with db.engine.connect() as connection:
                 assert "pdf_crc32" not in {c["name"] for c in sa.inspect(connection).get_columns("certificates")}
             upgrade()
