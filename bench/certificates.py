@@ -6,16 +6,15 @@
    ZIP): time, throughput against copying a file of the same size, and peak Python memory
    (tracemalloc), which should not grow with the count.
 
-Each measurement is printed as one JSON line; all of them go to bench/results.json.
-Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill).
+Each measurement is printed as one JSON line and appended to bench/results.json.
+Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill;
+`make bench` points it at the full-size one).
 """
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -27,27 +26,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import databases
+from bench.report import emit, environment
+
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
-RESULTS = Path(__file__).resolve().parent / "results.json"
-results: list[dict] = []
-
-
-def emit(**measurement) -> None:
-    results.append(measurement)
-    print(json.dumps(measurement), flush=True)
 
 
 def make_app(url: str):
-    from flask_migrate import upgrade
-
-    from portal import create_app
-
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "bench.test",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade()
-    return app
+    databases.migrate(url)  # a no-op on a database bench.generate made
+    return databases.bench_app(url)
 
 
 def bench_issue(app) -> dict:
@@ -212,13 +199,10 @@ def main() -> int:
         workdir = Path(tmp)
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
         app = make_app(url)
-        emit(name="environment", python=platform.python_version(), machine=platform.machine(),
-             cpus=os.cpu_count(), database=url.split(":", 1)[0], load_average=list(os.getloadavg()))
+        emit(name="certificates_environment", **environment(url.split(":", 1)[0]))
         emit(**bench_issue(app))
         for measurement in bench_zip(app, workdir):
             emit(**measurement)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}", file=sys.stderr)
     return 0
 
 

@@ -208,13 +208,13 @@ TARGETS_MS = {"gradebook_largest_class": 300, "program_dashboard": 300, "program
 def run(small_url: str, full_url: str, runs: int) -> bool:
     small = measure(Site(small_url), runs=0)
     full = measure(Site(full_url), runs=runs)
-    grown = []
+    grown, database = [], full_url.split(":", 1)[0].split("+")[0]
     for page, at_full in full.items():
         at_small = small[page]
         flat = at_full["statements"] <= at_small["statements"] + TOLERANCE
         if not flat:
             grown.append(page)
-        line = dict(name="page", page=page, path=at_full["path"], status_small=at_small["status"], status_full=at_full["status"],
+        line = dict(name="page", database=database, page=page, path=at_full["path"], status_small=at_small["status"], status_full=at_full["status"],
                     statements_small=at_small["statements"], statements_full=at_full["statements"], flat=flat)
         if "median_ms" in at_full:
             line.update(median_ms=at_full["median_ms"], p95_ms=at_full["p95_ms"], runs=at_full["runs"])
@@ -222,7 +222,7 @@ def run(small_url: str, full_url: str, runs: int) -> bool:
                 line.update(target_median_ms=TARGETS_MS[page], within_target=at_full["median_ms"] <= TARGETS_MS[page])
         emit(**line)
     errors = [p for p, m in {**small, **full}.items() if m["status"] >= 400]
-    emit(name="pages_flat", ok=not grown and not errors, grown=grown, http_errors=errors, load_average=load_average())
+    emit(name="pages_flat", database=database, ok=not grown and not errors, grown=grown, http_errors=errors, load_average=load_average())
     if grown:
         print(f"FAIL: statement counts grow with the data on: {', '.join(grown)}", file=sys.stderr)
     if errors:
