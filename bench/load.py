@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -171,7 +172,10 @@ class Officer:
     def __init__(self, base: str, email: str, class_id: int, quiz_id: int, stats: Stats):
         self.email, self.class_id, self.quiz_id, self.stats = email, class_id, quiz_id, stats
         self.cookies: dict[str, str] = {}
+        # A new connection per request, as from a reverse proxy such as nginx (HTTP/1.0 upstream by
+        # default): reusing one lets gunicorn close it idle just as the next request goes out.
         self.client = httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S, follow_redirects=False,
+                                        limits=httpx.Limits(max_keepalive_connections=0),
                                         headers={"X-Forwarded-Proto": "https", "Referer": f"{base.replace('http:', 'https:')}/"})
         self.attempt_id = 0
         self.answers: dict[str, str] = {}
@@ -305,15 +309,14 @@ def run(database_url: str, officers: int, seconds: float) -> bool:
     people = candidates(database_url, officers + officers // 4)  # a margin for any that cannot start
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="portal-bench-load-") as tmp:
-        log = Path(tmp) / "gunicorn.log"
-        server = start_gunicorn(databases.plain(database_url), port, log)
-        try:
-            wait_until_up(base, server, log)
-            stats, windows = asyncio.run(drive(base, people, seconds, officers))
-        finally:
-            stop(server)
-            server_log = log.read_text(errors="replace")
+    log = Path(tempfile.mkdtemp(prefix="portal-bench-load-")) / "gunicorn.log"
+    server = start_gunicorn(databases.plain(database_url), port, log)
+    try:
+        wait_until_up(base, server, log)
+        stats, windows = asyncio.run(drive(base, people, seconds, officers))
+    finally:
+        stop(server)
+    server_log = log.read_text(errors="replace")
     portal = stats.summary(["dashboard", "save_answers"], windows["window"])
     health = stats.summary(["healthz"], windows["health_window"])
     common = dict(officers=officers, gunicorn=f"{WORKERS} workers x {THREADS} threads", load_average=load_average())
@@ -324,9 +327,12 @@ def run(database_url: str, officers: int, seconds: float) -> bool:
     ratio = round(portal.get("requests_per_s", 0) / health["requests_per_s"], 3) if health.get("requests_per_s") else None
     errors = sum(stats.errors.values())
     emit(name="load_summary", ok=errors == 0, errors=errors, error_samples=stats.samples,
-         portal_vs_healthz_throughput=ratio, server_errors_logged=server_log.count("Traceback"))
+         portal_vs_healthz_throughput=ratio, server_tracebacks=server_log.count("Traceback"),
+         worker_timeouts=server_log.count("WORKER TIMEOUT"), gunicorn_log=str(log) if errors else None)
     if errors:
-        print(f"FAIL: {errors} errors under load, e.g. {stats.samples[:3]}", file=sys.stderr)
+        print(f"FAIL: {errors} errors under load, e.g. {stats.samples[:3]}; gunicorn's log: {log}", file=sys.stderr)
+    else:
+        shutil.rmtree(log.parent, ignore_errors=True)
     return errors == 0
 
 
