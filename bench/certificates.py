@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,7 +100,7 @@ def fill_class(app, count: int, label: str) -> tuple[int, int]:
     from portal.certificates.models import Certificate
     from portal.classes.models import EnrollmentStatus
     from portal.extensions import db
-    from portal.timeutil import today, utcnow
+    from portal.timeutil import utcnow
     from tests import factories
 
     with app.app_context():

@@ -23,8 +23,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-import sqlalchemy as sa
-
 from bench.sink import BulkWriter
 
 SEED = 287
@@ -222,7 +220,7 @@ class Generator:
 
     # agencies, agreements, coordinators, instructors, administrators, nominations
     def agencies_and_staff(self) -> None:
-        s, rng, now = self.sizes, self.rng, stamp(self.today - timedelta(days=600))
+        s, now = self.sizes, stamp(self.today - timedelta(days=600))
         self.admin_id = self.user(ADMIN_EMAIL, "Dana", "Whitfield", "admin", None)
         self.user(f"admin2@{EMAIL_DOMAIN}", "Ray", "Castillo", "admin", None)
         self.instructor_ids, self.instructor_names = [], {}
@@ -329,10 +327,10 @@ class Generator:
         return class_id, start, kind, members, instructors
 
     def enrollments(self) -> None:
-        for class_id, start, kind, members, instructors in self.class_plan:
+        for index, (class_id, start, kind, members, instructors) in enumerate(self.class_plan):
             elapsed = (self.today - start).days
             for officer_id in members:
-                self.enroll(class_id, start, kind, elapsed, officer_id, instructors[0], largest=class_id == 1)
+                self.enroll(class_id, start, kind, elapsed, officer_id, instructors[0], largest=index == 0)
 
     def enroll(self, class_id, start, kind, elapsed, officer_id, grader, largest) -> None:
         rng = self.rng
@@ -349,8 +347,7 @@ class Generator:
         withdraw = rng.random() < 0.015
         if withdraw:
             to_take = to_take[: rng.randint(0, len(to_take))]
-        status, passed_all, number_of = "in_progress", True, {}
-        retake_used = False
+        status, passed_all, retake_used = "in_progress", True, False
         for position, exam in enumerate(to_take):
             last = position == len(to_take) - 1
             taken = start + timedelta(days=min(exam.opens_day + 5, max(exam.opens_day, elapsed - 1)))

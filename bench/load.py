@@ -23,7 +23,6 @@ import asyncio
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import sqlalchemy as sa
 
 from bench import databases
 from bench.dataset import PASSWORD
-from bench.report import emit, load_average
+from bench.report import emit, latency_ms, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS, THREADS = 2, 4
@@ -267,12 +266,8 @@ class Stats:
         errors = sum(self.errors[label] for label in labels)
         if not times:
             return dict(requests=0, errors=errors)
-        ordered = sorted(times)
         return dict(requests=len(times), errors=errors, seconds=round(seconds, 1),
-                    requests_per_s=round(len(times) / seconds, 1),
-                    median_ms=round(1000 * statistics.median(ordered), 1),
-                    p95_ms=round(1000 * ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
-                    max_ms=round(1000 * ordered[-1], 1))
+                    requests_per_s=round(len(times) / seconds, 1), **latency_ms(times), max_ms=round(1000 * max(times), 1))
 
 
 async def drive(base: str, people: list[tuple[str, int, int]], seconds: float, wanted: int) -> tuple[Stats, dict]:

@@ -12,7 +12,6 @@ Exit status 1 (and a line `"name": "pages_flat", "ok": false` naming the pages) 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -28,10 +27,8 @@ from bench.dataset import (
     instructor_email,
     verification_code,
 )
-from bench.report import emit, load_average
+from bench.report import emit, latency_ms, load_average
 
-# Flat within this many statements (none: a count that moves at all is reported).
-TOLERANCE = 0
 MIN_RUNS = 3
 PAGE_BUDGET_S = 8.0
 
@@ -162,14 +159,8 @@ def page_list(facts: dict) -> list[tuple[str, str | None, str]]:
     ]
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def latency(times: list[float]) -> dict:
-    return dict(median_ms=round(1000 * statistics.median(times), 1), p95_ms=round(1000 * percentile(times, 0.95), 1),
-                runs=len(times))
+    return dict(latency_ms(times), runs=len(times))
 
 
 def timed_runs(request, runs: int) -> list[float]:
@@ -211,7 +202,7 @@ def run(small_url: str, full_url: str, runs: int) -> bool:
     grown, database = [], full_url.split(":", 1)[0].split("+")[0]
     for page, at_full in full.items():
         at_small = small[page]
-        flat = at_full["statements"] <= at_small["statements"] + TOLERANCE
+        flat = at_full["statements"] <= at_small["statements"]
         if not flat:
             grown.append(page)
         line = dict(name="page", database=database, page=page, path=at_full["path"], status_small=at_small["status"], status_full=at_full["status"],

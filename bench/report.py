@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import platform
 from pathlib import Path
 
@@ -31,3 +32,12 @@ def load_average() -> list[float]:
 def environment(database: str) -> dict:
     return dict(python=platform.python_version(), machine=platform.machine(), cpus=os.cpu_count(),
                 database=database, load_average=load_average())
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def latency_ms(seconds: list[float]) -> dict:
+    return dict(median_ms=round(1000 * statistics.median(seconds), 1), p95_ms=round(1000 * percentile(seconds, 0.95), 1))
