@@ -203,7 +203,6 @@ class Generator:
         self.rng = random.Random(SEED)
         self.ids = dict(first_ids)  # the last id in use per table
         self.serials: dict[int, int] = {}
-        self.counts: dict[str, int] = {}
 
     def next_id(self, table: str) -> int:
         self.ids[table] = self.ids.get(table, 0) + 1
@@ -240,7 +239,8 @@ class Generator:
             self.w.add("agencies", agency_id, name, KINDS[number % 4], state, "Training Coordinator",
                        f"training{number}@{EMAIL_DOMAIN}", "555-0100", now)
             status = statuses.get(number % 50, "active") if number else "active"
-            signed = self.today - timedelta(days=30 + (number * 37) % 900) if status not in ("applied", "under_review") else None
+            signed = None if status in ("applied", "under_review") else self.today - timedelta(
+                days=(1100 if status == "expired" else 30) + (number * 37) % 900)
             applied = (signed or self.today) - timedelta(days=90)
             agreement_id = self.next_id("agreements")
             self.w.add("agreements", agreement_id, agency_id, "MOA", "JEM" if number % 3 else "TFM", status, applied, signed,
