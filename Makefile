@@ -39,9 +39,16 @@ test: $(VENV)/.installed-test
 test-browser: $(VENV)/.installed-test
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
-# Certificate issuing and bulk-ZIP figures; one JSON line each, all in bench/results.json.
-bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.certificates
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Program-scale figures on the local PostgreSQL (see bench/README.md): statement counts per page at
+# 1/10 and full size, latency, 200 officers against gunicorn, certificates. One JSON line each, all
+# in bench/results.json; exit status 1 if a page's count grows or a request fails under load.
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+bench: $(VENV)/.installed-bench
+	BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(BIN)/python -m bench
 
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade

@@ -11,17 +11,16 @@
    For scale, also the time to only read the same rows and PDFs (no archive, no file): the
    floor any ZIP made from the database has.
 
-Each measurement is printed as one JSON line; all of them go to bench/results.json.
-Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill).
+Each measurement is printed as one JSON line and appended to bench/results.json.
+Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill;
+`make bench` points it at the full-size one).
 The machine may be shared: the load average is recorded at the start and the end.
 """
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -29,33 +28,20 @@ import tempfile
 import time
 import tracemalloc
 import zlib
-from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import databases
+from bench.report import emit, environment
+
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 ZIP_RUNS = int(os.environ.get("BENCH_ZIP_RUNS", "5"))
-RESULTS = Path(__file__).resolve().parent / "results.json"
-results: list[dict] = []
-
-
-def emit(**measurement) -> None:
-    results.append(measurement)
-    print(json.dumps(measurement), flush=True)
 
 
 def make_app(url: str):
-    from flask_migrate import upgrade
-
-    from portal import create_app
-
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "bench.test",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade()
-    return app
+    databases.migrate(url)  # a no-op on a database bench.generate made
+    return databases.bench_app(url)
 
 
 def bench_issue(app) -> dict:
@@ -122,7 +108,7 @@ def fill_class(app, count: int, label: str) -> tuple[int, int]:
     from portal.certificates.models import Certificate
     from portal.classes.models import EnrollmentStatus
     from portal.extensions import db
-    from portal.timeutil import today, utcnow
+    from portal.timeutil import utcnow
     from tests import factories
 
     with app.app_context():
@@ -281,14 +267,11 @@ def main() -> int:
         workdir = Path(tmp)
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
         app = make_app(url)
-        emit(name="environment", python=platform.python_version(), machine=platform.machine(),
-             cpus=os.cpu_count(), database=url.split(":", 1)[0], load_average=list(os.getloadavg()))
+        emit(name="certificates_environment", **environment(url.split(":", 1)[0]))
         emit(**bench_issue(app))
         for measurement in bench_zip(app, workdir):
             emit(**measurement)
         emit(name="load_average_at_end", load_average=list(os.getloadavg()))
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}", file=sys.stderr)
     return 0
 
 
