@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -61,7 +62,7 @@ TABLES = {
     "certificate_serial_counters": ("year", "last_number"),
     "certificates": ("id", "serial", "code_sha256", "enrollment_id", "officer_id", "agency_id", "class_id", "course_id",
                      "officer_name", "agency_name", "course_title", "course_code", "hours", "instructor_name",
-                     "issued_on", "expires_on", "created_at", "pdf", "pdf_sha256", "pdf_size", "superseded_at",
+                     "issued_on", "expires_on", "created_at", "pdf", "pdf_sha256", "pdf_size", "pdf_crc32", "superseded_at",
                      "supersede_reason", "revoked_at", "revoked_by_id", "revocation_category", "revocation_reason"),
     "audit_events": ("id", "at", "actor_id", "actor_email", "action", "target_type", "target_id", "outcome",
                      "ip_address", "details"),
@@ -437,7 +438,7 @@ class Generator:
                    enrollment_id, officer_id, agency_id, class_id, self.course.id, self.officer_names[officer_id],
                    self.agency_names[agency_id], self.course.title, self.course.code, self.course.hours,
                    self.instructor_names[instructor_id], issued_on, issued_on + timedelta(days=self.course.certificate_validity_days),
-                   stamp(issued_on, 17), pdf, hashlib.sha256(pdf).hexdigest(), len(pdf), None, "",
+                   stamp(issued_on, 17), pdf, hashlib.sha256(pdf).hexdigest(), len(pdf), zlib.crc32(pdf), None, "",
                    stamp(issued_on + timedelta(days=30)) if revoked else None, self.admin_id if revoked else None,
                    "left_agency" if revoked else None, "Officer left the agency." if revoked else "")
         self.w.add("audit_events", self.next_id("audit_events"), stamp(issued_on, 17), None, "", "certificate_issued",
