@@ -55,21 +55,26 @@ def with_points_hint(form: GradeForm, response: Response) -> GradeForm:
     return form
 
 
-def attempt_page(attempt: Attempt, refused: GradeForm | None = None, refused_id: int | None = None):
-    """The attempt's grading page; a refused form is shown as sent, with its errors."""
-    forms = {r.id: grade_form(r, "attempt", points=r.score, feedback=r.feedback) for r in attempt.responses}
+def grading_page(template: str, forms: dict[int, GradeForm], refused: tuple[int, GradeForm] | None, **context):
+    """A page of grading forms; `refused` (response id, form) is a grade just refused, shown as
+    sent with its errors (and as the page's `form`: an error summary and an "Error: " title)."""
+    form = None
     if refused is not None:
-        forms[refused_id] = refused
-    return render_template("quizzes/grade_attempt.html", attempt=attempt, forms=forms, form=refused,
-                           history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
+        response_id, form = refused
+        forms[response_id] = form
+    return render_template(template, forms=forms, form=form, **context)
 
 
-def question_page(question: Question, refused: GradeForm | None = None, refused_id: int | None = None):
+def attempt_page(attempt: Attempt, refused: tuple[int, GradeForm] | None = None):
+    forms = {r.id: grade_form(r, "attempt", points=r.score, feedback=r.feedback) for r in attempt.responses}
+    return grading_page("quizzes/grade_attempt.html", forms, refused, attempt=attempt,
+                        history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
+
+
+def question_page(question: Question, refused: tuple[int, GradeForm] | None = None):
     page = paginate(grading.pending_responses(current_user, question.id), per_page=20)
     forms = {r.id: grade_form(r, "question") for r in page.items}
-    if refused is not None:
-        forms[refused_id] = refused
-    return render_template("quizzes/grade_question.html", question=question, page=page, forms=forms, form=refused)
+    return grading_page("quizzes/grade_question.html", forms, refused, question=question, page=page)
 
 
 @bp.get("/teach/grading/attempts/<int:attempt_id>")
@@ -115,8 +120,8 @@ def grade(response_id: int):
     # Refused: the same page again (no redirect), the errors next to the fields and in a summary
     # that takes the focus, and what the grader typed kept.
     if back_to_question:
-        return question_page(authored_question(response.question_id), form, response.id), 400
-    return attempt_page(attempt, form, response.id), 400
+        return question_page(authored_question(response.question_id), (response.id, form)), 400
+    return attempt_page(attempt, (response.id, form)), 400
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook")
