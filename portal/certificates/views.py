@@ -49,8 +49,9 @@ def verify():
                 upload_form.pdf.errors.append("The file is larger than any certificate the portal issues.")
             else:
                 return verification_page(services.find_by_pdf(data), uploaded=True)
+        # form=: the layout's title starts with "Error: " when the page's form has errors.
         return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
-                               upload_form=upload_form), 400, NO_INDEX
+                               upload_form=upload_form, form=upload_form), 400, NO_INDEX
     if "code" in request.args:
         return verification_page(services.find_by_code(request.args.get("code", "")))
     return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),

@@ -1,7 +1,7 @@
 """Demo exams: the JEM Basic GIFT bank, four weekly exams and a final, and graded history.
 
-- Running class (started 3 days ago): Tamika Baker passed the week 1 exam, James Williams's week 1
-  essay awaits grading, Derek Hughes failed week 1 and is in remediation.
+- Running class (started 3 days ago): Tamika Baker passed the week 1 exam, James Williams's and Anita
+  Patel's week 1 essays await grading, Derek Hughes failed week 1 and is in remediation.
 - "JEM Basic — Raleigh, NC" (started 5 weeks ago): Rosa Núñez and Carlos Martinez completed the
   course (Rosa after a remediation retake), Erin Thompson failed week 1 twice and is disqualified.
 """
@@ -144,5 +144,8 @@ def seed_quizzes(course: Course, running: TrainingClass, on) -> TrainingClass:
     complete_lessons(disqualified, 10)
     sit(disqualified, weekly[0], day(past.start_date, 5), instructor, rng, right=0.3)
     sit(disqualified, weekly[0], day(past.start_date, 6), instructor, rng, right=0.4)
+    # Added last, with its own random source, so the attempts above stay as they were.
+    sit(enrollment_of("a.patel@example.com", running), weekly[0], day(start, 2, 11), instructor, random.Random(2870),
+        right=0.8, grade_essays=False)
     db.session.flush()
     return past

@@ -11,8 +11,9 @@ from portal.quizzes.types import ordered_kinds
 
 
 class GradeForm(FlaskForm):
-    points = DecimalField("Points", places=None, validators=[InputRequired(message="Enter the points.")])
-    feedback = TextAreaField("Feedback to the officer", validators=[Optional(), Length(max=10000)])
+    points = DecimalField("Points", places=None, validators=[InputRequired(message="Enter the points.")],
+                          render_kw={"inputmode": "decimal"})
+    feedback = TextAreaField("Feedback to the officer", validators=[Optional(), Length(max=10000)], render_kw={"rows": 3})
     reason = StringField("Reason for the change (required when regrading)", validators=[Optional(), Length(max=2000)])
     back = HiddenField()
     submit = SubmitField("Save grade")

@@ -44,25 +44,56 @@ def queue():
     return render_template("quizzes/grading_queue.html", by=by, page=paginate(grading.pending_attempts(current_user)))
 
 
+def grade_form(response: Response, back: str, **data) -> GradeForm:
+    """The grading form of one response, filled from what it holds now (not from the request)."""
+    form = GradeForm(prefix=f"r{response.id}", formdata=None, back=back, **data)
+    return with_points_hint(form, response)
+
+
+def with_points_hint(form: GradeForm, response: Response) -> GradeForm:
+    form.points.description = f"From 0 to {response.max_points:g}."
+    return form
+
+
+def grading_page(template: str, forms: dict[int, GradeForm], refused: tuple[int, GradeForm] | None, **context):
+    """A page of grading forms; `refused` (response id, form) is a grade just refused, shown as
+    sent with its errors (and as the page's `form`: an error summary and an "Error: " title)."""
+    form = None
+    if refused is not None:
+        response_id, form = refused
+        forms[response_id] = form
+    return render_template(template, forms=forms, form=form, **context)
+
+
+def attempt_page(attempt: Attempt, refused: tuple[int, GradeForm] | None = None):
+    forms = {r.id: grade_form(r, "attempt", points=r.score, feedback=r.feedback) for r in attempt.responses}
+    return grading_page("quizzes/grade_attempt.html", forms, refused, attempt=attempt,
+                        history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
+
+
+def question_page(question: Question, refused: tuple[int, GradeForm] | None = None):
+    page = paginate(grading.pending_responses(current_user, question.id), per_page=20)
+    forms = {r.id: grade_form(r, "question") for r in page.items}
+    return grading_page("quizzes/grade_question.html", forms, refused, question=question, page=page)
+
+
 @bp.get("/teach/grading/attempts/<int:attempt_id>")
 @roles(*STAFF)
 def grade_attempt(attempt_id: int):
-    attempt = visible_attempt(attempt_id)
-    forms = {r.id: GradeForm(prefix=f"r{r.id}", formdata=None, points=r.score, feedback=r.feedback, back="attempt")
-             for r in attempt.responses}
-    return render_template("quizzes/grade_attempt.html", attempt=attempt, forms=forms,
-                           history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
+    return attempt_page(visible_attempt(attempt_id))
+
+
+def authored_question(question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or not may_author(question.course_id):
+        abort(404)
+    return question
 
 
 @bp.get("/teach/grading/questions/<int:question_id>")
 @roles(*STAFF)
 def grade_question(question_id: int):
-    question = db.session.get(Question, question_id)
-    if question is None or not may_author(question.course_id):
-        abort(404)
-    page = paginate(grading.pending_responses(current_user, question_id), per_page=20)
-    forms = {r.id: GradeForm(prefix=f"r{r.id}", formdata=None, back="question") for r in page.items}
-    return render_template("quizzes/grade_question.html", question=question, page=page, forms=forms)
+    return question_page(authored_question(question_id))
 
 
 @bp.post("/teach/responses/<int:response_id>/grade")
@@ -72,22 +103,25 @@ def grade(response_id: int):
     if response is None:
         abort(404)
     attempt = visible_attempt(response.attempt_id)
-    form = GradeForm(prefix=f"r{response.id}")
+    form = with_points_hint(GradeForm(prefix=f"r{response.id}"), response)
     back_to_question = form.back.data == "question"
     if form.validate_on_submit():
         try:
             grading.grade_response(response, float(form.points.data), form.feedback.data, current_user, form.reason.data)
-            db.session.commit()
-            flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
         except grading.GradingError as exc:
             db.session.rollback()
-            flash(f"Not saved: {exc}", "error")
-    else:
-        problems = "; ".join(f"{f.label.text}: {' '.join(f.errors)}" for f in form if f.errors)
-        flash(f"Not saved: {problems or 'the form was incomplete.'}", "error")
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
+            if back_to_question:
+                return redirect(url_for("grading.grade_question", question_id=response.question_id))
+            return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")
+    # Refused: the same page again (no redirect), the errors next to the fields and in a summary
+    # that takes the focus, and what the grader typed kept.
     if back_to_question:
-        return redirect(url_for("grading.grade_question", question_id=response.question_id))
-    return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")
+        return question_page(authored_question(response.question_id), (response.id, form)), 400
+    return attempt_page(attempt, (response.id, form)), 400
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook")

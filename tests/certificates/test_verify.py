@@ -110,6 +110,7 @@ def test_an_uploaded_pdf_is_recognised_only_if_unchanged(client, make):
 
     missing = client.post("/verify", data={}, content_type="multipart/form-data")
     assert missing.status_code == 400 and b"Choose the PDF file to check." in missing.data
+    assert b"<title>Error: Verify a certificate |" in missing.data  # a screen reader hears it first
 
 
 def test_upload_needs_a_csrf_token(app, client, make):

@@ -226,3 +226,33 @@ def test_item_analysis(client, login, make, world):
     page = client.get(f"/teach/quizzes/{quiz.id}/statistics").get_data(as_text=True)
     assert "first graded attempt of 4 officers" in page
     assert "50%" in page and "-100" in page and "(check)" in page
+
+
+def test_a_refused_grade_is_shown_next_to_its_field_and_keeps_what_was_typed(client, login, world):
+    w = world
+    login(w.officer)
+    take(client, w, w.week1)
+    take(client, w, w.week2)
+    final = take(client, w, w.final)
+    client.post("/logout")
+    login(w.instructor)
+    essay = next(r for r in final.responses if r.question_id == w.essay.id)
+    prefix = f"r{essay.id}"
+    for back, points, message in [("attempt", "5", "Points must be between 0 and 4."), ("question", "", "Enter the points."),
+                                  ("attempt", "four", "Not a valid decimal value.")]:
+        page = client.post(f"/teach/responses/{essay.id}/grade",
+                           data={f"{prefix}-points": points, f"{prefix}-feedback": "Cite the MOA <section>.",
+                                 f"{prefix}-back": back})
+        assert page.status_code == 400  # the page again, not a redirect to a flash
+        html = page.get_data(as_text=True)
+        assert "<title>Error: Grade" in html
+        assert f'<a href="#{prefix}-points">Points: {message}</a>' in html
+        assert f'id="{prefix}-points-error"' in html and 'aria-invalid="true"' in html
+        assert "Cite the MOA &lt;section&gt;.</textarea>" in html  # what the grader wrote is kept, escaped
+    db.session.refresh(essay)
+    assert essay.pending and essay.feedback in (None, "")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GradeChange)) == 0
+    client.post(f"/teach/responses/{essay.id}/grade", data={f"{prefix}-points": "4", f"{prefix}-back": "attempt"})
+    refused = client.post(f"/teach/responses/{essay.id}/grade", data={f"{prefix}-points": "3", f"{prefix}-back": "attempt"})
+    assert refused.status_code == 400
+    assert f'<a href="#{prefix}-reason">' in refused.get_data(as_text=True)  # a regrade's missing reason

@@ -23,7 +23,11 @@ EPSILON = 1e-9
 
 
 class GradingError(ValueError):
-    pass
+    """A grade the rules refuse; `field` names the grading form's field the message belongs to."""
+
+    def __init__(self, message: str, field: str = "points"):
+        super().__init__(message)
+        self.field = field
 
 
 def points(fraction: float, max_points: float) -> float:
@@ -81,7 +85,7 @@ def grade_response(response: Response, score: float, feedback: str, grader: User
     regrade = not response.pending
     reason = (reason or "").strip()
     if regrade and not reason:
-        raise GradingError("This answer already has a score: give the reason for regrading it.")
+        raise GradingError("This answer already has a score: give the reason for regrading it.", field="reason")
     response.manual_score = score
     response.feedback = (feedback or "").strip()[:10000]
     response.grader_id = grader.id
