@@ -24,16 +24,22 @@ run: $(VENV)/.installed
 	@echo "Serving the 287(g) Training Portal at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
 
-# Static security analysis (no high-severity finding allowed), then the whole suite on SQLite,
-# then again on PostgreSQL when TEST_DATABASE_URL names a server (the browser tests, which drive
-# the interface rather than the database, run once).
+# Static security analysis (no high-severity finding allowed), then the whole suite on SQLite and,
+# when TEST_DATABASE_URL names a server, at the same time on PostgreSQL (one core each; its output
+# is printed after SQLite's). The browser tests, which drive the interface rather than the
+# database, run once, on SQLite.
+PG_LOG := test-artifacts/pytest-postgresql.log
 test: $(VENV)/.installed-test
 	$(BIN)/bandit -q -r portal -lll
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL (the browser tests ran above) =="; \
-		$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS); \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/python -m pytest $(PYTEST_ARGS); fi; \
+	mkdir -p test-artifacts; \
+	echo "== SQLite, with PostgreSQL running alongside (its output follows) =="; \
+	$(BIN)/python -m pytest -p no:cacheprovider --ignore=tests/browser $(PYTEST_ARGS) > $(PG_LOG) 2>&1 & postgres=$$!; \
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS); sqlite_status=$$?; \
+	wait $$postgres; postgres_status=$$?; \
+	echo "== PostgreSQL =="; cat $(PG_LOG); \
+	echo "== SQLite exit $$sqlite_status, PostgreSQL exit $$postgres_status =="; \
+	test $$sqlite_status -eq 0 -a $$postgres_status -eq 0
 
 # Only the real-browser tests (Playwright driving Debian's Chromium; skipped with a message without it).
 test-browser: $(VENV)/.installed-test
