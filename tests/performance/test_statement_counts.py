@@ -1,0 +1,214 @@
+"""Pages run a number of SQL statements that does not grow with the data (no query per row).
+
+Each page is requested on a small world, the world then grows several times over in the rows that
+page lists (officers, enrollments, attempts, responses, agencies, certificates, nominations,
+classes), and the page is requested again: the two statement counts must be equal."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from portal.auth.roles import Role
+from portal.classes.models import EnrollmentStatus
+from portal.extensions import db
+from portal.quizzes.models import Attempt
+from tests import factories as make
+
+SMALL, GROWTH = 2, 4  # units of data at first, then this many more (three times the rows)
+
+
+@dataclass
+class World:
+    course: object
+    training_class: object  # the running class everybody is in
+    done_class: object  # a past class of the same course, completed with certificates
+    instructor: object
+    admin: object
+    coordinator: object
+    agency: object  # the coordinator's agency
+    officer: object  # the officer whose pages are requested
+    enrollment: object
+    week1: object
+    final: object
+    practice: object  # an optional exam the officer retakes at will
+    choice: object
+    certificate: object
+    units: int = 0
+    extra: list = field(default_factory=list)
+
+
+def build_world() -> World:
+    course = make.course(weeks=2, modules_per_week=1, lessons_per_module=2)
+    instructor = make.user(Role.INSTRUCTOR)
+    training_class = make.training_class(course, start=make.days_ago(10), instructors=[instructor], capacity=500)
+    done_class = make.training_class(course, start=make.days_ago(60), instructors=[instructor], capacity=500)
+    agency = make.agency()
+    officer = make.user(Role.OFFICER, agency=agency)
+    enrollment = make.enrollment(officer, training_class, status=EnrollmentStatus.IN_PROGRESS)
+    choice = make.question(course)
+    week1 = make.quiz(course, [choice], module=course.modules[0], title="Week 1 exam")
+    final = make.quiz(course, [make.question(course), make.question(course, "essay", "", points=4)], title="Final exam")
+    practice = make.quiz(course, [make.question(course)], module=course.modules[0], title="Practice exam",
+                         required=False, attempts_allowed=50)
+    make.lesson_done(enrollment, course.modules[0].lessons[0])
+    past = make.enrollment(officer, done_class, status=EnrollmentStatus.COMPLETED)
+    world = World(course, training_class, done_class, instructor, make.user(Role.ADMIN),
+                  make.user(Role.COORDINATOR, agency=agency), agency, officer, enrollment, week1, final, practice,
+                  choice, make.certificate_record(past))
+    grow(world, SMALL)
+    return world
+
+
+def grow(world: World, units: int) -> None:
+    """Add `units` times: two more officers in the running class (one of the coordinator's agency,
+    one of a new agency) with lessons done, a graded and a pending attempt each, a past completed
+    enrollment and certificate each; two nominations; and for the signed-in officer one more class
+    (of its own course, completed, with a certificate) and one more practice attempt."""
+    lessons = world.course.modules[0].lessons
+    for _ in range(units):
+        world.units += 1
+        essay = make.question(world.course, "essay", "", points=4)
+        own_course = make.course(weeks=1, modules_per_week=1, lessons_per_module=1)
+        own_question = make.question(own_course)
+        own_quiz = make.quiz(own_course, [own_question], module=own_course.modules[0])
+        unit_class = make.training_class(own_course, start=make.days_ago(40), instructors=[make.user(Role.INSTRUCTOR)])
+        new_agency = make.agency()
+        for officer, past_class in ((make.user(Role.OFFICER, agency=new_agency), world.done_class),
+                                    (make.user(Role.OFFICER, agency=world.agency), unit_class)):
+            enrollment = make.enrollment(officer, world.training_class, status=EnrollmentStatus.IN_PROGRESS)
+            make.lesson_done(enrollment, lessons[0])
+            make.attempt(world.week1, enrollment, True, answers=[(world.choice, 1.0)])
+            make.attempt(world.final, enrollment, None, answers=[(world.choice, 1.0), (essay, None)])
+            make.certificate_record(make.enrollment(officer, past_class, status=EnrollmentStatus.COMPLETED))
+            make.nomination(agency=officer.agency)
+        mine = make.enrollment(world.officer, unit_class, status=EnrollmentStatus.COMPLETED)
+        make.lesson_done(mine, own_course.modules[0].lessons[0])
+        make.attempt(own_quiz, mine, True, answers=[(own_question, 1.0)])
+        make.certificate_record(mine)
+        make.attempt(world.practice, world.enrollment, False, number=world.units,
+                     answers=[(world.practice.slots[0].question, 0.0)])
+    db.session.flush()
+
+
+class StatementCounter:
+    """Counts the statements sent to the database while it listens."""
+
+    def __init__(self, connection):
+        self.connection, self.count = connection, 0
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        self.count = 0
+        event.listen(self.connection, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.connection, "before_cursor_execute", self._count)
+
+
+def statements(connection, client, url, method="GET", data=None) -> int:
+    """Statements run by one request (the URL is worked out before counting starts)."""
+    with StatementCounter(connection) as counter:
+        response = client.open(url, method=method, data=data)
+    assert response.status_code in (200, 302), f"{url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+    return counter.count
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    assert response.status_code == 302, "sign-in failed"
+    return client
+
+
+def answered_exam_attempt(client, world) -> str:
+    """Start the week 1 exam and answer it; returns the submit URL."""
+    assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
+    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                         Attempt.quiz_id == world.week1.id))
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{world.choice.id}": "a", "action": "finish"})
+    return f"/attempts/{attempt.id}/submit"
+
+
+def forget_exam_attempt(world):
+    db.session.execute(sa.delete(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                Attempt.quiz_id == world.week1.id))
+    db.session.flush()
+
+
+PAGES = {
+    "officer dashboard": ("officer", lambda w: "/dashboard"),
+    "lesson page": ("officer", lambda w: f"/classes/{w.training_class.id}/lessons/{w.course.modules[0].lessons[1].id}"),
+    "officer exam page": ("officer", lambda w: f"/classes/{w.training_class.id}/exams/{w.practice.id}"),
+    "officer exam list": ("officer", lambda w: f"/classes/{w.training_class.id}/exams"),
+    "gradebook": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}/gradebook"),
+    "gradebook CSV": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}/gradebook.csv"),
+    "grading queue by attempt": ("instructor", lambda w: "/teach/grading"),
+    "grading queue by question": ("instructor", lambda w: "/teach/grading?by=question"),
+    "roster": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}"),
+    "admin class page": ("admin", lambda w: f"/admin/classes/{w.training_class.id}"),
+    "agency dashboard": ("coordinator", lambda w: "/agency/"),
+    "agency grades": ("coordinator", lambda w: "/agency/grades"),
+    "coordinator certificate list": ("coordinator", lambda w: "/agency/certificates"),
+    "program dashboard": ("admin", lambda w: "/admin/"),
+    "program reports": ("admin", lambda w: "/admin/reports/"),
+    "admin agencies": ("admin", lambda w: "/admin/agencies/"),
+    "admin users": ("admin", lambda w: "/admin/users/"),
+    "admin classes": ("admin", lambda w: "/admin/classes/"),
+    "admin courses": ("admin", lambda w: "/admin/courses/"),
+    "admin nominations": ("admin", lambda w: "/admin/nominations/"),
+    "admin certificates": ("admin", lambda w: "/admin/certificates/"),
+    "verify page": ("officer", lambda w: f"/verify/{w.certificate.issued_code}"),
+}
+
+
+# Pages still running a statement per row; each fix removes its page from here.
+GROWING = {
+    "officer dashboard", "gradebook", "gradebook CSV", "grading queue by attempt", "grading queue by question", "roster",
+    "admin class page", "agency dashboard", "agency grades", "program reports", "admin agencies", "admin users",
+    "admin classes", "admin courses", "admin nominations",
+}
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="a statement per row")) if p in GROWING else p
+    for p in PAGES
+])
+def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page):
+    role, url_of = PAGES[page]
+    world = build_world()
+    client = signed_in(app, getattr(world, role))
+    url = url_of(world)
+    client.get(url)  # the first request after signing in also does one-off bookkeeping
+    before = statements(db_transaction, client, url)
+    grow(world, GROWTH)
+    after = statements(db_transaction, client, url)
+    assert after == before, f"{page}: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
+    world = build_world()
+    client = signed_in(app, world.officer)
+    client.get("/dashboard")  # the first request after signing in also does one-off bookkeeping
+    before = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
+    forget_exam_attempt(world)
+    grow(world, GROWTH)
+    after = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
+    assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_the_counter_sees_a_query_per_row(app, db_transaction):
+    """The counter itself: lazily loading each officer's agency costs one statement per officer."""
+    from portal.auth.models import User
+
+    agencies = [make.agency() for _ in range(3)]
+    ids = [make.user(Role.OFFICER, agency=a).id for a in agencies]
+    db.session.expunge_all()
+    with StatementCounter(db_transaction) as counter:
+        users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
+        names = [u.agency.name for u in users]
+    assert len(names) == 3 and counter.count == 4
