@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -12,7 +12,8 @@ from portal.classes.models import Enrollment, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
 from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
-from portal.quizzes.services.rules import course_quizzes
+from portal.quizzes.services.rules import (Standing, course_quizzes, quizzes_by_course,
+                                           retakes_allowed_by_enrollment, standing)
 
 
 @dataclass
@@ -57,11 +58,41 @@ def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], l
     return grouped
 
 
-def officer_exam_rows(enrollment: Enrollment) -> list[tuple[Quiz, Cell, StartCheck]]:
+@dataclass
+class ExamRecords:
+    """What the exam rules read for several enrollments, loaded with a fixed number of queries."""
+
+    attempts: dict[tuple[int, int], list[Attempt]]  # (enrollment id, quiz id) -> attempts by number
+    retakes: dict[int, int]  # enrollment id -> retakes allowed
+    quizzes: dict[int, list[Quiz]]  # course id -> quizzes in curriculum order
+    by_enrollment: dict[int, list[Attempt]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for (enrollment_id, _quiz_id), attempts in self.attempts.items():
+            self.by_enrollment.setdefault(enrollment_id, []).extend(attempts)
+
+    @classmethod
+    def load(cls, enrollments: list[Enrollment]) -> ExamRecords:
+        ids = [e.id for e in enrollments]
+        # Quizzes first: the attempts' `quiz` then comes from the session instead of a query each.
+        quizzes = quizzes_by_course({e.training_class.course_id for e in enrollments})
+        return cls(attempts_by_enrollment(ids), retakes_allowed_by_enrollment(ids), quizzes)
+
+    def standing(self, enrollment: Enrollment) -> Standing:
+        return standing(enrollment, self.by_enrollment.get(enrollment.id, []), self.retakes[enrollment.id])
+
+
+def officer_exam_rows(enrollment: Enrollment, records: ExamRecords | None = None) -> list[tuple[Quiz, Cell, StartCheck]]:
     """The officer's view of each exam of the course: the grade that counts and what they may do next."""
-    grouped = attempts_by_enrollment([enrollment.id])
-    return [(quiz, cell(quiz, grouped.get((enrollment.id, quiz.id), [])), start_check(enrollment, quiz))
-            for quiz in course_quizzes(enrollment.training_class.course_id)]
+    records = records or ExamRecords.load([enrollment])
+    now_standing = records.standing(enrollment)
+    rows = []
+    for quiz in records.quizzes[enrollment.training_class.course_id]:
+        attempts = records.attempts.get((enrollment.id, quiz.id), [])
+        check = start_check(enrollment, quiz, attempts=attempts, retakes=records.retakes[enrollment.id],
+                            standing=now_standing)
+        rows.append((quiz, cell(quiz, attempts), check))
+    return rows
 
 
 @dataclass
