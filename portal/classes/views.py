@@ -1,19 +1,22 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import roles
+from portal.agencies.models import Agency
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
 from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
-from portal.classes.services import EnrollmentError, eligible_officers, enroll, move, move_targets, withdraw
+from portal.classes.services import (EnrollmentError, eligible_officers, enroll, move, move_targets,
+                                    seats_taken, withdraw)
 from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import paginate
-from portal.progress.services import build_progress, completed_lesson_ids
+from portal.progress.services import build_progress, completed_lesson_ids, with_curriculum
 from portal.audit.services import record
 
 
@@ -31,7 +34,12 @@ def visible_class(class_id: int) -> TrainingClass:
 
 
 def roster_rows(training_class: TrainingClass):
-    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.class_id == training_class.id)
+        .options(selectinload(Enrollment.officer).selectinload(User.agency).selectinload(Agency.agreements),
+                 with_curriculum(Enrollment.training_class))
+    ).all()
+    enrollments = sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
     done = completed_lesson_ids([e.id for e in enrollments])
     return [build_progress(e, done[e.id]) for e in enrollments]
 
@@ -143,7 +151,7 @@ def admin_show(class_id: int):
     certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
     return render_template(
         "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
-        certificates=certificates,
+        certificates=certificates, seats=seats_taken(training_class),
     )
 
 
