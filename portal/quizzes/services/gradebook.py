@@ -7,7 +7,9 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from portal.auth.models import User
 from portal.classes.models import Enrollment, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
@@ -95,21 +97,62 @@ def officer_exam_rows(enrollment: Enrollment, records: ExamRecords | None = None
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptSummary:
+    """The columns of an attempt a grade cell reads: gradebooks of hundreds of officers fetch these
+    as plain rows, without building ORM objects or reading each attempt's question layout."""
+
+    id: int
+    enrollment_id: int
+    quiz_id: int
+    number: int
+    status: AttemptStatus
+    deadline_at: object
+    score: float | None
+    max_score: float
+    passed: bool | None
+
+    percent = property(Attempt.percent.fget)
+    is_open = property(Attempt.is_open.fget)
+
+
+SUMMARY_COLUMNS = [getattr(Attempt, f) for f in AttemptSummary.__slots__]
+
+
+def attempt_summaries(*conditions) -> dict[tuple[int, int], list[AttemptSummary]]:
+    """Attempts (as summaries) of the enrollments matching `conditions`, per (enrollment, quiz), by number."""
+    grouped: dict[tuple[int, int], list[AttemptSummary]] = {}
+    rows = db.session.execute(
+        sa.select(*SUMMARY_COLUMNS).join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+        .where(*conditions).order_by(Attempt.number)
+    )
+    for row in rows:
+        attempt = AttemptSummary(*row)
+        grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
+    return grouped
+
+
 @dataclass
 class Row:
     enrollment: Enrollment
     cells: list[Cell]
 
 
-def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz]) -> list[Row]:
-    grouped = attempts_by_enrollment([e.id for e in enrollments])
+def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz], grouped) -> list[Row]:
     return [Row(e, [cell(q, grouped.get((e.id, q.id), [])) for q in quizzes]) for e in enrollments]
+
+
+def by_officer_name(enrollments: list[Enrollment]) -> list[Enrollment]:
+    return sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
 
 
 def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row]]:
     quizzes = course_quizzes(training_class.course_id)
-    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
-    return quizzes, enrollment_rows(enrollments, quizzes)
+    enrollments = by_officer_name(db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.class_id == training_class.id)
+        .options(selectinload(Enrollment.officer).selectinload(User.agency))
+    ).all())
+    return quizzes, enrollment_rows(enrollments, quizzes, attempt_summaries(Enrollment.class_id == training_class.id))
 
 
 def gradebook_csv(training_class: TrainingClass) -> str:
