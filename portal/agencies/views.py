@@ -28,7 +28,7 @@ from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
-from portal.progress.services import build_progress, completed_lesson_ids
+from portal.progress.services import build_progress, completed_lesson_ids, with_curriculum
 from portal.timeutil import today
 
 
@@ -46,6 +46,7 @@ def coordinator_home():
     ).all()
     enrollments = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.officer_id.in_([o.id for o in officers]))
+        .options(with_curriculum(Enrollment.training_class))
     ).all()
     done = completed_lesson_ids([e.id for e in enrollments])
     progress_by_officer: dict[int, list] = {o.id: [] for o in officers}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from portal.agencies.models import (
     PENDING_AGREEMENT_STATUSES,
@@ -207,7 +208,7 @@ def officer_statuses(agency: Agency) -> Table:
     latest: dict[int, Enrollment] = {}
     for enrollment in db.session.scalars(
         sa.select(Enrollment).join(TrainingClass).where(Enrollment.officer_id.in_([o.id for o in officers]))
-        .order_by(TrainingClass.start_date, Enrollment.id)
+        .order_by(TrainingClass.start_date, Enrollment.id).options(contains_eager(Enrollment.training_class))
     ):
         latest[enrollment.officer_id] = enrollment
     rows = []
