@@ -1,4 +1,5 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -67,7 +68,7 @@ def coordinator_home():
 @bp.get("/admin/agencies/")
 @roles(Role.ADMIN)
 def admin_list():
-    query = sa.select(Agency).order_by(Agency.name)
+    query = sa.select(Agency).order_by(Agency.name).options(selectinload(Agency.agreements))
     search = (request.args.get("q") or "").strip()[:100]
     if search:
         query = query.where(Agency.name.icontains(search, autoescape=True))
