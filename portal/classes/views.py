@@ -11,7 +11,7 @@ from portal.certificates.models import Certificate
 from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
 from portal.classes.services import (EnrollmentError, eligible_officers, enroll, move, move_targets,
-                                    seats_taken, withdraw)
+                                    seats_taken, seats_taken_by_class, withdraw)
 from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
@@ -90,8 +90,9 @@ def save_class(form: ClassForm, training_class: TrainingClass) -> None:
 @bp.get("/admin/classes/")
 @roles(Role.ADMIN)
 def admin_list():
-    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc()))
-    return render_template("classes/admin_list.html", page=page)
+    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
+                    .options(selectinload(TrainingClass.course), selectinload(TrainingClass.instructors)))
+    return render_template("classes/admin_list.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]))
 
 
 @bp.route("/admin/classes/new", methods=["GET", "POST"])
