@@ -71,12 +71,23 @@ def agencies_by_status() -> Table:
     return Table("agencies-by-status", "Agencies by agreement status", ["Status", "Agencies"], rows)
 
 
+def in_force_clause(on: date | None = None):
+    """SQL condition matching `Agreement.is_in_force(on)`."""
+    on = on or today()
+    return sa.and_(Agreement.status == AgreementStatus.ACTIVE, sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on))
+
+
+def as_count(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def agencies_by_model() -> Table:
     current = current_agreements()
-    agreements = db.session.scalars(sa.select(Agreement).join(current, current.c.agreement_id == Agreement.id)).all()
-    all_counts = Counter(a.model for a in agreements)
-    in_force = Counter(a.model for a in agreements if a.is_in_force())
-    rows = [[f"{m.value} — {m.label}", all_counts.get(m, 0), in_force.get(m, 0)] for m in AgreementModel]
+    counts = {model: (total, int(in_force or 0)) for model, total, in_force in db.session.execute(
+        sa.select(Agreement.model, sa.func.count(), as_count(in_force_clause()))
+        .join(current, current.c.agreement_id == Agreement.id).group_by(Agreement.model)
+    )}
+    rows = [[f"{m.value} — {m.label}", *counts.get(m, (0, 0))] for m in AgreementModel]
     return Table("agencies-by-model", "Agencies by model (current agreement)", ["Model", "Agencies", "Agreement in force"], rows)
 
 
@@ -90,7 +101,13 @@ def pending_applications() -> Table:
 
 
 def by_state() -> Table:
-    agencies = db.session.scalars(sa.select(Agency).order_by(Agency.state, Agency.name)).all()
+    current = current_agreements()
+    agencies = db.session.execute(
+        sa.select(Agency.state, sa.func.count(), as_count(in_force_clause()))
+        .outerjoin(current, current.c.agency_id == Agency.id)
+        .outerjoin(Agreement, Agreement.id == current.c.agreement_id)
+        .group_by(Agency.state)
+    ).all()
     officers = dict(db.session.execute(
         sa.select(Agency.state, sa.func.count(User.id)).join(User, User.agency_id == Agency.id)
         .where(User.role == Role.OFFICER).group_by(Agency.state)
@@ -100,12 +117,8 @@ def by_state() -> Table:
         .join(User, User.agency_id == Agency.id).join(Enrollment, Enrollment.officer_id == User.id)
         .where(Enrollment.status == EnrollmentStatus.COMPLETED).group_by(Agency.state)
     ).all())
-    per_state: dict[str, list[int]] = {}
-    for agency in agencies:
-        tally = per_state.setdefault(agency.state, [0, 0])
-        tally[0] += 1
-        tally[1] += 1 if agency.has_active_agreement else 0
-    rows = [[state, a, f, officers.get(state, 0), completed.get(state, 0)] for state, (a, f) in sorted(per_state.items())]
+    rows = [[state, total, int(in_force or 0), officers.get(state, 0), completed.get(state, 0)]
+            for state, total, in_force in sorted(agencies)]
     return Table("by-state", "Agencies and officers by state", ["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"], rows)
 
 

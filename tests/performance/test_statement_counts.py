@@ -166,17 +166,7 @@ PAGES = {
 }
 
 
-# Pages still running a statement per row; each fix removes its page from here.
-GROWING = {
-    "program reports",
-   
-}
-
-
-@pytest.mark.parametrize("page", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="a statement per row")) if p in GROWING else p
-    for p in PAGES
-])
+@pytest.mark.parametrize("page", PAGES)
 def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page):
     role, url_of = PAGES[page]
     world = build_world()
