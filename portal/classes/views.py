@@ -22,6 +22,8 @@ from portal.audit.services import record
 
 bp = Blueprint("classes", __name__, template_folder="templates")
 
+SEARCH_LIMIT = 25  # officers offered for enrollment at once; a search narrows them down
+
 
 def visible_class(class_id: int) -> TrainingClass:
     """Admins see every class, instructors only those they teach; anything else is a 404."""
@@ -137,7 +139,13 @@ def admin_edit(class_id: int):
 def admin_show(class_id: int):
     training_class = db.get_or_404(TrainingClass, class_id)
     form = EnrollForm()
-    candidates = eligible_officers(training_class)
+    search = (request.args.get("q") or "").strip()[:100]
+    found = eligible_officers(training_class, search, limit=SEARCH_LIMIT + 1)
+    more = len(found) > SEARCH_LIMIT
+    candidates = found[:SEARCH_LIMIT]
+    if form.is_submitted():  # the officers ticked may come from an earlier search: check them all
+        ticked = [o for o in eligible_officers(training_class, ids=posted_ids(form)) if o not in candidates]
+        candidates += ticked
     form.officer_ids.choices = [(o.id, f"{o.sort_name} — {o.agency.name}") for o in candidates]
     if form.validate_on_submit():
         chosen = [o for o in candidates if o.id in set(form.officer_ids.data)]
@@ -152,8 +160,13 @@ def admin_show(class_id: int):
     certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
     return render_template(
         "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
-        certificates=certificates, seats=seats_taken(training_class),
+        certificates=certificates, seats=seats_taken(training_class), search=search, more=more, limit=SEARCH_LIMIT,
     )
+
+
+def posted_ids(form: EnrollForm) -> list[int]:
+    """The officer ids in the submitted form that are numbers (anything else fails validation)."""
+    return [int(v) for v in (form.officer_ids.raw_data or []) if v.isdigit() and len(v) < 12]
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/withdraw", methods=["GET", "POST"])

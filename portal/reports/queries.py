@@ -17,6 +17,8 @@ from portal.agencies.models import (
     Agreement,
     AgreementModel,
     AgreementStatus,
+    current_agreements,
+    in_force_clause,
 )
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -46,12 +48,6 @@ def count(select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
 
 
-def current_agreements():
-    """The newest agreement of each agency, as a subquery of (agency_id, agreement id)."""
-    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
-            .group_by(Agreement.agency_id).subquery())
-
-
 def scoped_officers(agency: Agency | None):
     query = sa.select(User.id).where(User.role == Role.OFFICER)
     return query.where(User.agency_id == agency.id) if agency is not None else query
@@ -69,12 +65,6 @@ def agencies_by_status() -> Table:
     rows = [[s.label, counts.get(s, 0)] for s in AgreementStatus]
     rows.append(["No agreement", total - sum(counts.values())])
     return Table("agencies-by-status", "Agencies by agreement status", ["Status", "Agencies"], rows)
-
-
-def in_force_clause(on: date | None = None):
-    """SQL condition matching `Agreement.is_in_force(on)`."""
-    on = on or today()
-    return sa.and_(Agreement.status == AgreementStatus.ACTIVE, sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on))
 
 
 def as_count(condition):

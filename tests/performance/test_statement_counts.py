@@ -64,8 +64,9 @@ def build_world() -> World:
 def grow(world: World, units: int) -> None:
     """Add `units` times: two more officers in the running class (one of the coordinator's agency,
     one of a new agency) with lessons done, a graded and a pending attempt each, a past completed
-    enrollment and certificate each; two nominations; and for the signed-in officer one more class
-    (of its own course, completed, with a certificate) and one more practice attempt."""
+    enrollment and certificate each; two nominations; an officer not enrolled yet; and for the
+    signed-in officer one more class (of its own course, completed, with a certificate) and one
+    more practice attempt."""
     lessons = world.course.modules[0].lessons
     for _ in range(units):
         world.units += 1
@@ -83,6 +84,7 @@ def grow(world: World, units: int) -> None:
             make.attempt(world.final, enrollment, None, answers=[(world.choice, 1.0), (essay, None)])
             make.certificate_record(make.enrollment(officer, past_class, status=EnrollmentStatus.COMPLETED))
             make.nomination(agency=officer.agency)
+        make.user(Role.OFFICER, agency=new_agency)  # not enrolled: offered on the admin class page
         mine = make.enrollment(world.officer, unit_class, status=EnrollmentStatus.COMPLETED)
         make.lesson_done(mine, own_course.modules[0].lessons[0])
         make.attempt(own_quiz, mine, True, answers=[(own_question, 1.0)])
