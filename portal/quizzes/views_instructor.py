@@ -97,7 +97,9 @@ def grade(response_id: int):
 def gradebook(class_id: int):
     training_class = visible_class(class_id)
     quizzes, rows = class_gradebook(training_class)
-    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows)
+    attempt_url = url_for("grading.grade_attempt", attempt_id=0).removesuffix("0")
+    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows,
+                           attempt_url=attempt_url)
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook.csv")

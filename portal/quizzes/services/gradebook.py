@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
-from portal.classes.models import Enrollment, TrainingClass
+from portal.agencies.models import Agency
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
 from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
@@ -134,7 +134,7 @@ def attempt_summaries(*conditions) -> dict[tuple[int, int], list[AttemptSummary]
 
 @dataclass
 class Row:
-    enrollment: Enrollment
+    enrollment: Enrollment | EnrollmentSummary
     cells: list[Cell]
 
 
@@ -146,12 +146,36 @@ def by_officer_name(enrollments: list[Enrollment]) -> list[Enrollment]:
     return sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
 
 
+@dataclass(frozen=True, slots=True)
+class OfficerSummary:
+    first_name: str
+    last_name: str
+    email: str
+    agency_name: str | None
+
+    full_name = property(User.full_name.fget)
+    sort_name = property(User.sort_name.fget)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSummary:
+    """What a gradebook row shows of an enrollment, read as plain columns (hundreds per class)."""
+
+    id: int
+    status: EnrollmentStatus
+    officer: OfficerSummary
+
+
 def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row]]:
     quizzes = course_quizzes(training_class.course_id)
-    enrollments = by_officer_name(db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.class_id == training_class.id)
-        .options(selectinload(Enrollment.officer).selectinload(User.agency))
-    ).all())
+    enrollments = by_officer_name([
+        EnrollmentSummary(enrollment_id, status, OfficerSummary(*officer))
+        for enrollment_id, status, *officer in db.session.execute(
+            sa.select(Enrollment.id, Enrollment.status, User.first_name, User.last_name, User.email, Agency.name)
+            .join(User, User.id == Enrollment.officer_id).outerjoin(Agency, Agency.id == User.agency_id)
+            .where(Enrollment.class_id == training_class.id)
+        )
+    ])
     return quizzes, enrollment_rows(enrollments, quizzes, attempt_summaries(Enrollment.class_id == training_class.id))
 
 
@@ -162,7 +186,7 @@ def gradebook_csv(training_class: TrainingClass) -> str:
     writer.writerow(["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]])
     for row in rows:
         officer = row.enrollment.officer
-        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency.name if officer.agency else ""),
+        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency_name or ""),
                          row.enrollment.status.label, *[c.text for c in row.cells]])
     return out.getvalue()
 
