@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -38,7 +38,7 @@ def visible_class(class_id: int) -> TrainingClass:
 def roster_rows(training_class: TrainingClass):
     enrollments = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.class_id == training_class.id)
-        .options(selectinload(Enrollment.officer).selectinload(User.agency).selectinload(Agency.agreements),
+        .options(joinedload(Enrollment.officer).joinedload(User.agency).selectinload(Agency.agreements),
                  with_curriculum(Enrollment.training_class))
     ).all()
     enrollments = sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
