@@ -118,18 +118,22 @@ def officers_funnel(agency: Agency | None = None) -> Table:
     nominated = sa.select(Nomination.id)
     if agency is not None:
         nominated = nominated.where(Nomination.agency_id == agency.id)
-    officers = scoped_officers(agency)
 
-    def with_enrollment(*statuses) -> int:
-        return count(sa.select(Enrollment.officer_id).distinct()
-                     .where(Enrollment.officer_id.in_(officers), Enrollment.status.in_(statuses)))
+    def with_enrollment(*statuses):
+        """Officers with an enrollment in one of these statuses (a column of the one query below)."""
+        return sa.func.count(sa.distinct(sa.case((Enrollment.status.in_(statuses), Enrollment.officer_id))))
 
+    enrolled, completed, disqualified = db.session.execute(
+        sa.select(with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN)),
+                  with_enrollment(EnrollmentStatus.COMPLETED), with_enrollment(EnrollmentStatus.DISQUALIFIED))
+        .where(Enrollment.officer_id.in_(scoped_officers(agency)))
+    ).one()
     rows = [
         ["Nominated", count(nominated)],
-        ["Enrolled", with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN))],
-        ["Completed", with_enrollment(EnrollmentStatus.COMPLETED)],
+        ["Enrolled", enrolled],
+        ["Completed", completed],
         ["Certified", certified_officers(agency)],
-        ["Disqualified", with_enrollment(EnrollmentStatus.DISQUALIFIED)],
+        ["Disqualified", disqualified],
     ]
     return Table("officers", "Officers nominated, enrolled, completed, certified and disqualified", ["Stage", "Officers"], rows,
                  note="Certified counts officers holding a valid certificate today (not expired, revoked or replaced).")
