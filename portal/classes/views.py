@@ -53,8 +53,9 @@ def teaching():
         sa.select(TrainingClass)
         .where(TrainingClass.instructors.any(User.id == current_user.id))
         .order_by(TrainingClass.start_date.desc())
+        .options(selectinload(TrainingClass.course))
     ).all()
-    return render_template("classes/teaching.html", classes=classes)
+    return render_template("classes/teaching.html", classes=classes, seats=seats_taken_by_class([c.id for c in classes]))
 
 
 @bp.get("/teach/classes/<int:class_id>")

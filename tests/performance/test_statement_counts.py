@@ -74,7 +74,8 @@ def grow(world: World, units: int) -> None:
         own_course = make.course(weeks=1, modules_per_week=1, lessons_per_module=1)
         own_question = make.question(own_course)
         own_quiz = make.quiz(own_course, [own_question], module=own_course.modules[0])
-        unit_class = make.training_class(own_course, start=make.days_ago(40), instructors=[make.user(Role.INSTRUCTOR)])
+        unit_class = make.training_class(own_course, start=make.days_ago(40),
+                                         instructors=[world.instructor, make.user(Role.INSTRUCTOR)])
         new_agency = make.agency()
         for officer, past_class in ((make.user(Role.OFFICER, agency=new_agency), world.done_class),
                                     (make.user(Role.OFFICER, agency=world.agency), unit_class)):
@@ -151,6 +152,7 @@ PAGES = {
     "gradebook CSV": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}/gradebook.csv"),
     "grading queue by attempt": ("instructor", lambda w: "/teach/grading"),
     "grading queue by question": ("instructor", lambda w: "/teach/grading?by=question"),
+    "instructor's classes": ("instructor", lambda w: "/teach/"),
     "roster": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}"),
     "admin class page": ("admin", lambda w: f"/admin/classes/{w.training_class.id}"),
     "agency dashboard": ("coordinator", lambda w: "/agency/"),
