@@ -218,6 +218,7 @@ def upcoming():
     classes = db.session.scalars(
         sa.select(TrainingClass).where(TrainingClass.start_date >= today())
         .order_by(TrainingClass.start_date, TrainingClass.id)
+        .options(selectinload(TrainingClass.course), selectinload(TrainingClass.enrollments).selectinload(Enrollment.officer))
     ).all()
     if current_user.role == Role.OFFICER:
         mine = lambda e: e.officer_id == current_user.id  # noqa: E731

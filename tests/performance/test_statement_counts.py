@@ -64,9 +64,9 @@ def build_world() -> World:
 def grow(world: World, units: int) -> None:
     """Add `units` times: two more officers in the running class (one of the coordinator's agency,
     one of a new agency) with lessons done, a graded and a pending attempt each, a past completed
-    enrollment and certificate each; two nominations; an officer not enrolled yet; and for the
-    signed-in officer one more class (of its own course, completed, with a certificate) and one
-    more practice attempt."""
+    enrollment and certificate each, and a place in an upcoming class; two nominations; an officer
+    not enrolled yet; and for the signed-in officer one more class (of its own course, completed,
+    with a certificate) and one more practice attempt."""
     lessons = world.course.modules[0].lessons
     for _ in range(units):
         world.units += 1
@@ -76,6 +76,7 @@ def grow(world: World, units: int) -> None:
         own_quiz = make.quiz(own_course, [own_question], module=own_course.modules[0])
         unit_class = make.training_class(own_course, start=make.days_ago(40),
                                          instructors=[world.instructor, make.user(Role.INSTRUCTOR)])
+        upcoming = make.training_class(own_course, start=make.days_ago(-30))
         new_agency = make.agency()
         for officer, past_class in ((make.user(Role.OFFICER, agency=new_agency), world.done_class),
                                     (make.user(Role.OFFICER, agency=world.agency), unit_class)):
@@ -85,6 +86,7 @@ def grow(world: World, units: int) -> None:
             make.attempt(world.final, enrollment, None, answers=[(world.choice, 1.0), (essay, None)])
             make.certificate_record(make.enrollment(officer, past_class, status=EnrollmentStatus.COMPLETED))
             make.nomination(agency=officer.agency)
+            make.enrollment(officer, upcoming)
         make.user(Role.OFFICER, agency=new_agency)  # not enrolled: offered on the admin class page
         mine = make.enrollment(world.officer, unit_class, status=EnrollmentStatus.COMPLETED)
         make.lesson_done(mine, own_course.modules[0].lessons[0])
@@ -157,6 +159,7 @@ PAGES = {
     "admin class page": ("admin", lambda w: f"/admin/classes/{w.training_class.id}"),
     "agency dashboard": ("coordinator", lambda w: "/agency/"),
     "agency grades": ("coordinator", lambda w: "/agency/grades"),
+    "upcoming classes": ("coordinator", lambda w: "/classes/upcoming"),
     "coordinator certificate list": ("coordinator", lambda w: "/agency/certificates"),
     "program dashboard": ("admin", lambda w: "/admin/"),
     "program reports": ("admin", lambda w: "/admin/reports/"),
