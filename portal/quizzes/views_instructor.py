@@ -1,7 +1,7 @@
 """Instructors: grading queue, grading and regrading, gradebooks, retake grants, item analysis.
 Coordinators: their agency's grades."""
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -157,16 +157,16 @@ def teaching_exams():
 @bp.get("/agency/grades")
 @roles(Role.COORDINATOR)
 def agency_grades():
-    of_agency = sa.and_(Enrollment.officer_id == User.id, User.agency_id == current_user.agency_id)
+    agency_officers = sa.select(User.id).where(User.agency_id == current_user.agency_id)
     enrollments = by_officer_name(db.session.scalars(
-        sa.select(Enrollment).join(User, of_agency)
-        .options(contains_eager(Enrollment.officer), selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
+        sa.select(Enrollment).where(Enrollment.officer_id.in_(agency_officers))
+        .options(selectinload(Enrollment.officer), selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
     ).all())
     by_class: dict[int, tuple[TrainingClass, list]] = {}
     for enrollment in enrollments:
         by_class.setdefault(enrollment.class_id, (enrollment.training_class, []))[1].append(enrollment)
     quizzes = rules.quizzes_by_course({tc.course_id for tc, _members in by_class.values()})
-    attempts = attempt_summaries(Enrollment.officer_id.in_(sa.select(User.id).where(User.agency_id == current_user.agency_id)))
+    attempts = attempt_summaries(Enrollment.officer_id.in_(agency_officers))
     sections = [(tc, quizzes[tc.course_id], enrollment_rows(members, quizzes[tc.course_id], attempts))
                 for tc, members in by_class.values()]
     return render_template("quizzes/agency_grades.html", sections=sections, agency=current_user.agency)
