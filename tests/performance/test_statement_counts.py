@@ -3,6 +3,7 @@
 Each page is requested on a small world, the world then grows several times over in the rows that
 page lists (officers, enrollments, attempts, responses, agencies, certificates, nominations,
 classes), and the page is requested again: the two statement counts must be equal."""
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -97,17 +98,24 @@ def grow(world: World, units: int) -> None:
     db.session.flush()
 
 
+PDF_BYTES = re.compile(r"\bcertificates\.pdf\b(?!_)")  # the stored document, not pdf_size or pdf_sha256
+
+
 class StatementCounter:
-    """Counts the statements sent to the database while it listens."""
+    """Counts the statements sent to the database while it listens (and keeps their text)."""
 
     def __init__(self, connection):
-        self.connection, self.count = connection, 0
+        self.connection, self.statements = connection, []
 
-    def _count(self, *args, **kwargs):
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _count(self, connection, cursor, statement, *args):
+        self.statements.append(statement)
 
     def __enter__(self):
-        self.count = 0
+        self.statements = []
         event.listen(self.connection, "before_cursor_execute", self._count)
         return self
 
@@ -116,10 +124,12 @@ class StatementCounter:
 
 
 def statements(connection, client, url, method="GET", data=None) -> int:
-    """Statements run by one request (the URL is worked out before counting starts)."""
+    """Statements run by one request (the URL is worked out before counting starts). No page
+    reads certificate PDFs: only downloads and ZIPs may."""
     with StatementCounter(connection) as counter:
         response = client.open(url, method=method, data=data)
     assert response.status_code in (200, 302), f"{url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+    assert not [s for s in counter.statements if PDF_BYTES.search(s)], f"{url} read certificate PDF bytes"
     return counter.count
 
 
@@ -195,6 +205,16 @@ def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
     grow(world, GROWTH)
     after = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
     assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_reading_a_certificate_pdf_is_noticed(app, db_transaction, client, login):
+    """The guard above: downloading a certificate does read its PDF bytes."""
+    world = build_world()
+    login(world.officer)
+    with StatementCounter(db_transaction) as counter:
+        assert client.get(f"/certificates/{world.certificate.id}/download").status_code == 200
+    assert any(PDF_BYTES.search(s) for s in counter.statements)
+    assert not any(PDF_BYTES.search(s) for s in ["SELECT certificates.pdf_sha256, certificates.pdf_size FROM certificates"])
 
 
 def test_the_counter_sees_a_query_per_row(app, db_transaction):
