@@ -29,7 +29,7 @@ from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
-from portal.progress.services import build_progress, completed_lesson_ids, with_curriculum
+from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.timeutil import today
 
 
@@ -52,7 +52,7 @@ def coordinator_home():
     done = completed_lesson_ids([e.id for e in enrollments])
     progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
     for enrollment in enrollments:
-        progress_by_officer[enrollment.officer_id].append(build_progress(enrollment, done[enrollment.id]))
+        progress_by_officer[enrollment.officer_id].append(progress_counts(enrollment, done[enrollment.id]))
     from portal.reports.queries import agency_tables
     from portal.reports.views import chart_for
 

@@ -16,7 +16,7 @@ from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import paginate
-from portal.progress.services import build_progress, completed_lesson_ids, with_curriculum
+from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.audit.services import record
 
 
@@ -43,7 +43,7 @@ def roster_rows(training_class: TrainingClass):
     ).all()
     enrollments = sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
     done = completed_lesson_ids([e.id for e in enrollments])
-    return [build_progress(e, done[e.id]) for e in enrollments]
+    return [progress_counts(e, done[e.id]) for e in enrollments]
 
 
 @bp.get("/teach/")

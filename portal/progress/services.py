@@ -146,6 +146,24 @@ def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: dat
     )
 
 
+def progress_counts(enrollment: Enrollment, done: set[int], on: date | None = None) -> EnrollmentProgress:
+    """The overall and weekly counts of build_progress without its lesson-by-lesson states (no
+    modules, no next lesson): what pages listing hundreds of enrollments show, for a fraction of
+    the objects."""
+    on = on or today()
+    training_class = enrollment.training_class
+    weeks: dict[int, WeekState] = {}
+    overall = Tally()
+    for module in training_class.course.modules:
+        opens_on = training_class.week_opens_on(module.week)
+        week = weeks.setdefault(module.week, WeekState(module.week, opens_on, on >= opens_on))
+        finished = sum(1 for lesson in module.lessons if lesson.id in done)
+        for tally in (week.tally, overall):
+            tally.total += len(module.lessons)
+            tally.done += finished
+    return EnrollmentProgress(enrollment, [weeks[w] for w in sorted(weeks)], overall, current_week(enrollment, on), None)
+
+
 def lock_enrollment(enrollment: Enrollment) -> None:
     db.session.execute(
         sa.select(Enrollment).where(Enrollment.id == enrollment.id).with_for_update()
