@@ -4,8 +4,7 @@ Each page is requested on a small world, the world then grows several times over
 page lists (officers, enrollments, attempts, responses, agencies, certificates, nominations,
 classes), and the page is requested again: the two statement counts must be equal."""
 import re
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +36,6 @@ class World:
     choice: object
     certificate: object
     units: int = 0
-    extra: list = field(default_factory=list)
 
 
 def build_world() -> World:
