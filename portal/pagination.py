@@ -1,8 +1,25 @@
+import sqlalchemy as sa
 from flask import request
+from flask_sqlalchemy.pagination import SelectPagination
 
 from portal.extensions import db
 
 PER_PAGE = 25
+
+
+class KeyCountPagination(SelectPagination):
+    """Counts the rows through the first selected column (an entity's primary key) only. The
+    stock count wraps the whole SELECT, every column included, deferred ones too: for the
+    certificate lists that meant naming each certificate's stored PDF."""
+
+    def _query_count(self) -> int:
+        select = self._query_args["select"].order_by(None)
+        keys = select.with_only_columns(select.selected_columns[0], maintain_column_froms=True).subquery()
+        return self._query_args["session"].execute(sa.select(sa.func.count()).select_from(keys)).scalar()
+
+
+def _page(select, number: int, per_page: int) -> KeyCountPagination:
+    return KeyCountPagination(select=select, session=db.session(), page=number, per_page=per_page, error_out=False)
 
 
 def paginate(select, per_page: int = PER_PAGE):
@@ -11,7 +28,7 @@ def paginate(select, per_page: int = PER_PAGE):
         number = min(max(1, int(request.args.get("page", 1))), 1_000_000)
     except (TypeError, ValueError):
         number = 1
-    page = db.paginate(select, page=number, per_page=per_page, error_out=False)
+    page = _page(select, number, per_page)
     if number > 1 and not page.items and page.pages:
-        page = db.paginate(select, page=page.pages, per_page=per_page, error_out=False)
+        page = _page(select, page.pages, per_page)
     return page

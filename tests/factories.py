@@ -1,6 +1,7 @@
 """Small builders for test data. They add to the session and flush; they never commit."""
 import itertools
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from werkzeug.security import generate_password_hash
 
@@ -12,6 +13,9 @@ from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
 from portal.nominations.models import Nomination, NominationStatus
 from portal.timeutil import today
+
+if TYPE_CHECKING:
+    from portal.quizzes.models import Attempt, Question, Quiz
 
 PASSWORD = "correct horse battery staple"
 _HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -137,3 +141,59 @@ def quiz(course, questions=(), module=None, **settings) -> "Quiz":
     db.session.add(q)
     db.session.flush()
     return q
+
+
+def attempt(quiz, enrollment, outcome=True, number=1, answers=()) -> "Attempt":
+    """An attempt row as grading leaves it. outcome: True/False graded (passed or not), None pending
+    grading, "open" in progress. answers: (question, score) pairs; a score of None is an essay
+    waiting for a grade."""
+    from portal.quizzes.models import Attempt, AttemptStatus, Response
+    from portal.timeutil import utcnow
+
+    status = {None: AttemptStatus.PENDING_GRADING, "open": AttemptStatus.IN_PROGRESS}.get(outcome, AttemptStatus.GRADED)
+    graded = status == AttemptStatus.GRADED
+    row = Attempt(quiz=quiz, enrollment=enrollment, number=number, is_retake=number > 1, status=status,
+                  submitted_at=None if outcome == "open" else utcnow(), graded_at=utcnow() if graded else None,
+                  score=(1.0 if outcome else 0.0) if graded else None, max_score=1.0,
+                  passed=outcome if graded else None)
+    for position, (question_, score) in enumerate(answers, start=1):
+        row.responses.append(Response(question=question_, position=position, max_points=question_.points,
+                                      answer={"text": "An answer."}, auto_score=score, needs_grading=score is None))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def certificate_record(enrollment, issued_on=None, valid_days=365):
+    """A certificate row without rendering a PDF (a few stand-in bytes), for lists and counts; use
+    `certificate` when the document itself matters. `issued_code` holds the verification code."""
+    import hashlib
+
+    from portal.certificates import codes
+    from portal.certificates.models import Certificate
+
+    n = next(_seq)
+    issued_on = issued_on or today()
+    officer, training_class = enrollment.officer, enrollment.training_class
+    code = codes.new_code()
+    pdf = f"%PDF-stand-in {n}".encode()
+    row = Certificate(
+        serial=f"287G-TEST-{n:06d}", code_sha256=codes.code_hash(code), enrollment_id=enrollment.id,
+        officer_id=officer.id, agency_id=officer.agency_id, class_id=training_class.id,
+        course_id=training_class.course_id, officer_name=officer.full_name,
+        agency_name=officer.agency.name if officer.agency else "", course_title=training_class.course.title,
+        course_code=training_class.course.code, hours=training_class.course.hours, instructor_name="Test Instructor",
+        issued_on=issued_on, expires_on=issued_on + timedelta(days=valid_days),
+        pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf),
+    )
+    db.session.add(row)
+    db.session.flush()
+    row.issued_code = code
+    return row
+
+
+def lesson_done(enrollment, lesson):
+    from portal.progress.models import LessonProgress
+
+    db.session.add(LessonProgress(enrollment_id=enrollment.id, lesson_id=lesson.id))
+    db.session.flush()

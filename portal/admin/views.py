@@ -1,4 +1,5 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -53,7 +54,7 @@ def home():
 @bp.get("/users/")
 @roles(Role.ADMIN)
 def users():
-    query = sa.select(User).order_by(User.last_name, User.first_name)
+    query = sa.select(User).order_by(User.last_name, User.first_name).options(selectinload(User.agency))
     role = request.args.get("role", "")
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))

@@ -151,6 +151,18 @@ class Agreement(db.Model):
         return status == self.status or status in AGREEMENT_TRANSITIONS[self.status]
 
 
+def current_agreements():
+    """The newest agreement of each agency (its current one), as a subquery of (agency_id, agreement_id)."""
+    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
+            .group_by(Agreement.agency_id).subquery())
+
+
+def in_force_clause(on: date | None = None):
+    """SQL condition matching `Agreement.is_in_force(on)`."""
+    on = on or today()
+    return sa.and_(Agreement.status == AgreementStatus.ACTIVE, sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on))
+
+
 class AgreementStatusChange(db.Model):
     """One dated, commented move of an agreement through its lifecycle (its first row: the application)."""
 

@@ -1,6 +1,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.access import public, roles
 from portal.agencies.forms import AgencyForm, AgreementForm, ApplicationForm, RenewalForm, StatusChangeForm
@@ -28,7 +29,7 @@ from portal.classes.models import Enrollment
 from portal.extensions import db, limiter
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
-from portal.progress.services import build_progress, completed_lesson_ids
+from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.timeutil import today
 
 
@@ -46,11 +47,12 @@ def coordinator_home():
     ).all()
     enrollments = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.officer_id.in_([o.id for o in officers]))
+        .options(with_curriculum(Enrollment.training_class))
     ).all()
     done = completed_lesson_ids([e.id for e in enrollments])
     progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
     for enrollment in enrollments:
-        progress_by_officer[enrollment.officer_id].append(build_progress(enrollment, done[enrollment.id]))
+        progress_by_officer[enrollment.officer_id].append(progress_counts(enrollment, done[enrollment.id]))
     from portal.reports.queries import agency_tables
     from portal.reports.views import chart_for
 
@@ -66,7 +68,7 @@ def coordinator_home():
 @bp.get("/admin/agencies/")
 @roles(Role.ADMIN)
 def admin_list():
-    query = sa.select(Agency).order_by(Agency.name)
+    query = sa.select(Agency).order_by(Agency.name).options(selectinload(Agency.agreements))
     search = (request.args.get("q") or "").strip()[:100]
     if search:
         query = query.where(Agency.name.icontains(search, autoescape=True))

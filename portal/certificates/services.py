@@ -116,6 +116,15 @@ def current_certificate(enrollment: Enrollment) -> Certificate | None:
     )
 
 
+def current_certificates(enrollment_ids: list[int]) -> dict[int, Certificate]:
+    """The current certificate of each enrollment that has one, in one query."""
+    if not enrollment_ids:
+        return {}
+    return {c.enrollment_id: c for c in db.session.scalars(
+        sa.select(Certificate).where(Certificate.enrollment_id.in_(enrollment_ids), Certificate.superseded_at.is_(None))
+    )}
+
+
 def refreshable_certificate(officer_id: int, on: date, exclude_enrollment_id: int | None = None) -> Certificate | None:
     """The officer's current certificate that a refresher completed on `on` extends: not revoked,
     not superseded, not yet expired; the one running longest if there are several."""

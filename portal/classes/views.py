@@ -1,23 +1,28 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import roles
+from portal.agencies.models import Agency
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
 from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
-from portal.classes.services import EnrollmentError, eligible_officers, enroll, move, move_targets, withdraw
+from portal.classes.services import (EnrollmentError, eligible_officers, enroll, move, move_targets,
+                                    seats_taken, seats_taken_by_class, withdraw)
 from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import paginate
-from portal.progress.services import build_progress, completed_lesson_ids
+from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.audit.services import record
 
 
 bp = Blueprint("classes", __name__, template_folder="templates")
+
+SEARCH_LIMIT = 25  # officers offered for enrollment at once; a search narrows them down
 
 
 def visible_class(class_id: int) -> TrainingClass:
@@ -31,9 +36,14 @@ def visible_class(class_id: int) -> TrainingClass:
 
 
 def roster_rows(training_class: TrainingClass):
-    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.class_id == training_class.id)
+        .options(joinedload(Enrollment.officer).joinedload(User.agency).selectinload(Agency.agreements),
+                 with_curriculum(Enrollment.training_class))
+    ).all()
+    enrollments = sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
     done = completed_lesson_ids([e.id for e in enrollments])
-    return [build_progress(e, done[e.id]) for e in enrollments]
+    return [progress_counts(e, done[e.id]) for e in enrollments]
 
 
 @bp.get("/teach/")
@@ -43,8 +53,9 @@ def teaching():
         sa.select(TrainingClass)
         .where(TrainingClass.instructors.any(User.id == current_user.id))
         .order_by(TrainingClass.start_date.desc())
+        .options(selectinload(TrainingClass.course))
     ).all()
-    return render_template("classes/teaching.html", classes=classes)
+    return render_template("classes/teaching.html", classes=classes, seats=seats_taken_by_class([c.id for c in classes]))
 
 
 @bp.get("/teach/classes/<int:class_id>")
@@ -82,8 +93,9 @@ def save_class(form: ClassForm, training_class: TrainingClass) -> None:
 @bp.get("/admin/classes/")
 @roles(Role.ADMIN)
 def admin_list():
-    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc()))
-    return render_template("classes/admin_list.html", page=page)
+    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
+                    .options(selectinload(TrainingClass.course), selectinload(TrainingClass.instructors)))
+    return render_template("classes/admin_list.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]))
 
 
 @bp.route("/admin/classes/new", methods=["GET", "POST"])
@@ -128,7 +140,13 @@ def admin_edit(class_id: int):
 def admin_show(class_id: int):
     training_class = db.get_or_404(TrainingClass, class_id)
     form = EnrollForm()
-    candidates = eligible_officers(training_class)
+    search = (request.args.get("q") or "").strip()[:100]
+    found = eligible_officers(training_class, search, limit=SEARCH_LIMIT + 1)
+    more = len(found) > SEARCH_LIMIT
+    candidates = found[:SEARCH_LIMIT]
+    if form.is_submitted():  # the officers ticked may come from an earlier search: check them all
+        ticked = [o for o in eligible_officers(training_class, ids=posted_ids(form)) if o not in candidates]
+        candidates += ticked
     form.officer_ids.choices = [(o.id, f"{o.sort_name} — {o.agency.name}") for o in candidates]
     if form.validate_on_submit():
         chosen = [o for o in candidates if o.id in set(form.officer_ids.data)]
@@ -143,8 +161,13 @@ def admin_show(class_id: int):
     certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
     return render_template(
         "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
-        certificates=certificates,
+        certificates=certificates, seats=seats_taken(training_class), search=search, more=more, limit=SEARCH_LIMIT,
     )
+
+
+def posted_ids(form: EnrollForm) -> list[int]:
+    """The officer ids in the submitted form that are numbers (anything else fails validation)."""
+    return [int(v) for v in (form.officer_ids.raw_data or []) if v.isdigit() and len(v) < 12]
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/withdraw", methods=["GET", "POST"])
@@ -195,6 +218,7 @@ def upcoming():
     classes = db.session.scalars(
         sa.select(TrainingClass).where(TrainingClass.start_date >= today())
         .order_by(TrainingClass.start_date, TrainingClass.id)
+        .options(selectinload(TrainingClass.course), selectinload(TrainingClass.enrollments).selectinload(Enrollment.officer))
     ).all()
     if current_user.role == Role.OFFICER:
         mine = lambda e: e.officer_id == current_user.id  # noqa: E731

@@ -1,4 +1,5 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from portal.access import roles
@@ -18,7 +19,7 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 @bp.get("/admin/courses/")
 @roles(Role.ADMIN)
 def admin_list():
-    return render_template("courses/admin_list.html", page=paginate(sa.select(Course).order_by(Course.code)))
+    return render_template("courses/admin_list.html", page=paginate(sa.select(Course).order_by(Course.code).options(selectinload(Course.modules))))
 
 
 def save_course(form: CourseForm, course: Course) -> bool:

@@ -1,4 +1,5 @@
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -122,7 +123,7 @@ def roster_template():
 @roles(Role.ADMIN)
 def admin_list():
     status = request.args.get("status", NominationStatus.NOMINATED.value)
-    query = sa.select(Nomination).order_by(Nomination.nominated_at, Nomination.id)
+    query = sa.select(Nomination).order_by(Nomination.nominated_at, Nomination.id).options(selectinload(Nomination.agency))
     if status in {s.value for s in NominationStatus}:
         query = query.where(Nomination.status == NominationStatus(status))
     else:

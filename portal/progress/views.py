@@ -9,14 +9,15 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
-from portal.certificates.services import current_certificate
+from portal.certificates.services import current_certificates
 from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.markdown_render import render_markdown
-from portal.progress.services import EnrollmentProgress, LessonLocked, build_progress, complete_lesson
-from portal.quizzes.services.gradebook import officer_exam_rows
-from portal.quizzes.services.rules import Standing, standing
+from portal.progress.services import (EnrollmentProgress, LessonLocked, build_progress, complete_lesson,
+                                      completed_lesson_ids, with_curriculum)
+from portal.quizzes.services.gradebook import ExamRecords, officer_exam_rows
+from portal.quizzes.services.rules import Standing
 
 
 bp = Blueprint("progress", __name__, template_folder="templates")
@@ -49,8 +50,14 @@ def dashboard():
         .join(TrainingClass)
         .where(Enrollment.officer_id == current_user.id)
         .order_by(TrainingClass.start_date.desc())
+        .options(with_curriculum(Enrollment.training_class))
     ).all()
-    return render_template("progress/dashboard.html", panels=[class_panel(e) for e in enrollments])
+    done = completed_lesson_ids([e.id for e in enrollments])
+    records = ExamRecords.load(enrollments)
+    certificates = current_certificates([e.id for e in enrollments])
+    panels = [ClassPanel(build_progress(e, done[e.id]), officer_exam_rows(e, records), records.standing(e),
+                         certificates.get(e.id)) for e in enrollments]
+    return render_template("progress/dashboard.html", panels=panels)
 
 
 @dataclass
@@ -61,11 +68,6 @@ class ClassPanel:
     exams: list  # (quiz, grade cell, start check) per exam of the course
     standing: Standing
     certificate: Certificate | None  # the current one (not replaced), whatever its status
-
-
-def class_panel(enrollment: Enrollment) -> ClassPanel:
-    return ClassPanel(build_progress(enrollment), officer_exam_rows(enrollment), standing(enrollment),
-                      current_certificate(enrollment))
 
 
 @bp.get("/classes/<int:class_id>/lessons/<int:lesson_id>")

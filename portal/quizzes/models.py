@@ -201,6 +201,9 @@ class Attempt(db.Model):
             postgresql_where=sa.text("status = 'in_progress'"),
             sqlite_where=sa.text("status = 'in_progress'"),
         ),
+        # Covers the pass-rate report (graded attempts per quiz, passed or not) and the grading
+        # queue (attempts pending grading) without reading the wide attempt rows.
+        sa.Index("ix_attempts_status_quiz_passed", "status", "quiz_id", "passed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,7 @@
 """Instructors: grading queue, grading and regrading, gradebooks, retake grants, item analysis.
 Coordinators: their agency's grades."""
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,7 +15,8 @@ from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
 from portal.quizzes.views_bank import may_author
-from portal.quizzes.services.gradebook import class_gradebook, enrollment_rows, gradebook_csv, item_analysis
+from portal.quizzes.services.gradebook import (attempt_summaries, by_officer_name, class_gradebook, enrollment_rows,
+                                              gradebook_csv, item_analysis)
 
 bp = Blueprint("grading", __name__, template_folder="templates")
 
@@ -129,7 +131,9 @@ def grade(response_id: int):
 def gradebook(class_id: int):
     training_class = visible_class(class_id)
     quizzes, rows = class_gradebook(training_class)
-    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows)
+    attempt_url = url_for("grading.grade_attempt", attempt_id=0).removesuffix("0")
+    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows,
+                           attempt_url=attempt_url)
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook.csv")
@@ -187,15 +191,16 @@ def teaching_exams():
 @bp.get("/agency/grades")
 @roles(Role.COORDINATOR)
 def agency_grades():
-    enrollments = db.session.scalars(
-        sa.select(Enrollment).join(User, Enrollment.officer_id == User.id)
-        .where(User.agency_id == current_user.agency_id).order_by(User.last_name, User.first_name)
-    ).all()
+    agency_officers = sa.select(User.id).where(User.agency_id == current_user.agency_id)
+    enrollments = by_officer_name(db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.officer_id.in_(agency_officers))
+        .options(selectinload(Enrollment.officer), selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
+    ).all())
     by_class: dict[int, tuple[TrainingClass, list]] = {}
     for enrollment in enrollments:
         by_class.setdefault(enrollment.class_id, (enrollment.training_class, []))[1].append(enrollment)
-    sections = []
-    for training_class, members in by_class.values():
-        quizzes = rules.course_quizzes(training_class.course_id)
-        sections.append((training_class, quizzes, enrollment_rows(members, quizzes)))
+    quizzes = rules.quizzes_by_course({tc.course_id for tc, _members in by_class.values()})
+    attempts = attempt_summaries(Enrollment.officer_id.in_(agency_officers))
+    sections = [(tc, quizzes[tc.course_id], enrollment_rows(members, quizzes[tc.course_id], attempts))
+                for tc, members in by_class.values()]
     return render_template("quizzes/agency_grades.html", sections=sections, agency=current_user.agency)

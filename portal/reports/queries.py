@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from portal.agencies.models import (
     PENDING_AGREEMENT_STATUSES,
@@ -16,6 +17,8 @@ from portal.agencies.models import (
     Agreement,
     AgreementModel,
     AgreementStatus,
+    current_agreements,
+    in_force_clause,
 )
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -45,12 +48,6 @@ def count(select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
 
 
-def current_agreements():
-    """The newest agreement of each agency, as a subquery of (agency_id, agreement id)."""
-    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
-            .group_by(Agreement.agency_id).subquery())
-
-
 def scoped_officers(agency: Agency | None):
     query = sa.select(User.id).where(User.role == Role.OFFICER)
     return query.where(User.agency_id == agency.id) if agency is not None else query
@@ -70,12 +67,17 @@ def agencies_by_status() -> Table:
     return Table("agencies-by-status", "Agencies by agreement status", ["Status", "Agencies"], rows)
 
 
+def as_count(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def agencies_by_model() -> Table:
     current = current_agreements()
-    agreements = db.session.scalars(sa.select(Agreement).join(current, current.c.agreement_id == Agreement.id)).all()
-    all_counts = Counter(a.model for a in agreements)
-    in_force = Counter(a.model for a in agreements if a.is_in_force())
-    rows = [[f"{m.value} — {m.label}", all_counts.get(m, 0), in_force.get(m, 0)] for m in AgreementModel]
+    counts = {model: (total, int(in_force or 0)) for model, total, in_force in db.session.execute(
+        sa.select(Agreement.model, sa.func.count(), as_count(in_force_clause()))
+        .join(current, current.c.agreement_id == Agreement.id).group_by(Agreement.model)
+    )}
+    rows = [[f"{m.value} — {m.label}", *counts.get(m, (0, 0))] for m in AgreementModel]
     return Table("agencies-by-model", "Agencies by model (current agreement)", ["Model", "Agencies", "Agreement in force"], rows)
 
 
@@ -89,7 +91,13 @@ def pending_applications() -> Table:
 
 
 def by_state() -> Table:
-    agencies = db.session.scalars(sa.select(Agency).order_by(Agency.state, Agency.name)).all()
+    current = current_agreements()
+    agencies = db.session.execute(
+        sa.select(Agency.state, sa.func.count(), as_count(in_force_clause()))
+        .outerjoin(current, current.c.agency_id == Agency.id)
+        .outerjoin(Agreement, Agreement.id == current.c.agreement_id)
+        .group_by(Agency.state)
+    ).all()
     officers = dict(db.session.execute(
         sa.select(Agency.state, sa.func.count(User.id)).join(User, User.agency_id == Agency.id)
         .where(User.role == Role.OFFICER).group_by(Agency.state)
@@ -99,12 +107,8 @@ def by_state() -> Table:
         .join(User, User.agency_id == Agency.id).join(Enrollment, Enrollment.officer_id == User.id)
         .where(Enrollment.status == EnrollmentStatus.COMPLETED).group_by(Agency.state)
     ).all())
-    per_state: dict[str, list[int]] = {}
-    for agency in agencies:
-        tally = per_state.setdefault(agency.state, [0, 0])
-        tally[0] += 1
-        tally[1] += 1 if agency.has_active_agreement else 0
-    rows = [[state, a, f, officers.get(state, 0), completed.get(state, 0)] for state, (a, f) in sorted(per_state.items())]
+    rows = [[state, total, int(in_force or 0), officers.get(state, 0), completed.get(state, 0)]
+            for state, total, in_force in sorted(agencies)]
     return Table("by-state", "Agencies and officers by state", ["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"], rows)
 
 
@@ -114,18 +118,22 @@ def officers_funnel(agency: Agency | None = None) -> Table:
     nominated = sa.select(Nomination.id)
     if agency is not None:
         nominated = nominated.where(Nomination.agency_id == agency.id)
-    officers = scoped_officers(agency)
 
-    def with_enrollment(*statuses) -> int:
-        return count(sa.select(Enrollment.officer_id).distinct()
-                     .where(Enrollment.officer_id.in_(officers), Enrollment.status.in_(statuses)))
+    def with_enrollment(*statuses):
+        """Officers with an enrollment in one of these statuses (a column of the one query below)."""
+        return sa.func.count(sa.distinct(sa.case((Enrollment.status.in_(statuses), Enrollment.officer_id))))
 
+    enrolled, completed, disqualified = db.session.execute(
+        sa.select(with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN)),
+                  with_enrollment(EnrollmentStatus.COMPLETED), with_enrollment(EnrollmentStatus.DISQUALIFIED))
+        .where(Enrollment.officer_id.in_(scoped_officers(agency)))
+    ).one()
     rows = [
         ["Nominated", count(nominated)],
-        ["Enrolled", with_enrollment(*(s for s in EnrollmentStatus if s != EnrollmentStatus.WITHDRAWN))],
-        ["Completed", with_enrollment(EnrollmentStatus.COMPLETED)],
+        ["Enrolled", enrolled],
+        ["Completed", completed],
         ["Certified", certified_officers(agency)],
-        ["Disqualified", with_enrollment(EnrollmentStatus.DISQUALIFIED)],
+        ["Disqualified", disqualified],
     ]
     return Table("officers", "Officers nominated, enrolled, completed, certified and disqualified", ["Stage", "Officers"], rows,
                  note="Certified counts officers holding a valid certificate today (not expired, revoked or replaced).")
@@ -207,7 +215,7 @@ def officer_statuses(agency: Agency) -> Table:
     latest: dict[int, Enrollment] = {}
     for enrollment in db.session.scalars(
         sa.select(Enrollment).join(TrainingClass).where(Enrollment.officer_id.in_([o.id for o in officers]))
-        .order_by(TrainingClass.start_date, Enrollment.id)
+        .order_by(TrainingClass.start_date, Enrollment.id).options(contains_eager(Enrollment.training_class))
     ):
         latest[enrollment.officer_id] = enrollment
     rows = []

@@ -124,3 +124,21 @@ def test_withdrawn_enrollment_cannot_complete_lessons(client, setup):
     db.session.commit()
     complete(client, tc, lessons["W1M1 lesson 1"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 0
+
+
+def test_roster_and_coordinator_dashboard_show_the_dashboards_counts(client, make, login, setup):
+    """The lists of many officers count lessons as the officer's own dashboard does."""
+    from portal.auth.roles import Role
+
+    tc, enrollment, lessons = setup
+    for title in ["W1M1 lesson 1", "W1M1 lesson 2", "W1M2 lesson 1"]:
+        complete(client, tc, lessons[title])
+    client.post("/logout")
+    login(make.user(Role.ADMIN))
+    roster = client.get(f"/teach/classes/{tc.id}").get_data(as_text=True)
+    assert "38% (3 of 8 lessons)" in roster
+    assert re.search(r"<td>3 of 4</td><td>0 of 4</td>", roster)
+    client.post("/logout")
+    login(make.user(Role.COORDINATOR, agency=enrollment.officer.agency))
+    dashboard = client.get("/agency/").get_data(as_text=True)
+    assert "38% (3 of 8 lessons)" in dashboard and '<span class="portal-meta">Week 1</span>' in dashboard

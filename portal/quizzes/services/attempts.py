@@ -59,9 +59,10 @@ def attempts_for(enrollment: Enrollment, quiz: Quiz) -> list[Attempt]:
     ).all()
 
 
-def attempt_limit(enrollment: Enrollment, quiz: Quiz) -> int:
+def attempt_limit(enrollment: Enrollment, quiz: Quiz, retakes: int | None = None) -> int:
     """The quiz's own limit, plus one per retake an instructor granted."""
-    return quiz.attempts_allowed + rules.retakes_allowed(enrollment) - rules.PROGRAM_RETAKES
+    retakes = rules.retakes_allowed(enrollment) if retakes is None else retakes
+    return quiz.attempts_allowed + retakes - rules.PROGRAM_RETAKES
 
 
 @dataclass
@@ -72,12 +73,16 @@ class StartCheck:
     open_attempt: Attempt | None = None
 
 
-def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None) -> StartCheck:
-    """May this officer start (or resume) an attempt on this quiz now? Pure: changes nothing."""
+def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None, *,
+                attempts: list[Attempt] | None = None, retakes: int | None = None,
+                standing: rules.Standing | None = None) -> StartCheck:
+    """May this officer start (or resume) an attempt on this quiz now? Pure: changes nothing.
+    Pages listing many exams pass the attempts on this quiz, the retakes allowed and the standing
+    they have already loaded; starting an attempt reads them afresh under its locks."""
     now = now or utcnow()
     if quiz.course_id != enrollment.training_class.course_id:
         return StartCheck(False, "This exam is not part of your course.")
-    attempts = attempts_for(enrollment, quiz)
+    attempts = attempts_for(enrollment, quiz) if attempts is None else attempts
     open_attempt = next((a for a in attempts if a.is_open and not is_overdue(a, now)), None)
     if open_attempt is not None:
         return StartCheck(True, open_attempt=open_attempt)
@@ -94,11 +99,11 @@ def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None)
         return StartCheck(False, "Your previous attempt ran out of time and is being closed. Reload the page.")
     if any(a.passed for a in attempts):
         return StartCheck(False, "You have passed this exam.")
-    if len(attempts) >= attempt_limit(enrollment, quiz):
+    if len(attempts) >= attempt_limit(enrollment, quiz, retakes):
         return StartCheck(False, "You have used every attempt allowed on this exam.")
     if not attempts or not quiz.required:
         return StartCheck(True)
-    now_standing = rules.standing(enrollment)
+    now_standing = rules.standing(enrollment) if standing is None else standing
     if now_standing.disqualified:
         return StartCheck(False, "Your enrollment is disqualified: no further attempts are possible.")
     if now_standing.retakes_left <= 0:

@@ -4,15 +4,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from portal.classes.models import Enrollment, TrainingClass
+from portal.auth.models import User
+from portal.agencies.models import Agency
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
 from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
-from portal.quizzes.services.rules import course_quizzes
+from portal.quizzes.services.rules import (Standing, course_quizzes, quizzes_by_course,
+                                           retakes_allowed_by_enrollment, standing)
 
 
 @dataclass
@@ -57,28 +60,123 @@ def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], l
     return grouped
 
 
-def officer_exam_rows(enrollment: Enrollment) -> list[tuple[Quiz, Cell, StartCheck]]:
+@dataclass
+class ExamRecords:
+    """What the exam rules read for several enrollments, loaded with a fixed number of queries."""
+
+    attempts: dict[tuple[int, int], list[Attempt]]  # (enrollment id, quiz id) -> attempts by number
+    retakes: dict[int, int]  # enrollment id -> retakes allowed
+    quizzes: dict[int, list[Quiz]]  # course id -> quizzes in curriculum order
+    by_enrollment: dict[int, list[Attempt]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for (enrollment_id, _quiz_id), attempts in self.attempts.items():
+            self.by_enrollment.setdefault(enrollment_id, []).extend(attempts)
+
+    @classmethod
+    def load(cls, enrollments: list[Enrollment]) -> ExamRecords:
+        ids = [e.id for e in enrollments]
+        # Quizzes first: the attempts' `quiz` then comes from the session instead of a query each.
+        quizzes = quizzes_by_course({e.training_class.course_id for e in enrollments})
+        return cls(attempts_by_enrollment(ids), retakes_allowed_by_enrollment(ids), quizzes)
+
+    def standing(self, enrollment: Enrollment) -> Standing:
+        return standing(enrollment, self.by_enrollment.get(enrollment.id, []), self.retakes[enrollment.id])
+
+
+def officer_exam_rows(enrollment: Enrollment, records: ExamRecords | None = None) -> list[tuple[Quiz, Cell, StartCheck]]:
     """The officer's view of each exam of the course: the grade that counts and what they may do next."""
-    grouped = attempts_by_enrollment([enrollment.id])
-    return [(quiz, cell(quiz, grouped.get((enrollment.id, quiz.id), [])), start_check(enrollment, quiz))
-            for quiz in course_quizzes(enrollment.training_class.course_id)]
+    records = records or ExamRecords.load([enrollment])
+    now_standing = records.standing(enrollment)
+    rows = []
+    for quiz in records.quizzes[enrollment.training_class.course_id]:
+        attempts = records.attempts.get((enrollment.id, quiz.id), [])
+        check = start_check(enrollment, quiz, attempts=attempts, retakes=records.retakes[enrollment.id],
+                            standing=now_standing)
+        rows.append((quiz, cell(quiz, attempts), check))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptSummary:
+    """The columns of an attempt a grade cell reads: gradebooks of hundreds of officers fetch these
+    as plain rows, without building ORM objects or reading each attempt's question layout."""
+
+    id: int
+    enrollment_id: int
+    quiz_id: int
+    number: int
+    status: AttemptStatus
+    deadline_at: object
+    score: float | None
+    max_score: float
+    passed: bool | None
+
+    percent = property(Attempt.percent.fget)
+    is_open = property(Attempt.is_open.fget)
+
+
+SUMMARY_COLUMNS = [getattr(Attempt, f) for f in AttemptSummary.__slots__]
+
+
+def attempt_summaries(*conditions) -> dict[tuple[int, int], list[AttemptSummary]]:
+    """Attempts (as summaries) of the enrollments matching `conditions`, per (enrollment, quiz), by number."""
+    grouped: dict[tuple[int, int], list[AttemptSummary]] = {}
+    rows = db.session.execute(
+        sa.select(*SUMMARY_COLUMNS).join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+        .where(*conditions).order_by(Attempt.number)
+    )
+    for row in rows:
+        attempt = AttemptSummary(*row)
+        grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
+    return grouped
 
 
 @dataclass
 class Row:
-    enrollment: Enrollment
+    enrollment: Enrollment | EnrollmentSummary
     cells: list[Cell]
 
 
-def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz]) -> list[Row]:
-    grouped = attempts_by_enrollment([e.id for e in enrollments])
+def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz], grouped) -> list[Row]:
     return [Row(e, [cell(q, grouped.get((e.id, q.id), [])) for q in quizzes]) for e in enrollments]
+
+
+def by_officer_name(enrollments: list[Enrollment]) -> list[Enrollment]:
+    return sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerSummary:
+    first_name: str
+    last_name: str
+    email: str
+    agency_name: str | None
+
+    full_name = property(User.full_name.fget)
+    sort_name = property(User.sort_name.fget)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSummary:
+    """What a gradebook row shows of an enrollment, read as plain columns (hundreds per class)."""
+
+    id: int
+    status: EnrollmentStatus
+    officer: OfficerSummary
 
 
 def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row]]:
     quizzes = course_quizzes(training_class.course_id)
-    enrollments = sorted(training_class.enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
-    return quizzes, enrollment_rows(enrollments, quizzes)
+    enrollments = by_officer_name([
+        EnrollmentSummary(enrollment_id, status, OfficerSummary(*officer))
+        for enrollment_id, status, *officer in db.session.execute(
+            sa.select(Enrollment.id, Enrollment.status, User.first_name, User.last_name, User.email, Agency.name)
+            .join(User, User.id == Enrollment.officer_id).outerjoin(Agency, Agency.id == User.agency_id)
+            .where(Enrollment.class_id == training_class.id)
+        )
+    ])
+    return quizzes, enrollment_rows(enrollments, quizzes, attempt_summaries(Enrollment.class_id == training_class.id))
 
 
 def gradebook_csv(training_class: TrainingClass) -> str:
@@ -88,7 +186,7 @@ def gradebook_csv(training_class: TrainingClass) -> str:
     writer.writerow(["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]])
     for row in rows:
         officer = row.enrollment.officer
-        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency.name if officer.agency else ""),
+        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency_name or ""),
                          row.enrollment.status.label, *[c.text for c in row.cells]])
     return out.getvalue()
 

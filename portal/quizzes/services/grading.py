@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record
 from portal.auth.models import User
@@ -130,10 +131,14 @@ def pending_responses(user: User, question_id: int | None = None):
 
 
 def pending_attempts(user: User):
+    """Attempts waiting for a grade, with the officer, class and quiz the queue shows (eager loaded)."""
+    enrollment = selectinload(Attempt.enrollment)
     return (
         sa.select(Attempt)
         .where(Attempt.status == AttemptStatus.PENDING_GRADING, visible_attempts_clause(user))
         .order_by(Attempt.submitted_at, Attempt.id)
+        .options(enrollment.selectinload(Enrollment.officer), enrollment.selectinload(Enrollment.training_class),
+                 selectinload(Attempt.quiz))
     )
 
 
@@ -146,7 +151,8 @@ def pending_by_question(user: User) -> list[tuple[Question, int, datetime]]:
         .group_by(Response.question_id)
         .order_by(sa.func.min(Attempt.submitted_at))
     ).all()
-    return [(db.session.get(Question, qid), count, oldest) for qid, count, oldest in rows]
+    questions = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_([r[0] for r in rows])))}
+    return [(questions[qid], count, oldest) for qid, count, oldest in rows]
 
 
 def grade_history(attempt: Attempt) -> list[GradeChange]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus
@@ -24,8 +25,20 @@ PROGRAM_RETAKES = 1
 
 
 def course_quizzes(course_id: int) -> list[Quiz]:
-    quizzes = db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course_id)).all()
-    return sorted(quizzes, key=lambda q: q.sort_key)
+    return quizzes_by_course([course_id])[course_id]
+
+
+def quizzes_by_course(course_ids) -> dict[int, list[Quiz]]:
+    """Each course's quizzes in curriculum order, in one query (their modules with one more)."""
+    found: dict[int, list[Quiz]] = {course_id: [] for course_id in course_ids}
+    if found:
+        for quiz in db.session.scalars(
+            sa.select(Quiz).where(Quiz.course_id.in_(found)).options(selectinload(Quiz.module))
+        ):
+            found[quiz.course_id].append(quiz)
+    for quizzes in found.values():
+        quizzes.sort(key=lambda q: q.sort_key)
+    return found
 
 
 def enrollment_attempts(enrollment: Enrollment) -> list[Attempt]:
@@ -35,8 +48,19 @@ def enrollment_attempts(enrollment: Enrollment) -> list[Attempt]:
 
 
 def retakes_allowed(enrollment: Enrollment) -> int:
-    grants = db.session.scalar(sa.select(sa.func.count()).select_from(RetakeGrant).where(RetakeGrant.enrollment_id == enrollment.id))
-    return PROGRAM_RETAKES + (grants or 0)
+    return retakes_allowed_by_enrollment([enrollment.id])[enrollment.id]
+
+
+def retakes_allowed_by_enrollment(enrollment_ids) -> dict[int, int]:
+    """The program's retake plus those granted, per enrollment, in one query."""
+    allowed = {enrollment_id: PROGRAM_RETAKES for enrollment_id in enrollment_ids}
+    if allowed:
+        for enrollment_id, grants in db.session.execute(
+            sa.select(RetakeGrant.enrollment_id, sa.func.count())
+            .where(RetakeGrant.enrollment_id.in_(allowed)).group_by(RetakeGrant.enrollment_id)
+        ):
+            allowed[enrollment_id] += grants
+    return allowed
 
 
 @dataclass
@@ -63,9 +87,10 @@ class Standing:
         return max(0, self.retakes_allowed - self.retakes_used)
 
 
-def standing(enrollment: Enrollment, attempts: list[Attempt] | None = None) -> Standing:
+def standing(enrollment: Enrollment, attempts: list[Attempt] | None = None, retakes: int | None = None) -> Standing:
+    """`attempts` and `retakes` (allowed) may come preloaded, for pages that show many enrollments."""
     attempts = enrollment_attempts(enrollment) if attempts is None else attempts
-    result = Standing(retakes_allowed=retakes_allowed(enrollment))
+    result = Standing(retakes_allowed=retakes_allowed(enrollment) if retakes is None else retakes)
     for attempt in attempts:
         if attempt.is_retake:
             result.retakes_used += 1

@@ -1,0 +1,228 @@
+"""Pages run a number of SQL statements that does not grow with the data (no query per row).
+
+Each page is requested on a small world, the world then grows several times over in the rows that
+page lists (officers, enrollments, attempts, responses, agencies, certificates, nominations,
+classes), and the page is requested again: the two statement counts must be equal."""
+import re
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from portal.auth.roles import Role
+from portal.classes.models import EnrollmentStatus
+from portal.extensions import db
+from portal.quizzes.models import Attempt
+from tests import factories as make
+
+SMALL, GROWTH = 2, 4  # units of data at first, then this many more (three times the rows)
+
+
+@dataclass
+class World:
+    course: object
+    training_class: object  # the running class everybody is in
+    done_class: object  # a past class of the same course, completed with certificates
+    instructor: object
+    admin: object
+    coordinator: object
+    agency: object  # the coordinator's agency
+    officer: object  # the officer whose pages are requested
+    enrollment: object
+    week1: object
+    final: object
+    practice: object  # an optional exam the officer retakes at will
+    choice: object
+    certificate: object
+    units: int = 0
+
+
+def build_world() -> World:
+    course = make.course(weeks=2, modules_per_week=1, lessons_per_module=2)
+    instructor = make.user(Role.INSTRUCTOR)
+    training_class = make.training_class(course, start=make.days_ago(10), instructors=[instructor], capacity=500)
+    done_class = make.training_class(course, start=make.days_ago(60), instructors=[instructor], capacity=500)
+    agency = make.agency()
+    officer = make.user(Role.OFFICER, agency=agency)
+    enrollment = make.enrollment(officer, training_class, status=EnrollmentStatus.IN_PROGRESS)
+    choice = make.question(course)
+    week1 = make.quiz(course, [choice], module=course.modules[0], title="Week 1 exam")
+    final = make.quiz(course, [make.question(course), make.question(course, "essay", "", points=4)], title="Final exam")
+    practice = make.quiz(course, [make.question(course)], module=course.modules[0], title="Practice exam",
+                         required=False, attempts_allowed=50)
+    make.lesson_done(enrollment, course.modules[0].lessons[0])
+    past = make.enrollment(officer, done_class, status=EnrollmentStatus.COMPLETED)
+    world = World(course, training_class, done_class, instructor, make.user(Role.ADMIN),
+                  make.user(Role.COORDINATOR, agency=agency), agency, officer, enrollment, week1, final, practice,
+                  choice, make.certificate_record(past))
+    grow(world, SMALL)
+    return world
+
+
+def grow(world: World, units: int) -> None:
+    """Add `units` times: two more officers in the running class (one of the coordinator's agency,
+    one of a new agency) with lessons done, a graded and a pending attempt each, a past completed
+    enrollment and certificate each, and a place in an upcoming class; two nominations; an officer
+    not enrolled yet; and for the signed-in officer one more class (of its own course, completed,
+    with a certificate) and one more practice attempt."""
+    lessons = world.course.modules[0].lessons
+    for _ in range(units):
+        world.units += 1
+        essay = make.question(world.course, "essay", "", points=4)
+        own_course = make.course(weeks=1, modules_per_week=1, lessons_per_module=1)
+        own_question = make.question(own_course)
+        own_quiz = make.quiz(own_course, [own_question], module=own_course.modules[0])
+        unit_class = make.training_class(own_course, start=make.days_ago(40),
+                                         instructors=[world.instructor, make.user(Role.INSTRUCTOR)])
+        upcoming = make.training_class(own_course, start=make.days_ago(-30))
+        new_agency = make.agency()
+        for officer, past_class in ((make.user(Role.OFFICER, agency=new_agency), world.done_class),
+                                    (make.user(Role.OFFICER, agency=world.agency), unit_class)):
+            enrollment = make.enrollment(officer, world.training_class, status=EnrollmentStatus.IN_PROGRESS)
+            make.lesson_done(enrollment, lessons[0])
+            make.attempt(world.week1, enrollment, True, answers=[(world.choice, 1.0)])
+            make.attempt(world.final, enrollment, None, answers=[(world.choice, 1.0), (essay, None)])
+            make.certificate_record(make.enrollment(officer, past_class, status=EnrollmentStatus.COMPLETED))
+            make.nomination(agency=officer.agency)
+            make.enrollment(officer, upcoming)
+        make.user(Role.OFFICER, agency=new_agency)  # not enrolled: offered on the admin class page
+        mine = make.enrollment(world.officer, unit_class, status=EnrollmentStatus.COMPLETED)
+        make.lesson_done(mine, own_course.modules[0].lessons[0])
+        make.attempt(own_quiz, mine, True, answers=[(own_question, 1.0)])
+        make.certificate_record(mine)
+        make.attempt(world.practice, world.enrollment, False, number=world.units,
+                     answers=[(world.practice.slots[0].question, 0.0)])
+    db.session.flush()
+
+
+PDF_BYTES = re.compile(r"\bcertificates\.pdf\b(?!_)")  # the stored document, not pdf_size or pdf_sha256
+
+
+class StatementCounter:
+    """Counts the statements sent to the database while it listens (and keeps their text)."""
+
+    def __init__(self, connection):
+        self.connection, self.statements = connection, []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _count(self, connection, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        self.statements = []
+        event.listen(self.connection, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.connection, "before_cursor_execute", self._count)
+
+
+def statements(connection, client, url, method="GET", data=None) -> int:
+    """Statements run by one request (the URL is worked out before counting starts). No page
+    reads certificate PDFs: only downloads and ZIPs may."""
+    with StatementCounter(connection) as counter:
+        response = client.open(url, method=method, data=data)
+    assert response.status_code in (200, 302), f"{url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+    assert not [s for s in counter.statements if PDF_BYTES.search(s)], f"{url} read certificate PDF bytes"
+    return counter.count
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    assert response.status_code == 302, "sign-in failed"
+    return client
+
+
+def answered_exam_attempt(client, world) -> str:
+    """Start the week 1 exam and answer it; returns the submit URL."""
+    assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
+    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                         Attempt.quiz_id == world.week1.id))
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{world.choice.id}": "a", "action": "finish"})
+    return f"/attempts/{attempt.id}/submit"
+
+
+def forget_exam_attempt(world):
+    db.session.execute(sa.delete(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                Attempt.quiz_id == world.week1.id))
+    db.session.flush()
+
+
+PAGES = {
+    "officer dashboard": ("officer", lambda w: "/dashboard"),
+    "lesson page": ("officer", lambda w: f"/classes/{w.training_class.id}/lessons/{w.course.modules[0].lessons[1].id}"),
+    "officer exam page": ("officer", lambda w: f"/classes/{w.training_class.id}/exams/{w.practice.id}"),
+    "officer exam list": ("officer", lambda w: f"/classes/{w.training_class.id}/exams"),
+    "gradebook": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}/gradebook"),
+    "gradebook CSV": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}/gradebook.csv"),
+    "grading queue by attempt": ("instructor", lambda w: "/teach/grading"),
+    "grading queue by question": ("instructor", lambda w: "/teach/grading?by=question"),
+    "instructor's classes": ("instructor", lambda w: "/teach/"),
+    "roster": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}"),
+    "admin class page": ("admin", lambda w: f"/admin/classes/{w.training_class.id}"),
+    "agency dashboard": ("coordinator", lambda w: "/agency/"),
+    "agency grades": ("coordinator", lambda w: "/agency/grades"),
+    "upcoming classes": ("coordinator", lambda w: "/classes/upcoming"),
+    "coordinator certificate list": ("coordinator", lambda w: "/agency/certificates"),
+    "program dashboard": ("admin", lambda w: "/admin/"),
+    "program reports": ("admin", lambda w: "/admin/reports/"),
+    "admin agencies": ("admin", lambda w: "/admin/agencies/"),
+    "admin users": ("admin", lambda w: "/admin/users/"),
+    "admin classes": ("admin", lambda w: "/admin/classes/"),
+    "admin courses": ("admin", lambda w: "/admin/courses/"),
+    "admin nominations": ("admin", lambda w: "/admin/nominations/"),
+    "admin certificates": ("admin", lambda w: "/admin/certificates/"),
+    "verify page": ("officer", lambda w: f"/verify/{w.certificate.issued_code}"),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page):
+    role, url_of = PAGES[page]
+    world = build_world()
+    client = signed_in(app, getattr(world, role))
+    url = url_of(world)
+    client.get(url)  # the first request after signing in also does one-off bookkeeping
+    before = statements(db_transaction, client, url)
+    grow(world, GROWTH)
+    after = statements(db_transaction, client, url)
+    assert after == before, f"{page}: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
+    world = build_world()
+    client = signed_in(app, world.officer)
+    client.get("/dashboard")  # the first request after signing in also does one-off bookkeeping
+    before = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
+    forget_exam_attempt(world)
+    grow(world, GROWTH)
+    after = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
+    assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_reading_a_certificate_pdf_is_noticed(app, db_transaction, client, login):
+    """The guard above: downloading a certificate does read its PDF bytes."""
+    world = build_world()
+    login(world.officer)
+    with StatementCounter(db_transaction) as counter:
+        assert client.get(f"/certificates/{world.certificate.id}/download").status_code == 200
+    assert any(PDF_BYTES.search(s) for s in counter.statements)
+    assert not any(PDF_BYTES.search(s) for s in ["SELECT certificates.pdf_sha256, certificates.pdf_size FROM certificates"])
+
+
+def test_the_counter_sees_a_query_per_row(app, db_transaction):
+    """The counter itself: lazily loading each officer's agency costs one statement per officer."""
+    from portal.auth.models import User
+
+    agencies = [make.agency() for _ in range(3)]
+    ids = [make.user(Role.OFFICER, agency=a).id for a in agencies]
+    db.session.expunge_all()
+    with StatementCounter(db_transaction) as counter:
+        users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
+        names = [u.agency.name for u in users]
+    assert len(names) == 3 and counter.count == 4
