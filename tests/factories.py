@@ -168,6 +168,7 @@ def certificate_record(enrollment, issued_on=None, valid_days=365):
     """A certificate row without rendering a PDF (a few stand-in bytes), for lists and counts; use
     `certificate` when the document itself matters. `issued_code` holds the verification code."""
     import hashlib
+    import zlib
 
     from portal.certificates import codes
     from portal.certificates.models import Certificate
@@ -184,7 +185,7 @@ def certificate_record(enrollment, issued_on=None, valid_days=365):
         agency_name=officer.agency.name if officer.agency else "", course_title=training_class.course.title,
         course_code=training_class.course.code, hours=training_class.course.hours, instructor_name="Test Instructor",
         issued_on=issued_on, expires_on=issued_on + timedelta(days=valid_days),
-        pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf),
+        pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf), pdf_crc32=zlib.crc32(pdf),
     )
     db.session.add(row)
     db.session.flush()
