@@ -51,8 +51,8 @@ def coordinator_home():
     ).all()
     done = completed_lesson_ids([e.id for e in enrollments])
     progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
-    for enrollment in enrollments:
-        progress_by_officer[enrollment.officer_id].append(progress_counts(enrollment, done[enrollment.id]))
+    for progress in progress_counts(enrollments, done):
+        progress_by_officer[progress.enrollment.officer_id].append(progress)
     from portal.reports.queries import agency_tables
     from portal.reports.views import chart_for
 

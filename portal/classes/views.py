@@ -43,7 +43,7 @@ def roster_rows(training_class: TrainingClass):
     ).all()
     enrollments = sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
     done = completed_lesson_ids([e.id for e in enrollments])
-    return [progress_counts(e, done[e.id]) for e in enrollments]
+    return progress_counts(enrollments, done)
 
 
 @bp.get("/teach/")

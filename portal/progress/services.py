@@ -146,22 +146,35 @@ def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: dat
     )
 
 
-def progress_counts(enrollment: Enrollment, done: set[int], on: date | None = None) -> EnrollmentProgress:
+def progress_counts(enrollments: list[Enrollment], done: dict[int, set[int]], on: date | None = None) -> list[EnrollmentProgress]:
     """The overall and weekly counts of build_progress without its lesson-by-lesson states (no
-    modules, no next lesson): what pages listing hundreds of enrollments show, for a fraction of
-    the objects."""
+    modules, no next lesson), for pages listing hundreds of enrollments: each class's weeks and
+    lessons are walked once, not once per enrollment."""
     on = on or today()
-    training_class = enrollment.training_class
-    weeks: dict[int, WeekState] = {}
-    overall = Tally()
-    for module in training_class.course.modules:
-        opens_on = training_class.week_opens_on(module.week)
-        week = weeks.setdefault(module.week, WeekState(module.week, opens_on, on >= opens_on))
-        finished = sum(1 for lesson in module.lessons if lesson.id in done)
-        for tally in (week.tally, overall):
-            tally.total += len(module.lessons)
-            tally.done += finished
-    return EnrollmentProgress(enrollment, [weeks[w] for w in sorted(weeks)], overall, current_week(enrollment, on), None)
+    layouts: dict[int, list[tuple[int, date, frozenset[int]]]] = {}
+    result = []
+    for enrollment in enrollments:
+        layout = layouts.get(enrollment.class_id)
+        if layout is None:
+            training_class = enrollment.training_class
+            layout = layouts[enrollment.class_id] = [
+                (module.week, training_class.week_opens_on(module.week), frozenset(lesson.id for lesson in module.lessons))
+                for module in training_class.course.modules
+            ]
+        finished_lessons = done[enrollment.id]
+        weeks: dict[int, WeekState] = {}
+        overall = Tally()
+        for week_number, opens_on, lesson_ids in layout:
+            week = weeks.get(week_number)
+            if week is None:
+                week = weeks[week_number] = WeekState(week_number, opens_on, on >= opens_on)
+            finished = len(lesson_ids & finished_lessons)
+            for tally in (week.tally, overall):
+                tally.total += len(lesson_ids)
+                tally.done += finished
+        result.append(EnrollmentProgress(enrollment, [weeks[w] for w in sorted(weeks)], overall,
+                                          current_week(enrollment, on), None))
+    return result
 
 
 def lock_enrollment(enrollment: Enrollment) -> None:
