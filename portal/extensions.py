@@ -35,3 +35,12 @@ def _client_address() -> str:
 
 # Storage from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, in-process memory otherwise.
 limiter = Limiter(key_func=_client_address)
+
+
+def limit_from_config(key: str) -> dict:
+    """Flask-Limiter arguments read from app.config on each request: `key` holds the limit
+    (Flask-Limiter syntax) and `key`_ENABLED turns it off (the suite does, one test at a time on)."""
+    from flask import current_app
+
+    return {"limit_value": lambda: current_app.config[key],
+            "exempt_when": lambda: not current_app.config[f"{key}_ENABLED"]}

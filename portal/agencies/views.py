@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +26,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.services import expiring_for_agency
 from portal.classes.models import Enrollment
-from portal.extensions import db, limiter
+from portal.extensions import db, limit_from_config, limiter
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
@@ -194,17 +194,9 @@ def admin_agreement_status(agreement_id: int):
 
 # --- applications ---------------------------------------------------------------------------
 
-def _application_rate_limit() -> str:
-    return current_app.config["APPLICATION_RATE_LIMIT"]
-
-
-def _application_throttle_off() -> bool:
-    return not current_app.config["APPLICATION_RATE_LIMIT_ENABLED"]
-
-
 @bp.route("/apply", methods=["GET", "POST"])
 @public
-@limiter.limit(_application_rate_limit, scope="apply", methods=["POST"], exempt_when=_application_throttle_off)
+@limiter.limit(**limit_from_config("APPLICATION_RATE_LIMIT"), scope="apply", methods=["POST"])
 def apply():
     """An agency applies to join the program; a signed-in coordinator applies for a new agreement."""
     if current_user.is_authenticated and current_user.role == Role.COORDINATOR:

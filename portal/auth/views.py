@@ -1,6 +1,6 @@
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.access import public, roles, signed_in
@@ -22,7 +22,7 @@ from portal.auth.redirects import landing_url, safe_next
 from portal.auth.roles import Role
 from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
 from portal.auth.tokens import TokenError, user_for_token
-from portal.extensions import db, limiter
+from portal.extensions import db, limit_from_config, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -34,14 +34,6 @@ PENDING_MAX_AGE = 300
 SETUP_KEY = "totp_setup_secret"
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _throttle_off() -> bool:
-    return not current_app.config["LOGIN_RATE_LIMIT_ENABLED"]
-
-
 def _failed_attempt(response) -> bool:
     # Sign-in forms answer 302 on success and re-render (200) on a failure: count failures only.
     return request.method == "POST" and response.status_code != 302
@@ -49,7 +41,7 @@ def _failed_attempt(response) -> bool:
 
 # One budget per client address for both sign-in steps (password, then code).
 sign_in_throttle = limiter.shared_limit(
-    _login_rate_limit, scope="sign-in", methods=["POST"], deduct_when=_failed_attempt, exempt_when=_throttle_off
+    **limit_from_config("LOGIN_RATE_LIMIT"), scope="sign-in", methods=["POST"], deduct_when=_failed_attempt
 )
 
 
