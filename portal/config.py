@@ -96,6 +96,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # Per client address, on every submission of the public application form (spam brake).
         "APPLICATION_RATE_LIMIT_ENABLED": True,
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "10 per hour;30 per day"),
+        # Per client address, on the public verification pages (form, code and upload together).
+        "VERIFY_RATE_LIMIT_ENABLED": True,
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "portal287g",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -11,10 +11,9 @@ from portal.certificates import services, zips
 from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                        VerifyUploadForm)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
-from portal.certificates.ratelimit import check_verification_rate
 from portal.classes.models import Enrollment, TrainingClass
 from portal.auth.models import User
-from portal.extensions import db
+from portal.extensions import db, limit_from_config, limiter
 from portal.pagination import paginate
 from portal.timeutil import today
 
@@ -37,10 +36,14 @@ def verification_page(certificate: Certificate | None, *, uploaded: bool = False
                            status=certificate.status, successor=successor, uploaded=uploaded), 200, NO_INDEX
 
 
+# One budget per client address for both verification pages (codes are unguessable; this slows scraping).
+verify_throttle = limiter.shared_limit(**limit_from_config("VERIFY_RATE_LIMIT"), scope="verify")
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @public
+@verify_throttle
 def verify():
-    check_verification_rate()
     upload_form = VerifyUploadForm()
     if request.method == "POST":
         if upload_form.validate_on_submit():
@@ -60,8 +63,8 @@ def verify():
 
 @bp.get("/verify/<path:code>")  # path: a code with a slash is "not found" like any other
 @public
+@verify_throttle
 def verify_code(code: str):
-    check_verification_rate()
     return verification_page(services.find_by_code(code))
 
 

@@ -1,6 +1,8 @@
 """Public verification: every status, forgiving code input, one answer for unknown and malformed
 codes, uploaded files, rate limiting."""
 import io
+
+import pytest
 from markupsafe import escape as escape_html
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from portal.auth.roles import Role
 from portal.certificates import codes, services
 from portal.certificates.models import RevocationReason
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.timeutil import today
 from tests.certificates.conftest import printed_code
 
@@ -124,8 +126,16 @@ def test_upload_needs_a_csrf_token(app, client, make):
     assert response.status_code == 400 and certificate.serial.encode() not in response.data
 
 
-def test_verification_is_rate_limited_with_the_error_page(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", (3, 60))
+@pytest.fixture
+def verify_limit(app, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def test_verification_is_rate_limited_with_the_error_page(app, client, verify_limit):
     statuses = [verify_page(client, "0" * 28).status_code for _ in range(3)]
     assert statuses == [404, 404, 404]
     limited = client.get("/verify")
