@@ -3,6 +3,7 @@ and HMAC-SHA256) under a key derived from SECRET_KEY, so that a copy of the data
 hand over anyone's second factor. Changing SECRET_KEY makes them unreadable: users then need an
 administrator to reset their two-step sign-in."""
 import base64
+from functools import lru_cache
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -13,6 +14,7 @@ from flask import current_app
 TOTP_SECRET_PURPOSE = "portal totp secret"
 
 
+@lru_cache(maxsize=8)  # derived once per key, not on every sign-in or user load
 def fernet(secret_key: str, purpose: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
