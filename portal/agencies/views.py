@@ -24,7 +24,7 @@ from portal.agencies.services import (
 )
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.certificates.services import expiring_for_agency
+from portal.certificates.services import count_expiring_for_agency
 from portal.classes.models import Enrollment
 from portal.extensions import db, limit_from_config, limiter
 from portal.pagination import paginate
@@ -59,7 +59,7 @@ def coordinator_home():
     tables = agency_tables(agency)
     return render_template(
         "agencies/coordinator_home.html", agency=agency, officers=officers, progress_by_officer=progress_by_officer,
-        blocks=[(t, chart_for(t)) for t in tables], expiring=len(expiring_for_agency(agency.id)),
+        blocks=[(t, chart_for(t)) for t in tables], expiring=count_expiring_for_agency(agency.id),
     )
 
 

@@ -308,15 +308,21 @@ def current_clause():
     return sa.and_(Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
 
 
-def expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> list[Certificate]:
+def _expiring(agency_id: int, on: date | None, within: int):
     """Current certificates of the agency that expire within `within` days or have expired."""
     on = on or today()
+    return (Certificate.agency_id == agency_id, current_clause(), Certificate.expires_on <= on + timedelta(days=within))
+
+
+def expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> list[Certificate]:
     return db.session.scalars(
-        sa.select(Certificate)
-        .where(Certificate.agency_id == agency_id, current_clause(),
-               Certificate.expires_on <= on + timedelta(days=within))
+        sa.select(Certificate).where(*_expiring(agency_id, on, within))
         .order_by(Certificate.officer_name, Certificate.expires_on)
     ).all()
+
+
+def count_expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(*_expiring(agency_id, on, within)))
 
 
 def reminder_threshold(days_left: int) -> int | None:
