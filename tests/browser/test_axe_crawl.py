@@ -286,9 +286,11 @@ class Worker:
         except PlaywrightError:
             self.crawl.add("problems", [f"{label}: did not submit (browser validation? forms take novalidate)"])
             return
-        label = f"{url[len(self.origin):]} (form {index + 1} submitted empty)"
         self.crawl.add("forms", [label])
         problems = [f"{label}: {p}" for p in page.evaluate(ERROR_STATE_JS)]
+        # The focus is judged once the page has loaded: with a #fragment in the URL Chromium may
+        # move it after DOMContentLoaded, and static/js/portal.js puts it back at `load`.
+        page.wait_for_load_state("load")
         if not page.evaluate("() => !!(document.activeElement && document.activeElement.hasAttribute('data-error-summary'))"):
             problems.append(f"{label}: the error summary does not have the focus")
         self.crawl.add("problems", problems)
