@@ -1,7 +1,16 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.form_fields import WholeNumberField
 
 
 class CheckboxListField(SelectMultipleField):
@@ -14,7 +23,7 @@ class ClassForm(FlaskForm):
     name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
     start_date = DateField("Start date", validators=[DataRequired()])
-    capacity = IntegerField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
     instructor_ids = CheckboxListField("Instructors", coerce=int)
     submit = SubmitField("Save class")

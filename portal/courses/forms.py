@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal.agencies.models import AgreementModel
+from portal.form_fields import WholeNumberField
 
 
 class CourseForm(FlaskForm):
@@ -11,19 +12,19 @@ class CourseForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
     agreement_model = SelectField("Agreement model", choices=[("", "Any")] + [(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
-    weeks = IntegerField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
-    hours = IntegerField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
-    pass_mark = IntegerField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
-    certificate_validity_days = IntegerField("Certificate valid for (days)", default=365,
+    weeks = WholeNumberField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
+    hours = WholeNumberField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    certificate_validity_days = WholeNumberField("Certificate valid for (days)", default=365,
                                              validators=[DataRequired(), NumberRange(min=1, max=3650)])
-    refresher_interval_months = IntegerField("Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)])
+    refresher_interval_months = WholeNumberField("Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)])
     is_refresher = BooleanField("This is a refresher course")
     submit = SubmitField("Save course")
 
 
 class ModuleForm(FlaskForm):
-    week = IntegerField("Week", validators=[DataRequired(), NumberRange(min=1, max=12)])
-    position = IntegerField("Order within the week", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    week = WholeNumberField("Week", validators=[DataRequired(), NumberRange(min=1, max=12)])
+    position = WholeNumberField("Order within the week", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save module")
@@ -31,9 +32,9 @@ class ModuleForm(FlaskForm):
 
 class LessonForm(FlaskForm):
     module_id = SelectField("Module", coerce=int)
-    position = IntegerField("Order within the module", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    position = WholeNumberField("Order within the module", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    minutes = IntegerField("Estimated minutes", default=30, validators=[DataRequired(), NumberRange(min=1, max=600)])
+    minutes = WholeNumberField("Estimated minutes", default=30, validators=[DataRequired(), NumberRange(min=1, max=600)])
     body_markdown = TextAreaField("Lesson text (Markdown)", validators=[DataRequired(), Length(max=100_000)],
                                   description="Markdown: ## headings, - lists, **bold**, tables. HTML is removed.")
     preview = SubmitField("Preview")

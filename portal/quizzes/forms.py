@@ -1,11 +1,24 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, SubmitField,
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
+from portal.form_fields import WholeNumberField
 from portal.quizzes.models import GradingPolicy, ReviewPolicy
 from portal.quizzes.types import ordered_kinds
 
@@ -56,15 +69,15 @@ class QuizForm(FlaskForm):
     module_id = SelectField("Belongs to", coerce=int, description="A module for a weekly exam, or the whole course for the final exam.")
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
     required = BooleanField("Required for course completion (counts under the exam rules)", default=True)
-    pass_mark = IntegerField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
-    time_limit_minutes = IntegerField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
-    attempts_allowed = IntegerField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
+    pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
+    time_limit_minutes = WholeNumberField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
+    attempts_allowed = WholeNumberField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
                                     description="Including the remediation retake; the course-wide retake rule still applies.")
     opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
     shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
-    questions_per_page = IntegerField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    questions_per_page = WholeNumberField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])
     grading_policy = SelectField("Grade that counts", choices=[(p.value, p.label) for p in GradingPolicy])
     review_policy = SelectField("Officers may see correct answers", choices=[(p.value, p.label) for p in ReviewPolicy])
     submit = SubmitField("Save quiz")
@@ -73,7 +86,7 @@ class QuizForm(FlaskForm):
 class SlotForm(FlaskForm):
     question_id = SelectField("A question from the bank", coerce=int, validators=[Optional()])
     category_id = SelectField("Or draw at random from the category", coerce=int, validators=[Optional()])
-    draw_count = IntegerField("How many to draw", default=1, validators=[Optional(), NumberRange(min=1, max=100)])
+    draw_count = WholeNumberField("How many to draw", default=1, validators=[Optional(), NumberRange(min=1, max=100)])
     submit = SubmitField("Add to the quiz")
 
 

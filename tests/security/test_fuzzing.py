@@ -101,6 +101,28 @@ def test_every_form_survives_arbitrary_input(app, ids):
     assert fuzzed >= 10
 
 
+def test_every_form_field_refuses_a_huge_number(app, ids):
+    """Hypothesis found this once by chance: a 600-digit number in an integer field overflowed
+    WTForms' NumberRange (a 500). Every field of every form gets one, deterministically."""
+    huge = "1" * 600
+    problems = []
+    for rule in post_rules(app):
+        if rule.endpoint == "auth.logout":
+            continue
+        identity, client, url, names = fuzz_target(app, ids, rule)
+        if identity is None or not names:
+            continue
+        before = fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)
+        response = client.post(url, data={name: huge for name in names})
+        if response.status_code >= 500:
+            problems.append(f"{identity} POST {rule.rule}: {response.status_code}")
+        elif response.status_code >= 400 or shows_form_errors(response.data):
+            if changed := changed_tables(before, fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)):
+                problems.append(f"{identity} POST {rule.rule}: refused a 600-digit number but changed {changed}")
+        ids.client(identity, fresh=True)
+    assert problems == []
+
+
 def test_every_query_string_is_harmless(app, ids):
     problems = []
     for rule in get_rules(app):
