@@ -2,14 +2,17 @@
 
 1. Issuing one certificate (snapshot, serial, code, HTML, PDF, hash, INSERT, COMMIT) against a
    bare `render_pdf` of the same HTML: median of N runs each, and their ratio (target <= 1.3).
-2. A ZIP of 100 and of 1,000 stored certificates, written to a file, both through the real
-   download view (admin, class ZIP, test client) and straight from the generator the view
-   streams: median time of BENCH_ZIP_RUNS runs each, against copying a file of the same size
-   (shutil.copyfile, median of as many runs), and their ratio (1.0 = disk-copy speed). Then the
-   peak Python memory (tracemalloc) of one more run of each, which should not grow with the
-   count. (What the database driver allocates in C is not traced: at most one batch of PDFs.)
-   For scale, also the time to only read the same rows and PDFs (no archive, no file): the
-   floor any ZIP made from the database has.
+2. A ZIP of 100 and of 1,000 stored certificates, written to a file: through the real download
+   view (admin, class ZIP, test client) reading the PDFs' disk copies (files.py), straight from
+   the generator the view streams, and through the view with the copies turned off (every PDF
+   from the database): median time of BENCH_ZIP_RUNS runs each. Disk-copy speed is measured two
+   ways, median of as many runs: `shutil.copyfile` of one file the size of the archive, and
+   gathering the same PDF files into one file with sendfile (the same input and output as the
+   view, without the archive and the web stack); the ratios to both are given (1.0 = that speed).
+   Then the peak Python memory (tracemalloc) of one more run of each way, which should not grow
+   with the count. (What the database driver allocates in C is not traced: at most one batch of
+   PDFs.) For scale, also the time to only read the same rows and PDFs from the database (no
+   archive, no file): the floor of a ZIP made without disk copies.
 
 Each measurement is printed as one JSON line and appended to bench/results.json.
 Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill;
@@ -28,6 +31,8 @@ import tempfile
 import time
 import tracemalloc
 import zlib
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,9 +44,9 @@ RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 ZIP_RUNS = int(os.environ.get("BENCH_ZIP_RUNS", "5"))
 
 
-def make_app(url: str):
+def make_app(url: str, copies: Path):
     databases.migrate(url)  # a no-op on a database bench.generate made
-    return databases.bench_app(url)
+    return databases.bench_app(url, CERTIFICATE_FILES=str(copies))
 
 
 def bench_issue(app) -> dict:
@@ -166,13 +171,42 @@ def class_entries(app, class_id: int):
     from sqlalchemy.orm import Session
 
     from portal.certificates import zips
+    from portal.certificates.files import PdfFiles
     from portal.certificates.models import Certificate
     from portal.extensions import db
 
     with app.app_context():
-        bind = db.engine
+        bind, files = db.engine, PdfFiles.of_app()
     with Session(bind=bind) as session:
-        yield from zips.entries(Certificate.class_id == class_id, session=session)
+        yield from zips.entries(Certificate.class_id == class_id, session=session, files=files)
+
+
+def class_pdf_copies(app, class_id: int) -> list[str]:
+    from portal.certificates.files import PdfFiles
+    from portal.certificates.models import Certificate
+    from portal.extensions import db
+
+    with app.app_context():
+        files = PdfFiles.of_app()
+        digests = db.session.scalars(sa.select(Certificate.pdf_sha256).where(Certificate.class_id == class_id)
+                                     .order_by(Certificate.serial)).all()
+        db.session.remove()
+    return [files.path(digest) for digest in digests]
+
+
+@contextmanager
+def copies_off(app):
+    kept = app.config["CERTIFICATE_FILES"]
+    app.config["CERTIFICATE_FILES"] = ""
+    try:
+        yield
+    finally:
+        app.config["CERTIFICATE_FILES"] = kept
+
+
+def view_download_from_database(app, client, class_id: int):
+    with copies_off(app):
+        yield from view_download(app, client, class_id)
 
 
 def raw_generator(app, client, class_id: int):
@@ -184,12 +218,13 @@ def raw_generator(app, client, class_id: int):
 
 def median_read_time(app, class_id: int) -> float:
     times = []
-    for _ in range(ZIP_RUNS + 1):
-        gc.collect()
-        started = time.perf_counter()
-        for _entry in class_entries(app, class_id):
-            pass
-        times.append(time.perf_counter() - started)
+    with copies_off(app):
+        for _ in range(ZIP_RUNS + 1):
+            gc.collect()
+            started = time.perf_counter()
+            for _entry in class_entries(app, class_id):
+                pass
+            times.append(time.perf_counter() - started)
     return statistics.median(times[1:])  # the first warms up
 
 
@@ -217,20 +252,31 @@ def peak_traced_memory(chunks, out: Path) -> int:
     return peak
 
 
-def median_copy_time(source: Path, target: Path) -> float:
+def median_copy_time(copy, target: Path) -> float:
     times = []
     for _ in range(ZIP_RUNS):
         target.unlink(missing_ok=True)
+        gc.collect()
         started = time.perf_counter()
-        shutil.copyfile(source, target)
+        copy(target)
         times.append(time.perf_counter() - started)
     target.unlink(missing_ok=True)
     return statistics.median(times)
 
 
+def gather(sources: list[str], target: Path) -> None:
+    """The files one after the other into `target`, copied by the kernel."""
+    with target.open("wb") as out:
+        for source in sources:
+            with open(source, "rb") as pdf:
+                size, sent = os.fstat(pdf.fileno()).st_size, 0
+                while sent < size:
+                    sent += os.sendfile(out.fileno(), pdf.fileno(), sent, size - sent)
+
+
 def bench_zip(app, workdir: Path) -> list[dict]:
     client = admin_client(app)
-    ways = {"view": view_download, "raw": raw_generator}
+    ways = {"view": view_download, "raw": raw_generator, "view_database": view_download_from_database}
     measured = []
     for count in (100, 1000):
         class_id, pdf_bytes = fill_class(app, count, "A" if count == 100 else "B")
@@ -245,12 +291,14 @@ def bench_zip(app, workdir: Path) -> list[dict]:
             figures.update({"zip_bytes": size, f"{way}_median_s": round(seconds, 4),
                             f"{way}_mb_per_s": round(size / seconds / 1e6, 1),
                             f"{way}_peak_traced_mb": round(peak / 1e6, 2)})
-        copy_s = median_copy_time(out, workdir / "copy.bin")
+        copy_s = median_copy_time(partial(shutil.copyfile, out), workdir / "copy.bin")
+        gather_s = median_copy_time(partial(gather, class_pdf_copies(app, class_id)), workdir / "gathered.bin")
         read_s = median_read_time(app, class_id)
         figures.update(read_only_median_s=round(read_s, 4),
                        copy_median_s=round(copy_s, 4), copy_mb_per_s=round(figures["zip_bytes"] / copy_s / 1e6, 1),
-                       view_vs_copy=round(figures["view_median_s"] / copy_s, 2),
-                       raw_vs_copy=round(figures["raw_median_s"] / copy_s, 2))
+                       gather_files_median_s=round(gather_s, 4),
+                       **{f"{way}_vs_copy": round(figures[f"{way}_median_s"] / copy_s, 2) for way in ways},
+                       **{f"{way}_vs_gather_files": round(figures[f"{way}_median_s"] / gather_s, 2) for way in ways})
         measured.append(figures)
     small, large = measured
     measured.append(dict(
@@ -266,7 +314,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         workdir = Path(tmp)
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
-        app = make_app(url)
+        app = make_app(url, workdir / "certificate-files")
         emit(name="certificates_environment", **environment(url.split(":", 1)[0]))
         emit(**bench_issue(app))
         for measurement in bench_zip(app, workdir):

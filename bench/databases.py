@@ -68,6 +68,7 @@ BENCH_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "SERVER_NAME": "bench.test",
     "VERIFY_RATE_LIMIT_ENABLED": False,
+    "CERTIFICATE_FILES": "",  # the certificate bench gives its app a temporary directory
 }
 
 

@@ -83,6 +83,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "REDIS_URL": env.get("REDIS_URL"),
+        # Disk copies of the certificate PDFs for bulk downloads (the database keeps the record);
+        # empty: none. See portal/certificates/files.py.
+        "CERTIFICATE_FILES": env.get("CERTIFICATE_FILES", str(instance_path / "certificate-files")),
         # Absolute address printed (and QR-encoded) on certificates: set it in production.
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", ""),
         # Account lockout (ASVS 2.2.1, NIST AC-7): this many failures within the window lock the

@@ -20,6 +20,9 @@ TEST_CONFIG = {
     "SERVER_NAME": "portal.test",
     # The whole suite verifies from one address; tests/certificates/test_verify.py tests the limit.
     "VERIFY_RATE_LIMIT_ENABLED": False,
+    # No disk copies of certificate PDFs in the apps tests make for themselves; the suite's own app
+    # (the `app` fixture) keeps them in a temporary directory.
+    "CERTIFICATE_FILES": "",
 }
 
 
@@ -52,8 +55,9 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=database_url)
+def app(database_url, tmp_path_factory):
+    app = create_app(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=database_url,
+                     CERTIFICATE_FILES=str(tmp_path_factory.mktemp("certificate-files")))
     app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()

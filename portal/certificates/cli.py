@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.certificates import services, zips
+from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.classes.models import TrainingClass
 from portal.extensions import db
@@ -40,7 +41,7 @@ def export(out_dir: Path, agency_name: str | None, class_id: int | None) -> None
     if out_dir.exists() and not out_dir.is_dir():
         raise click.ClickException(f"{out_dir} is not a directory.")
     try:
-        count = zips.export_to_directory(zips.entries(*conditions), out_dir)
+        count = zips.export_to_directory(zips.entries(*conditions, files=PdfFiles.of_app()), out_dir)
     except OSError as exc:
         raise click.ClickException(f"Cannot write to {out_dir}: {exc.strerror or exc}.") from None
     record("certificates_exported", None, count=count, agency=agency_name or "", class_id=class_id, via="cli")

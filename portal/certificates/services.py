@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.certificates import codes
+from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
 from portal.certificates.serials import next_serial
@@ -166,6 +167,7 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
             db.session.add(certificate)
             db.session.flush()
             certificate.issued_code = code
+        PdfFiles.of_app().save(certificate.pdf_sha256, pdf)
     except IntegrityError as exc:
         if current_certificate(enrollment) is not None or "enrollment" in str(exc.orig):
             raise AlreadyIssued(enrollment.id) from None

@@ -8,6 +8,7 @@ from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.auth.roles import Role
 from portal.certificates import services, zips
+from portal.certificates.files import PdfFiles
 from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                        VerifyUploadForm)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
@@ -102,13 +103,14 @@ def zip_response(filename: str, *conditions) -> Response:
     """Stream the ZIP. The generator runs after the view has returned, so it reads through a
     database session of its own (not tied to the request's application context)."""
     bind = db.engine
+    files = PdfFiles.of_app()
 
     def generate():
         # Nothing is opened until the server asks for the body past this first, empty chunk
         # (servers skip empty chunks; a test client that reads only the headers stops here).
         yield b""
         with Session(bind=bind) as session:
-            yield from zips.stream_zip(zips.entries(*conditions, session=session))
+            yield from zips.stream_zip(zips.entries(*conditions, session=session, files=files))
 
     return Response(generate(), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',

@@ -2,14 +2,16 @@
 
 Rows are read in batches (`yield_per`), each PDF goes into the archive as it is stored, with the
 size and CRC-32 kept beside it (ZIP_STORED: the PDFs are already compressed; see zipwriter.py),
-and is handed to the caller before the next batch is read. The manifest is collected in a
-spooled temporary file (memory up to 64 KiB, then disk) and added last. The same rows feed the
-CLI export.
+and is handed to the caller before the next batch is read. A PDF with a disk copy (files.py) is
+read from the file; only the others are fetched from the database, and their copies written.
+The manifest is collected in a spooled temporary file (memory up to 64 KiB, then disk) and
+added last. The same rows feed the CLI export.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import unicodedata
@@ -21,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.certificates import zipwriter
+from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, status_of
 from portal.extensions import db
 from portal.timeutil import today
@@ -31,7 +34,8 @@ MANIFEST_FIELDS = ["serial", "officer_name", "agency", "course_code", "course_ti
                    "expires_on", "status", "sha256", "file"]
 _COLUMNS = (Certificate.id, Certificate.serial, Certificate.officer_name, Certificate.agency_name,
             Certificate.course_code, Certificate.course_title, Certificate.issued_on, Certificate.expires_on,
-            Certificate.revoked_at, Certificate.superseded_at, Certificate.pdf_sha256, Certificate.pdf_crc32)
+            Certificate.revoked_at, Certificate.superseded_at, Certificate.pdf_sha256, Certificate.pdf_crc32,
+            Certificate.pdf_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,25 @@ class Entry:
     sha256: str
     crc32: int
     filename: str
-    pdf: bytes
+    size: int
+    source: bytes | str  # the PDF, or the path of its disk copy
+
+    def chunks(self) -> Iterator[bytes]:
+        """The PDF, read from its copy only when the archive gets to it."""
+        if isinstance(self.source, bytes):
+            yield self.source
+            return
+        copy = os.open(self.source, os.O_RDONLY)
+        try:
+            yield os.read(copy, self.size)  # one call; a short read fails the archive's size check
+        finally:
+            os.close(copy)
+
+    def write_to(self, target: Path) -> None:
+        if isinstance(self.source, bytes):
+            target.write_bytes(self.source)
+        else:
+            shutil.copyfile(self.source, target)
 
     def manifest_row(self) -> list[str]:
         return [self.serial, self.officer_name, self.agency_name, self.course_code, self.course_title,
@@ -62,26 +84,33 @@ def slug(text: str) -> str:
     return _NOT_ALPHANUMERIC.sub("-", ascii_text).strip("-")[:60] or "certificate"
 
 
-def entries(*conditions, on: date | None = None, session=None) -> Iterator[Entry]:
+def entries(*conditions, on: date | None = None, session=None, files: PdfFiles | None = None) -> Iterator[Entry]:
     """Certificates matching `conditions`, ordered by serial.
 
-    The small columns are read (and sorted) in batches of BATCH rows; the PDFs of each batch are
-    then fetched by id, so the database never sorts the PDF bytes and at most one batch of PDFs
-    is in memory at a time.
+    The small columns are read (and sorted) in batches of BATCH rows; the PDFs of each batch that
+    have no disk copy in `files` are then fetched by id, so the database never sorts the PDF bytes
+    and at most one batch of PDFs is in memory at a time.
     """
     on = on or today()
+    files = files or PdfFiles(None)
     # Core on the session's connection: these are plain rows, the ORM would only add overhead.
     connection = (session if session is not None else db.session).connection()
     query = (sa.select(*_COLUMNS).where(*conditions).order_by(Certificate.serial)
              .execution_options(yield_per=BATCH))
     for batch in connection.execute(query).partitions():
-        pdfs = _pdfs_by_id(connection, [row.id for row in batch])
+        copies = {row.id: files.usable(row.pdf_sha256, row.pdf_size) for row in batch}
+        missing = [row_id for row_id, copy in copies.items() if copy is None]
+        pdfs = _pdfs_by_id(connection, missing) if missing else {}
         for row in batch:
+            source = copies[row.id]
+            if source is None:
+                source = pdfs.pop(row.id)
+                files.save(row.pdf_sha256, source)
             yield Entry(row.serial, row.officer_name, row.agency_name, row.course_code, row.course_title,
                         row.issued_on, row.expires_on,
                         str(status_of(row.revoked_at, row.superseded_at, row.expires_on, on)),
                         row.pdf_sha256, row.pdf_crc32, f"{row.serial}_{slug(row.officer_name)}.pdf",
-                        pdfs.pop(row.id))
+                        row.pdf_size, source)
         del pdfs
 
 
@@ -128,7 +157,7 @@ def stream_zip(items: Iterable[Entry], *, on: date | None = None) -> Iterator[by
         def members() -> Iterator[zipwriter.Member]:
             for entry in items:
                 manifest.write(lines.encode([csv_safe(v) for v in entry.manifest_row()]))
-                yield zipwriter.Member(entry.filename, len(entry.pdf), entry.crc32, entry.issued_on, (entry.pdf,))
+                yield zipwriter.Member(entry.filename, entry.size, entry.crc32, entry.issued_on, entry.chunks())
             yield zipwriter.Member(MANIFEST_NAME, manifest.size, manifest.crc32, on, manifest.chunks())
 
         yield from zipwriter.stream_zip(members())
@@ -143,7 +172,7 @@ def export_to_directory(items: Iterable[Entry], out_dir: Path) -> int:
         writer = csv.writer(manifest)
         writer.writerow(MANIFEST_FIELDS)
         for entry in items:
-            (out_dir / entry.filename).write_bytes(entry.pdf)
+            entry.write_to(out_dir / entry.filename)
             writer.writerow([csv_safe(v) for v in entry.manifest_row()])
             count += 1
     shutil.move(partial, out_dir / MANIFEST_NAME)
