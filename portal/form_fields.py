@@ -1,15 +1,26 @@
-"""Form fields shared by the features' forms."""
-from wtforms import IntegerField
+"""Form fields shared by the features' forms. WTForms' NumberRange turns the value into a float,
+which raises (a 500, not a field error) for an integer past about 10**308 (OverflowError) and for
+a signalling NaN (ValueError); these fields refuse such values while parsing them."""
+from wtforms import DecimalField, IntegerField
 
 BIGINT_MAX = 2**63 - 1
 
 
 class WholeNumberField(IntegerField):
-    """An IntegerField that refuses numbers no column can hold. WTForms' NumberRange turns the value
-    into a float, which raises OverflowError (a 500) for integers past about 10**308."""
+    """An IntegerField that refuses numbers no column can hold."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and abs(self.data) > BIGINT_MAX:
+        if valuelist and self.data is not None and abs(self.data) > BIGINT_MAX:
             self.data = None
             raise ValueError(self.gettext("Number is too large."))
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and the infinities."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if valuelist and self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

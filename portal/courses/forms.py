@@ -16,7 +16,7 @@ class CourseForm(FlaskForm):
     hours = WholeNumberField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
     certificate_validity_days = WholeNumberField("Certificate valid for (days)", default=365,
-                                             validators=[DataRequired(), NumberRange(min=1, max=3650)])
+                                                 validators=[DataRequired(), NumberRange(min=1, max=3650)])
     refresher_interval_months = WholeNumberField("Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)])
     is_refresher = BooleanField("This is a refresher course")
     submit = SubmitField("Save course")

@@ -1,31 +1,18 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    DecimalField,
-    HiddenField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
+    BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import WholeNumberField
+from portal.form_fields import FiniteDecimalField, WholeNumberField
 from portal.quizzes.models import GradingPolicy, ReviewPolicy
 from portal.quizzes.types import ordered_kinds
 
 
 class GradeForm(FlaskForm):
-    points = DecimalField("Points", places=None, validators=[InputRequired(message="Enter the points.")],
-                          render_kw={"inputmode": "decimal"})
+    points = FiniteDecimalField("Points", places=None, validators=[InputRequired(message="Enter the points.")],
+                                render_kw={"inputmode": "decimal"})
     feedback = TextAreaField("Feedback to the officer", validators=[Optional(), Length(max=10000)], render_kw={"rows": 3})
     reason = StringField("Reason for the change (required when regrading)", validators=[Optional(), Length(max=2000)])
     back = HiddenField()
@@ -49,7 +36,7 @@ class QuestionForm(FlaskForm):
     category_id = SelectField("Category", coerce=int)
     name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255)])
     text = TextAreaField("Question text (Markdown)", validators=[DataRequired(), Length(max=20000)])
-    points = DecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    points = FiniteDecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
     answers = TextAreaField("Answers", validators=[Optional(), Length(max=20000)])
     general_feedback = TextAreaField("General feedback (shown when review is allowed)", validators=[Optional(), Length(max=20000)])
     submit = SubmitField("Save question")
@@ -72,7 +59,7 @@ class QuizForm(FlaskForm):
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
     time_limit_minutes = WholeNumberField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
     attempts_allowed = WholeNumberField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
-                                    description="Including the remediation retake; the course-wide retake rule still applies.")
+                                        description="Including the remediation retake; the course-wide retake rule still applies.")
     opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")

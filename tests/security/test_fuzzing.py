@@ -101,10 +101,12 @@ def test_every_form_survives_arbitrary_input(app, ids):
     assert fuzzed >= 10
 
 
-def test_every_form_field_refuses_a_huge_number(app, ids):
-    """Hypothesis found this once by chance: a 600-digit number in an integer field overflowed
-    WTForms' NumberRange (a 500). Every field of every form gets one, deterministically."""
-    huge = "1" * 600
+NUMBERS_THAT_BREAK_CONVERSIONS = ["1" * 600, "-1e999999999", "Infinity", "sNaN", "1_000"]
+
+
+def test_every_form_field_survives_numbers_that_break_conversions(app, ids):
+    """Hypothesis found one of these by chance: a 600-digit number in an integer field overflowed
+    WTForms' NumberRange (a 500). Every field of every form gets each of them, deterministically."""
     problems = []
     for rule in post_rules(app):
         if rule.endpoint == "auth.logout":
@@ -112,14 +114,15 @@ def test_every_form_field_refuses_a_huge_number(app, ids):
         identity, client, url, names = fuzz_target(app, ids, rule)
         if identity is None or not names:
             continue
-        before = fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)
-        response = client.post(url, data={name: huge for name in names})
-        if response.status_code >= 500:
-            problems.append(f"{identity} POST {rule.rule}: {response.status_code}")
-        elif response.status_code >= 400 or shows_form_errors(response.data):
-            if changed := changed_tables(before, fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)):
-                problems.append(f"{identity} POST {rule.rule}: refused a 600-digit number but changed {changed}")
-        ids.client(identity, fresh=True)
+        for value in NUMBERS_THAT_BREAK_CONVERSIONS:
+            before = fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)
+            response = client.post(url, data={name: value for name in names})
+            if response.status_code >= 500:
+                problems.append(f"{identity} POST {rule.rule} with {value[:20]!r}: {response.status_code}")
+            elif response.status_code >= 400 or shows_form_errors(response.data):
+                if changed := changed_tables(before, fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)):
+                    problems.append(f"{identity} POST {rule.rule}: refused {value[:20]!r} but changed {changed}")
+            client = ids.client(identity, fresh=True)
     assert problems == []
 
 
