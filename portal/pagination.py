@@ -22,12 +22,18 @@ def _page(select, number: int, per_page: int) -> KeyCountPagination:
     return KeyCountPagination(select=select, session=db.session(), page=number, per_page=per_page, error_out=False)
 
 
-def paginate(select, per_page: int = PER_PAGE):
-    """A page of results from ?page=N; nonsense page numbers fall back to the nearest page."""
+def page_number() -> int:
+    """The page asked for by ?page=N: 1 for a missing or nonsense number, at most 1,000,000."""
     try:
-        number = min(max(1, int(request.args.get("page", 1))), 1_000_000)
+        return min(max(1, int(request.args.get("page", 1))), 1_000_000)
     except (TypeError, ValueError):
-        number = 1
+        return 1
+
+
+def paginate(select, per_page: int = PER_PAGE, number: int | None = None):
+    """A page of results from ?page=N (or page `number`); nonsense page numbers fall back to the
+    nearest page."""
+    number = page_number() if number is None else min(max(1, number), 1_000_000)
     page = _page(select, number, per_page)
     if number > 1 and not page.items and page.pages:
         page = _page(select, page.pages, per_page)

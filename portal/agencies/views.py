@@ -13,6 +13,7 @@ from portal.agencies.models import (
     AgreementModel,
     AgreementStatus,
 )
+from portal.agencies import roster
 from portal.agencies.services import (
     AgreementError,
     ApplicationError,
@@ -22,7 +23,6 @@ from portal.agencies.services import (
     pending_application,
     submit_application,
 )
-from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.services import count_expiring_for_agency
 from portal.classes.models import Enrollment
@@ -40,26 +40,26 @@ bp = Blueprint("agencies", __name__, template_folder="templates")
 @roles(Role.COORDINATOR)
 def coordinator_home():
     agency = current_user.agency
-    officers = db.session.scalars(
-        sa.select(User)
-        .where(User.agency_id == current_user.agency_id, User.role == Role.OFFICER)
-        .order_by(User.last_name, User.first_name)
-    ).all()
+    search = roster.clean_search(request.args.get("q"))
+    status = request.args.get("status", "")
+    status = status if status in roster.STATUS_VALUES else ""
+    page = paginate(roster.officer_list(agency.id, search, status))
+    details = roster.page_details([o.id for o in page.items])
+    enrollment_ids = [eid for _status, eid in details.values() if eid is not None]
     enrollments = db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.officer_id.in_([o.id for o in officers]))
-        .options(with_curriculum(Enrollment.training_class))
-    ).all()
-    done = completed_lesson_ids([e.id for e in enrollments])
-    progress_by_officer: dict[int, list] = {o.id: [] for o in officers}
-    for progress in progress_counts(enrollments, done):
-        progress_by_officer[progress.enrollment.officer_id].append(progress)
-    from portal.reports.queries import agency_tables
+        sa.select(Enrollment).where(Enrollment.id.in_(enrollment_ids)).options(with_curriculum(Enrollment.training_class))
+    ).all() if enrollment_ids else []
+    progress = {p.enrollment.id: p for p in progress_counts(enrollments, completed_lesson_ids(enrollment_ids))}
+    rows = [(officer, roster.STATUS_BY_VALUE[details[officer.id][0]], progress.get(details[officer.id][1]))
+            for officer in page.items]
+    from portal.reports.queries import agency_dashboard_tables
     from portal.reports.views import chart_for
 
-    tables = agency_tables(agency)
     return render_template(
-        "agencies/coordinator_home.html", agency=agency, officers=officers, progress_by_officer=progress_by_officer,
-        blocks=[(t, chart_for(t)) for t in tables], expiring=count_expiring_for_agency(agency.id),
+        "agencies/coordinator_home.html", agency=agency, page=page, rows=rows, search=search, status=status,
+        statuses=roster.STATUSES, counts=roster.status_counts(agency.id),
+        blocks=[(t, chart_for(t)) for t in agency_dashboard_tables(agency)],
+        expiring=count_expiring_for_agency(agency.id),
     )
 
 

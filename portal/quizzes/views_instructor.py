@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
 from portal.extensions import db
-from portal.pagination import paginate
+from portal.pagination import page_number, paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
@@ -73,8 +73,20 @@ def attempt_page(attempt: Attempt, refused: tuple[int, GradeForm] | None = None)
                         history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
 
 
+QUESTION_PAGE_SIZE = 20
+
+
 def question_page(question: Question, refused: tuple[int, GradeForm] | None = None):
-    page = paginate(grading.pending_responses(current_user, question.id), per_page=20)
+    """A page of the answers to one question waiting for a grade: page ?page=N, which the grading
+    forms post back (so that a refused grade comes back on the page it was typed on). Should that
+    answer have moved to another page meanwhile (answers before it graded by someone else), the
+    page that holds it is shown, so that the error and the text typed are never out of view."""
+    pending = grading.pending_responses(current_user, question.id)
+    page = paginate(pending, per_page=QUESTION_PAGE_SIZE)
+    if refused is not None and refused[0] not in {r.id for r in page.items}:
+        ids = list(db.session.scalars(pending.with_only_columns(Response.id)))
+        if refused[0] in ids:
+            page = paginate(pending, per_page=QUESTION_PAGE_SIZE, number=ids.index(refused[0]) // QUESTION_PAGE_SIZE + 1)
     forms = {r.id: grade_form(r, "question") for r in page.items}
     return grading_page("quizzes/grade_question.html", forms, refused, question=question, page=page)
 
@@ -117,7 +129,9 @@ def grade(response_id: int):
             db.session.commit()
             flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
             if back_to_question:
-                return redirect(url_for("grading.grade_question", question_id=response.question_id))
+                number = page_number()
+                return redirect(url_for("grading.grade_question", question_id=response.question_id,
+                                        page=number if number > 1 else None))
             return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")
     # Refused: the same page again (no redirect), the errors next to the fields and in a summary
     # that takes the focus, and what the grader typed kept.

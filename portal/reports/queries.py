@@ -246,8 +246,15 @@ def program_tables() -> list[Table]:
             certificates_per_month(), pass_rate_per_exam(), by_state()]
 
 
+def agency_dashboard_tables(agency: Agency) -> list[Table]:
+    """The figures drawn on the coordinator's dashboard. Each officer's status is not among them:
+    the dashboard lists the officers a page at a time (portal.agencies.roster)."""
+    return [officers_funnel(agency), certificates_per_month(agency), pass_rate_per_exam(agency)]
+
+
 def agency_tables(agency: Agency) -> list[Table]:
-    return [officers_funnel(agency), certificates_per_month(agency), pass_rate_per_exam(agency), officer_statuses(agency)]
+    """Every figure a coordinator may download as CSV."""
+    return [*agency_dashboard_tables(agency), officer_statuses(agency)]
 
 
 def find(tables: list[Table], key: str) -> Table | None:
