@@ -1,7 +1,10 @@
 """Form fields shared by the features' forms. WTForms' NumberRange turns the value into a float,
 which raises (a 500, not a field error) for an integer past about 10**308 (OverflowError) and for
 a signalling NaN (ValueError); these fields refuse such values while parsing them."""
+from datetime import date
+
 from wtforms import DecimalField, IntegerField
+from wtforms.validators import ValidationError
 
 BIGINT_MAX = 2**63 - 1
 
@@ -24,3 +27,15 @@ class FiniteDecimalField(DecimalField):
         if valuelist and self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class DateRange:
+    """Validator: a date within [earliest, latest], so that the dates computed from it (a class's
+    weeks, its last day) stay within what Python's dates can hold."""
+
+    def __init__(self, earliest: date, latest: date):
+        self.earliest, self.latest = earliest, latest
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.earliest <= field.data <= self.latest:
+            raise ValidationError(f"Enter a date from {self.earliest:%B %-d, %Y} to {self.latest:%B %-d, %Y}.")

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
@@ -42,7 +42,7 @@ def events():
             query = query.where(AuditEvent.at >= datetime.combine(form.date_from.data, time.min))
             filters["date_from"] = form.date_from.data.isoformat()
         if form.date_to.data:
-            query = query.where(AuditEvent.at < datetime.combine(form.date_to.data + timedelta(days=1), time.min))
+            query = query.where(AuditEvent.at <= datetime.combine(form.date_to.data, time.max))
             filters["date_to"] = form.date_to.data.isoformat()
         page = paginate(query, per_page=50)
     else:

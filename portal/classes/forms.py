@@ -1,9 +1,11 @@
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.form_fields import WholeNumberField
+from portal.form_fields import DateRange, WholeNumberField
 
 
 class CheckboxListField(SelectMultipleField):
@@ -15,7 +17,7 @@ class ClassForm(FlaskForm):
     course_id = SelectField("Course", coerce=int, validators=[DataRequired()])
     name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
-    start_date = DateField("Start date", validators=[DataRequired()])
+    start_date = DateField("Start date", validators=[DataRequired(), DateRange(date(1990, 1, 1), date(2099, 12, 31))])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
     instructor_ids = CheckboxListField("Instructors", coerce=int)

@@ -38,6 +38,7 @@ def shown(page: str) -> set[str]:
     ("?date_from=2026-01-20&date_to=2026-01-31", {"nomination_approved"}),
     ("?date_from=2026-02-01", {"officer_nominated", "roster_imported"}),
     ("?date_to=2026-01-05", {"agreement_saved"}),
+    ("?date_to=9999-12-31", {"agreement_saved", "nomination_approved", "officer_nominated", "roster_imported"}),
 ])
 def test_filters(client, login, events, query, expected):
     login(events)

@@ -69,6 +69,9 @@ def test_admin_schedules_class_with_instructors(client, make, admin):
     assert response.status_code == 302
     bad = client.post("/admin/classes/new", data={"course_id": course.id, "name": "", "start_date": "not a date", "capacity": "-1"})
     assert bad.status_code == 200 and b"problems with this form" in bad.data
+    far = client.post("/admin/classes/new", data={"course_id": course.id, "name": "Far", "start_date": "9999-12-31",
+                                                   "capacity": 20})
+    assert b"Enter a date from January 1, 1990 to December 31, 2099." in far.data
 
 
 def test_admin_creates_user_and_refuses_duplicate_email_and_missing_agency(client, make, admin):

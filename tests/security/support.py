@@ -132,6 +132,7 @@ class Form:
     method: str
     fields: list = field(default_factory=list)  # (name, value) pairs as a browser would send them
     names: set = field(default_factory=set)  # every control name, sent or not
+    input_types: dict = field(default_factory=dict)  # name -> type of each <input>
 
 
 class _PageParser(HTMLParser):
@@ -172,6 +173,7 @@ class _PageParser(HTMLParser):
         if tag == "input" and name:
             self._form.names.add(name)
             kind = (a.get("type") or "text").lower()
+            self._form.input_types[name] = kind
             if kind in ("checkbox", "radio"):
                 if "checked" in a:
                     self._form.fields.append((name, a.get("value", "on")))
