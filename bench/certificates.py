@@ -4,7 +4,7 @@
    bare `render_pdf` of the same HTML: median of N runs each, and their ratio (target <= 1.3).
 2. A ZIP of 100 and of 1,000 stored certificates, written to a file: through the real download
    view (admin, class ZIP, test client) reading the PDFs' disk copies (files.py), straight from
-   the generator the view streams, and through the view with the copies turned off (every PDF
+   the planned download the view streams (planned and streamed without the view), and through the view with the copies turned off (every PDF
    from the database): median time of BENCH_ZIP_RUNS runs each. Disk-copy speed is measured two
    ways, median of as many runs: `shutil.copyfile` of one file the size of the archive, and
    gathering the same PDF files into one file with sendfile (the same input and output as the
@@ -210,10 +210,22 @@ def view_download_from_database(app, client, class_id: int):
 
 
 def raw_generator(app, client, class_id: int):
-    """The same archive straight from the generator the view streams."""
-    from portal.certificates import zips
+    """The same archive planned and streamed as the view does, without the view."""
+    from sqlalchemy.orm import Session
 
-    yield from zips.stream_zip(class_entries(app, class_id))
+    from portal.certificates import zips
+    from portal.certificates.files import PdfFiles
+    from portal.certificates.models import Certificate
+    from portal.extensions import db
+
+    with app.app_context():
+        bind, files = db.engine, PdfFiles.of_app()
+    with Session(bind=bind) as session:
+        download = zips.ZipDownload(zips.rows(Certificate.class_id == class_id, connection=session.connection()))
+        try:
+            yield from download.stream(session.connection(), files)
+        finally:
+            download.close()
 
 
 def median_read_time(app, class_id: int) -> float:

@@ -100,22 +100,26 @@ def download(certificate_id: int):
 
 
 def zip_response(filename: str, *conditions) -> Response:
-    """Stream the ZIP. The generator runs after the view has returned, so it reads through a
-    database session of its own (not tied to the request's application context)."""
-    bind = db.engine
-    files = PdfFiles.of_app()
+    """Plan the ZIP now (its rows, not its PDFs: see ZipDownload) and stream it. The stream runs
+    after the view has returned, so it reads the PDFs through a database session of its own (not
+    tied to the request's application context)."""
+    download = zips.ZipDownload(zips.rows(*conditions, connection=db.session.connection()))
+    bind, files = db.engine, PdfFiles.of_app()
 
     def generate():
         # Nothing is opened until the server asks for the body past this first, empty chunk
         # (servers skip empty chunks; a test client that reads only the headers stops here).
         yield b""
         with Session(bind=bind) as session:
-            yield from zips.stream_zip(zips.entries(*conditions, session=session, files=files))
+            yield from download.stream(session.connection(), files)
 
-    return Response(generate(), mimetype="application/zip", headers={
+    response = Response(generate(), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
+        "Content-Length": str(download.size),
     })
+    response.call_on_close(download.close)
+    return response
 
 
 def coordinator_scope() -> list:

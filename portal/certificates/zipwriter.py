@@ -117,6 +117,24 @@ def stream_zip(members: Iterable[Member]) -> Iterator[bytes]:
         yield _end_records(count, central_offset=offset, central_size=central.size)
 
 
+class ArchiveSize:
+    """The length of the archive stream_zip writes, counted from the members' names and sizes."""
+
+    def __init__(self):
+        self.offset = self.central = self.count = 0
+
+    def add(self, name: str, size: int) -> None:
+        encoded = len(name.encode("utf-8"))
+        self.central += _CENTRAL_HEADER.size + encoded + (_ZIP64_OFFSET_EXTRA.size if self.offset > ZIP64_LIMIT else 0)
+        self.offset += _LOCAL_HEADER.size + encoded + size
+        self.count += 1
+
+    @property
+    def total(self) -> int:
+        end = _end_records(self.count, central_offset=self.offset, central_size=self.central)
+        return self.offset + self.central + len(end)
+
+
 def _end_records(count: int, *, central_offset: int, central_size: int) -> bytes:
     if count < COUNT_LIMIT and central_offset <= ZIP64_LIMIT and central_size <= ZIP64_LIMIT:
         return _END.pack(b"PK\x05\x06", 0, 0, count, count, central_size, central_offset, 0)

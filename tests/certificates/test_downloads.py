@@ -142,13 +142,33 @@ def test_zips_and_their_manifest(app, two_agencies):
     for row in manifest:
         assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
 
-    # It is streamed (no Content-Length), never more than about one PDF per chunk.
+    # It is streamed, never more than about one PDF per chunk, and announces its exact length
+    # (browsers then show the download's progress).
     client = client_for(app, w["users"]["admin"])
     response = client.get(f"/certificates/agencies/{w['a'].id}/certificates.zip", buffered=False)
-    assert response.is_streamed and "Content-Length" not in response.headers
+    assert response.is_streamed
     chunks = list(response.response)
     assert max(len(c) for c in chunks) < w["cert_a"].pdf_size + 4096
+    assert int(response.headers["Content-Length"]) == len(b"".join(chunks))
     assert zipfile.ZipFile(io.BytesIO(b"".join(chunks))).testzip() is None
+
+
+def test_a_zip_holds_what_was_planned_when_its_download_started(app, two_agencies, make):
+    """A certificate issued, and one revoked, after the download started (its size already sent)
+    change nothing in it: the archive still matches its Content-Length and its manifest."""
+    w = two_agencies
+    response = client_for(app, w["users"]["admin"]).get(f"/certificates/classes/{w['shared'].id}/certificates.zip",
+                                                        buffered=False)
+    late = make.certificate(make.enrollment(make.user(Role.OFFICER, agency=w["a"]), w["shared"]))
+    services.revoke(w["cert_b"], RevocationReason.ISSUED_IN_ERROR, "Duplicate record")
+    db.session.commit()
+    body = b"".join(response.response)
+    assert int(response.headers["Content-Length"]) == len(body)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.testzip() is None
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert {row["serial"]: row["status"] for row in manifest} == {w["cert_a"].serial: "valid", w["cert_b"].serial: "valid"}
+    assert late.serial not in " ".join(archive.namelist())
 
 
 def test_a_class_zip_larger_than_one_batch(app, make):

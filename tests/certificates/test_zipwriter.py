@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.certificates.zipwriter import COUNT_LIMIT, Member, stream_zip
+from portal.certificates.zipwriter import COUNT_LIMIT, ArchiveSize, Member, stream_zip
 
 DAY = date(2026, 3, 14)
 
@@ -15,11 +15,20 @@ def member(name: str, data: bytes, day: date = DAY) -> Member:
     return Member(name, len(data), zlib.crc32(data), day, (data,))
 
 
+def announced_size(members) -> int:
+    size = ArchiveSize()
+    for m in members:
+        size.add(m.name, m.size)
+    return size.total
+
+
 def test_members_read_back_with_their_names_dates_and_checksums():
     members = [member("a.pdf", b"%PDF-1.7 first"), member("Ünïcode name.txt", b""),
                member("old.txt", b"before 1980", date(1970, 1, 1)), member("far.txt", b"after 2107", date(2300, 6, 1)),
                member("big.bin", bytes(range(256)) * 1000)]
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(stream_zip(members))))
+    data = b"".join(stream_zip(members))
+    assert len(data) == announced_size(members)
+    archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     assert archive.namelist() == [m.name for m in members]
     for m, info in zip(members, archive.infolist()):
@@ -31,6 +40,7 @@ def test_members_read_back_with_their_names_dates_and_checksums():
 
 
 def test_an_empty_archive_is_valid():
+    assert len(b"".join(stream_zip([]))) == announced_size([]) == 22
     archive = zipfile.ZipFile(io.BytesIO(b"".join(stream_zip([]))))
     assert archive.namelist() == [] and archive.testzip() is None
 
@@ -43,6 +53,7 @@ def test_a_member_whose_bytes_differ_from_its_announced_size_stops_the_archive()
 def test_more_members_than_the_classic_end_record_counts_use_zip64():
     count = COUNT_LIMIT + 2
     data = b"".join(stream_zip(member(f"{n}.txt", b"") for n in range(count)))
+    assert len(data) == announced_size(member(f"{n}.txt", b"") for n in range(count))
     assert b"PK\x06\x06" in data[-200:]  # the ZIP64 end record
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert len(archive.infolist()) == count and archive.namelist()[-1] == f"{count - 1}.txt"
@@ -94,6 +105,7 @@ def test_offsets_past_4_gib_use_zip64_and_the_last_member_still_reads_back():
         if total + len(chunk) > tail_start:
             tail += chunk[max(0, tail_start - total):]
         total += len(chunk)
+    assert total == announced_size(members)
     archive = zipfile.ZipFile(TailOnly(total, tail_start, bytes(tail)))
 
     *zeros, last = archive.infolist()
