@@ -8,7 +8,7 @@ import pytest
 from portal.auth.roles import Role
 from portal.classes.models import EnrollmentStatus
 
-ROW = re.compile(r'<tr>\s*<th scope="row">([^<]*)</th>\s*<td>([^<]*)</td>\s*<td>(.*?)</td>', re.S)
+ROW = re.compile(r'<tr>\s*<th scope="row">([^<]*) <span class="portal-meta">([^<]*)</span></th>\s*<td>(.*?)</td>', re.S)
 
 
 def officer_rows(page: str) -> list[tuple[str, str, str]]:
