@@ -179,6 +179,8 @@ PAGES = {
     "admin courses": ("admin", lambda w: "/admin/courses/"),
     "admin nominations": ("admin", lambda w: "/admin/nominations/"),
     "admin certificates": ("admin", lambda w: "/admin/certificates/"),
+    "admin certificates by agency name": ("admin", lambda w: "/admin/certificates/?agency=county&status=valid"),
+    "admin certificates by agency id": ("admin", lambda w: f"/admin/certificates/?agency_id={w.agency.id}"),
     "verify page": ("officer", lambda w: f"/verify/{w.certificate.issued_code}"),
 }
 
