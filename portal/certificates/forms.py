@@ -45,12 +45,24 @@ class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke certificate")
 
 
+AGENCY_SEARCH_MAX = 100
+
+
+def clean_agency_search(text: str | None) -> str:
+    """The typed part of an agency's name: spaces collapsed, at most AGENCY_SEARCH_MAX characters."""
+    return " ".join((text or "").split())[:AGENCY_SEARCH_MAX]
+
+
 class CertificateFilterForm(FlaskForm):
+    """Sent by GET. The agency is typed (part of its name), not chosen from a list of every agency;
+    links may still filter by one agency's id (`agency_id`), which the view reads itself."""
+
     class Meta:
         csrf = False
 
     status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.label) for s in CertificateStatus],
                          validators=[Optional()])
-    agency_id = SelectField("Agency", coerce=int, validators=[Optional()])
+    agency = StringField("Agency (name contains)", filters=[clean_agency_search],
+                         render_kw={"maxlength": AGENCY_SEARCH_MAX, "type": "search"})
     class_id = SelectField("Class", coerce=int, validators=[Optional()])
     submit = SubmitField("Filter")

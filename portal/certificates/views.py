@@ -197,29 +197,56 @@ def agency_certificates():
 
 # --- administration -----------------------------------------------------------------------------
 
+AGENCY_MATCHES_SHOWN = 10  # agencies offered as links under a typed agency name
+
+
+def record_id(value: str) -> int | None:
+    """A row id from a query parameter; None for anything else ("abc", "-3", "0", past BIGINT)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value) or None
+
+
 @bp.get("/admin/certificates/")
 @roles(Role.ADMIN)
 def admin_list():
     form = CertificateFilterForm(request.args)
-    form.agency_id.choices = [(0, "Any agency")] + [
-        (a.id, a.name) for a in db.session.scalars(sa.select(Agency).order_by(Agency.name))]
     form.class_id.choices = [(0, "Any class")] + [
         (c.id, f"{c.name} ({c.start_date:%b %Y})")
         for c in db.session.scalars(sa.select(TrainingClass).where(
             TrainingClass.id.in_(sa.select(Certificate.class_id))).order_by(TrainingClass.start_date.desc()))]
+    form.validate()  # a bad value drops its own filter (and says why), not the others
+    status = form.status.data if not form.status.errors and form.status.data else ""
+    class_id = form.class_id.data if not form.class_id.errors and form.class_id.data else 0
+    agency_search = form.agency.data or ""
+    # One agency by id (?agency_id=): the links this page offers, its pages, bookmarks and older links.
+    agency_id_arg = (request.args.get("agency_id") or "").strip()
+    agency_id = record_id(agency_id_arg)
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+
     query = sa.select(Certificate).order_by(Certificate.created_at.desc(), Certificate.id.desc())
-    valid = form.validate()
-    status = form.status.data if valid and form.status.data else ""
-    agency_id = form.agency_id.data if valid and form.agency_id.data else 0
-    class_id = form.class_id.data if valid and form.class_id.data else 0
     if status:
         query = query.where(status_clause(CertificateStatus(status)))
-    if agency_id:
-        query = query.where(Certificate.agency_id == agency_id)
+    if agency is not None:
+        query = query.where(Certificate.agency_id == agency.id)
+    elif agency_id_arg:  # an unknown or malformed id matches no certificate (the page says so)
+        query = query.where(sa.false())
+    matches = []
+    if agency_search:
+        named = sa.select(Agency.id).where(Agency.name.icontains(agency_search, autoescape=True))
+        query = query.where(Certificate.agency_id.in_(named))
+        matches = db.session.execute(
+            sa.select(Agency.id, Agency.name).where(Agency.id.in_(named)).order_by(Agency.name)
+            .limit(AGENCY_MATCHES_SHOWN + 1)
+        ).all()
     if class_id:
         query = query.where(Certificate.class_id == class_id)
-    return render_template("certificates/admin_list.html", page=paginate(query), form=form,
-                           filters={"status": status, "agency_id": agency_id or None, "class_id": class_id or None})
+    return render_template(
+        "certificates/admin_list.html", page=paginate(query), form=form, agency=agency,
+        unknown_agency_id=agency_id_arg if agency_id_arg and agency is None else None,
+        matches=matches[:AGENCY_MATCHES_SHOWN], more_matches=len(matches) > AGENCY_MATCHES_SHOWN,
+        filters={"status": status or None, "agency": agency_search or None,
+                 "agency_id": agency.id if agency else None, "class_id": class_id or None})
 
 
 @bp.get("/admin/certificates/<int:certificate_id>")

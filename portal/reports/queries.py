@@ -5,6 +5,7 @@ column and show the table beside it, and every table exports as CSV."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -240,22 +241,49 @@ def officer_statuses(agency: Agency) -> Table:
 
 
 # --- the two dashboards ----------------------------------------------------------------------------
+# Each page's tables, keyed by the table's key (its CSV's name), in the order the page shows them.
+# A page builds every table of its registry; a CSV download builds only the one it names.
+
+PROGRAM_TABLES: dict[str, Callable[[], Table]] = {
+    "agencies-by-status": agencies_by_status,
+    "agencies-by-model": agencies_by_model,
+    "pending-applications": pending_applications,
+    "officers": officers_funnel,
+    "certificates-per-month": certificates_per_month,
+    "pass-rate": pass_rate_per_exam,
+    "by-state": by_state,
+}
+
+# The figures drawn on the coordinator's dashboard. Each officer's status is not among them: the
+# dashboard lists the officers a page at a time (portal.agencies.roster); it is a CSV only.
+AGENCY_DASHBOARD_TABLES: dict[str, Callable[[Agency], Table]] = {
+    "officers": officers_funnel,
+    "certificates-per-month": certificates_per_month,
+    "pass-rate": pass_rate_per_exam,
+}
+
+# Every figure a coordinator may download as CSV.
+AGENCY_TABLES: dict[str, Callable[[Agency], Table]] = {
+    **AGENCY_DASHBOARD_TABLES,
+    "officer-status": officer_statuses,
+}
+
 
 def program_tables() -> list[Table]:
-    return [agencies_by_status(), agencies_by_model(), pending_applications(), officers_funnel(),
-            certificates_per_month(), pass_rate_per_exam(), by_state()]
+    return [build() for build in PROGRAM_TABLES.values()]
+
+
+def program_table(key: str) -> Table | None:
+    """One table of the program report, or None for an unknown key."""
+    build = PROGRAM_TABLES.get(key)
+    return build() if build is not None else None
 
 
 def agency_dashboard_tables(agency: Agency) -> list[Table]:
-    """The figures drawn on the coordinator's dashboard. Each officer's status is not among them:
-    the dashboard lists the officers a page at a time (portal.agencies.roster)."""
-    return [officers_funnel(agency), certificates_per_month(agency), pass_rate_per_exam(agency)]
+    return [build(agency) for build in AGENCY_DASHBOARD_TABLES.values()]
 
 
-def agency_tables(agency: Agency) -> list[Table]:
-    """Every figure a coordinator may download as CSV."""
-    return [*agency_dashboard_tables(agency), officer_statuses(agency)]
-
-
-def find(tables: list[Table], key: str) -> Table | None:
-    return next((t for t in tables if t.key == key), None)
+def agency_table(agency: Agency, key: str) -> Table | None:
+    """One of the agency's tables, or None for an unknown key."""
+    build = AGENCY_TABLES.get(key)
+    return build(agency) if build is not None else None

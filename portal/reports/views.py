@@ -34,7 +34,7 @@ def program():
 @bp.get("/admin/reports/<table>.csv")
 @roles(Role.ADMIN)
 def program_csv(table: str):
-    found = queries.find(queries.program_tables(), table)
+    found = queries.program_table(table)
     if found is None:
         abort(404)
     return csv_response(found, "287g-program")
@@ -43,7 +43,7 @@ def program_csv(table: str):
 @bp.get("/agency/reports/<table>.csv")
 @roles(Role.COORDINATOR)
 def agency_csv(table: str):
-    found = queries.find(queries.agency_tables(current_user.agency), table)
+    found = queries.agency_table(current_user.agency, table)
     if found is None:
         abort(404)
     return csv_response(found, "287g-agency")

@@ -59,7 +59,11 @@ EXTRA_START = {
     "officer": ["/no-such-page", "/admin/"],  # 404 and 403 inside the signed-in layout
     "instructor": ["/no-such-page", "/admin/"],
     "coordinator": ["/no-such-page", "/admin/"],
-    "admin": ["/no-such-page", "/agency/"],
+    "admin": ["/no-such-page", "/agency/",
+              # The certificate list's filters are a GET form the crawl does not submit: an agency
+              # name (its matches), one agency by id (its checkbox) and an id that is no agency.
+              "/admin/certificates/?agency=county", "/admin/certificates/?agency_id=1",
+              "/admin/certificates/?agency_id=no-such-agency"],
 }
 
 STRUCTURE_JS = """

@@ -171,12 +171,16 @@ PAGES = {
     "coordinator certificate list": ("coordinator", lambda w: "/agency/certificates"),
     "program dashboard": ("admin", lambda w: "/admin/"),
     "program reports": ("admin", lambda w: "/admin/reports/"),
+    "program report CSV": ("admin", lambda w: "/admin/reports/by-state.csv"),
+    "agency officer status CSV": ("coordinator", lambda w: "/agency/reports/officer-status.csv"),
     "admin agencies": ("admin", lambda w: "/admin/agencies/"),
     "admin users": ("admin", lambda w: "/admin/users/"),
     "admin classes": ("admin", lambda w: "/admin/classes/"),
     "admin courses": ("admin", lambda w: "/admin/courses/"),
     "admin nominations": ("admin", lambda w: "/admin/nominations/"),
     "admin certificates": ("admin", lambda w: "/admin/certificates/"),
+    "admin certificates by agency name": ("admin", lambda w: "/admin/certificates/?agency=county&status=valid"),
+    "admin certificates by agency id": ("admin", lambda w: f"/admin/certificates/?agency_id={w.agency.id}"),
     "verify page": ("officer", lambda w: f"/verify/{w.certificate.issued_code}"),
 }
 
@@ -203,6 +207,30 @@ def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
     grow(world, GROWTH)
     after = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
     assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
+def test_a_report_csv_builds_only_its_own_table(app, db_transaction):
+    """Each CSV runs fewer statements than the page that shows every table; past the statements
+    any signed-in request runs (those of an unknown table's 404), the CSVs together run exactly the
+    page's statements: each builds its own table and no other."""
+    from portal.reports.queries import AGENCY_DASHBOARD_TABLES, PROGRAM_TABLES
+
+    world = build_world()
+    client = signed_in(app, world.admin)
+    client.get("/admin/reports/")
+    page = statements(db_transaction, client, "/admin/reports/")
+    with StatementCounter(db_transaction) as counter:
+        assert client.get("/admin/reports/no-such-table.csv").status_code == 404
+    per_request = counter.count
+    downloads = {key: statements(db_transaction, client, f"/admin/reports/{key}.csv") for key in PROGRAM_TABLES}
+    assert len(downloads) == 7 and all(n < page for n in downloads.values()), (page, downloads)
+    assert sum(n - per_request for n in downloads.values()) == page - per_request, (page, per_request, downloads)
+
+    client = signed_in(app, world.coordinator)
+    client.get("/agency/")
+    page = statements(db_transaction, client, "/agency/")
+    downloads = {key: statements(db_transaction, client, f"/agency/reports/{key}.csv") for key in AGENCY_DASHBOARD_TABLES}
+    assert len(downloads) == 3 and all(n < page for n in downloads.values()), (page, downloads)
 
 
 def test_reading_a_certificate_pdf_is_noticed(app, db_transaction, client, login):

@@ -3,6 +3,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 
@@ -93,6 +94,65 @@ def rows_of(response):
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
+class ReportTables(HTMLParser):
+    """The report tables of a page (`section.portal-report`): each one's CSV link and its cells as
+    text, header row first, in the order the page shows them."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tables: list[dict] = []
+        self.section_depth = 0  # > 0 inside a report section
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            if self.section_depth:
+                self.section_depth += 1
+            elif "portal-report" in (attrs.get("class") or "").split():
+                self.section_depth = 1
+                self.tables.append({"csv": None, "rows": []})
+        elif not self.section_depth:
+            return
+        elif tag == "a" and (attrs.get("href") or "").endswith(".csv"):
+            self.tables[-1]["csv"] = attrs["href"]
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("th", "td") and self.row is not None:
+            self.cell = []
+            if attrs.get("colspan"):  # the "nothing to count yet" row of an empty table
+                self.row = None
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.section_depth:
+            self.section_depth -= 1
+        elif tag in ("th", "td") and self.cell is not None:
+            if self.row is not None:
+                self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[-1]["rows"].append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def assert_each_csv_matches_its_table(client, page_url: str, expected_keys: list[str], csv_prefix: str):
+    """Every report table of the page links to its CSV, which has the same header row and rows."""
+    tables = ReportTables(client.get(page_url).get_data(as_text=True)).tables
+    assert [t["csv"] for t in tables] == [f"{csv_prefix}{key}.csv" for key in expected_keys]
+    for table in tables:
+        response = client.get(table["csv"])
+        assert rows_of(response) == table["rows"], table["csv"]
+        key = table["csv"].rsplit("/", 1)[1].removesuffix(".csv")
+        assert f"-{key}-" in response.headers["Content-Disposition"]
+    return tables
+
+
 @pytest.fixture
 def admin(make, login):
     login(make.user(Role.ADMIN))
@@ -140,6 +200,53 @@ def test_program_dashboard_shows_accessible_charts_and_tables(client, world, adm
 
 def test_unknown_tables_404(client, admin):
     assert client.get("/admin/reports/nope.csv").status_code == 404
+
+
+PROGRAM_KEYS = ["agencies-by-status", "agencies-by-model", "pending-applications", "officers", "certificates-per-month",
+                "pass-rate", "by-state"]  # in the order the page shows them
+
+
+def test_each_program_table_downloads_as_the_same_csv(client, world, admin):
+    tables = assert_each_csv_matches_its_table(client, "/admin/reports/", PROGRAM_KEYS, "/admin/reports/")
+    assert {t["csv"].rsplit("/", 1)[1][:-4]: t["rows"] for t in tables} == EXPECTED_PROGRAM
+
+
+def test_each_program_table_of_an_empty_program_downloads_as_the_same_csv(client, admin):
+    tables = assert_each_csv_matches_its_table(client, "/admin/reports/", PROGRAM_KEYS, "/admin/reports/")
+    pass_rate = next(t for t in tables if t["csv"].endswith("/pass-rate.csv"))
+    assert pass_rate["rows"] == [["Exam", "Pass rate (%)", "Attempts graded", "Passed"]]
+
+
+@pytest.mark.parametrize("key", ["nope", "officer-status", "Officers", "officers.csv", "find", "__class__", "program_tables"])
+def test_unknown_program_tables_404(client, admin, key):
+    assert client.get(f"/admin/reports/{key}.csv").status_code == 404
+
+
+@pytest.mark.parametrize("key", ["nope", "by-state", "agencies-by-status", "pending-applications", "__class__"])
+def test_unknown_agency_tables_404(client, make, login, key):
+    login(make.user(Role.COORDINATOR, agency=make.agency()))
+    assert client.get(f"/agency/reports/{key}.csv").status_code == 404
+
+
+def test_each_agency_table_downloads_as_the_same_csv_with_its_own_figures(client, make, login, world):
+    keys = ["officers", "certificates-per-month", "pass-rate"]
+    login(make.user(Role.COORDINATOR, agency=world["a"]))
+    alpha = assert_each_csv_matches_its_table(client, "/agency/", keys, "/agency/reports/")
+    assert alpha[0]["rows"][1:] == [["Nominated", "2"], ["Enrolled", "3"], ["Completed", "2"], ["Certified", "1"],
+                                    ["Disqualified", "1"]]
+    page = client.get("/agency/").get_data(as_text=True)
+    assert 'href="/agency/reports/officer-status.csv"' in page
+    names = [row[0] for row in rows_of(client.get("/agency/reports/officer-status.csv"))[1:]]
+    assert "Officer1, O1" in names and "Officer6, O6" not in names and "Officer7, O7" not in names
+    assert "Charlie, Cal" not in names  # another agency's nominee
+
+    client.post("/logout")
+    login(make.user(Role.COORDINATOR, agency=world["f"]))
+    foxtrot = assert_each_csv_matches_its_table(client, "/agency/", keys, "/agency/reports/")
+    assert foxtrot != alpha
+    assert foxtrot[2]["rows"][1:] == [["RPT-TFM: Week 1 exam", "0.0", "1", "0"]]
+    names = [row[0] for row in rows_of(client.get("/agency/reports/officer-status.csv"))[1:]]
+    assert names == ["Officer7, O7"]
 
 
 def test_agency_dashboard_shows_its_own_figures_and_each_officers_status(client, make, login, world):
