@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.timeutil import today
 
 BATCH = 25  # PDFs read from the database at a time
-ROW_BATCH = 500  # rows of the small columns read at a time (fewer round trips)
+ROW_BATCH = 100  # rows of the small columns read at a time (fewer round trips than BATCH)
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_FIELDS = ["serial", "officer_name", "agency", "course_code", "course_title", "issued_on",
                    "expires_on", "status", "sha256", "file"]
