@@ -14,6 +14,9 @@
    the spools). (What the database driver allocates in C is not traced: at most one batch of
    PDFs.) For scale, also the time to only read the same rows and PDFs from the database (no
    archive, no file): the floor of a ZIP made without disk copies.
+3. The 1,000-certificate ZIP downloaded from gunicorn over loopback, against a static file of the
+   same size from the same server (sent with sendfile): the disk-copy speed of the stack a
+   deployment runs (bench/served_app.py).
 
 Each measurement is printed as one JSON line and appended to bench/results.json.
 Database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL database to fill;
@@ -24,9 +27,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import http.client
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +40,7 @@ import zlib
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -144,7 +150,8 @@ def fill_class(app, count: int, label: str) -> tuple[int, int]:
         return tc.id, len(pdf)
 
 
-def admin_client(app):
+def new_admin(app) -> str:
+    """A new administrator (password factories.PASSWORD); returns the email."""
     from portal.auth.roles import Role
     from portal.extensions import db
     from tests import factories
@@ -152,9 +159,14 @@ def admin_client(app):
     with app.app_context():
         admin = factories.user(Role.ADMIN)
         db.session.commit()
-        email = admin.email
+        return admin.email
+
+
+def admin_client(app):
+    from tests import factories
+
     client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+    assert client.post("/login", data={"email": new_admin(app), "password": factories.PASSWORD}).status_code == 302
     return client
 
 
@@ -314,6 +326,7 @@ def bench_zip(app, workdir: Path) -> list[dict]:
                        **{f"{way}_vs_copy": round(figures[f"{way}_median_s"] / copy_s, 2) for way in ways},
                        **{f"{way}_vs_gather_files": round(figures[f"{way}_median_s"] / gather_s, 2) for way in ways})
         measured.append(figures)
+    served_class_id = class_id
     # Memory only, at a larger count: the peak must stop growing once the spools are on disk.
     class_id, _ = fill_class(app, MEMORY_COUNT, "C")
     out = workdir / f"zip-{MEMORY_COUNT}.zip"
@@ -326,7 +339,68 @@ def bench_zip(app, workdir: Path) -> list[dict]:
         bytes_ratio_1000_vs_100=round(large["zip_bytes"] / small["zip_bytes"], 2),
         **{key: [small[key], large[key], largest[key]] for key in largest},
     ))
-    return measured
+    return measured, served_class_id
+
+
+def bench_served(url: str, workdir: Path, class_id: int, email: str) -> dict:
+    """The 1,000-certificate ZIP downloaded from gunicorn over loopback (an admin's session, the
+    whole body read), against a static file of the same size from the same server (sendfile):
+    median of BENCH_ZIP_RUNS downloads each, after one of each to warm up."""
+    from bench import load
+    from tests.factories import PASSWORD
+
+    static = workdir / "static"
+    static.mkdir()
+    port = load.free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = workdir / "gunicorn.log"
+    env = dict(os.environ, BENCH_DATABASE_URL=url, BENCH_CERTIFICATE_FILES=str(workdir / "certificate-files"),
+               BENCH_STATIC=str(static))
+    env.pop("FLASK_DEBUG", None)
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers",
+               str(load.WORKERS), "--threads", str(load.THREADS), "--log-level", "warning", "bench.served_app:app"]
+    server = subprocess.Popen(command, cwd=load.ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        load.wait_until_up(base, server, log)
+        # http.client reading into one buffer: the least a client can do, so that the figures are
+        # the server's (httpx, say, takes longer than the server to take in a static file).
+        login = http.client.HTTPConnection("127.0.0.1", port)
+        login.request("POST", "/login", urlencode({"email": email, "password": PASSWORD}),
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+        response = login.getresponse()
+        response.read()
+        assert response.status == 302, response.status
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        zip_path = f"/certificates/classes/{class_id}/certificates.zip"
+        buffer = bytearray(1 << 20)
+
+        def download(path: str) -> tuple[float, int]:
+            connection = http.client.HTTPConnection("127.0.0.1", port)
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            assert response.status == 200, (path, response.status)
+            received = 0
+            while count := response.readinto(buffer):
+                received += count
+            assert received == int(response.getheader("Content-Length")), path
+            connection.close()
+            return time.perf_counter() - started, received
+
+        _, size = download(zip_path)
+        (static / "same-size.bin").write_bytes(os.urandom(size))
+        times = {}
+        for name, path in (("zip", zip_path), ("static_file", "/static/same-size.bin")):
+            download(path)
+            times[name] = statistics.median(download(path)[0] for _ in range(ZIP_RUNS))
+    finally:
+        load.stop(server)
+    return dict(name="zip_served", certificates=1000, zip_bytes=size, runs=ZIP_RUNS,
+                server=f"gunicorn {load.WORKERS} workers x {load.THREADS} threads, loopback",
+                zip_median_s=round(times["zip"], 4), zip_mb_per_s=round(size / times["zip"] / 1e6, 1),
+                static_file_median_s=round(times["static_file"], 4),
+                zip_vs_static_file=round(times["zip"] / times["static_file"], 2),
+                load_average_1min=round(os.getloadavg()[0], 2))
 
 
 def main() -> int:
@@ -337,8 +411,10 @@ def main() -> int:
         app = make_app(url, workdir / "certificate-files")
         emit(name="certificates_environment", **environment(url.split(":", 1)[0]))
         emit(**bench_issue(app))
-        for measurement in bench_zip(app, workdir):
+        measured, served_class_id = bench_zip(app, workdir)
+        for measurement in measured:
             emit(**measurement)
+        emit(**bench_served(url, workdir, served_class_id, new_admin(app)))
         emit(name="load_average_at_end", load_average=list(os.getloadavg()))
     return 0
 
