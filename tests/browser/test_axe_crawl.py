@@ -265,6 +265,7 @@ class Worker:
             self.crawl.add("not_html", [path])
             return
         self.crawl.add("pages", [path])
+        self.page.wait_for_load_state("load")  # the styles decide contrast and overflow
         self.check_page(path, layout_key=pattern(url))
         for link in self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             self.crawl.enqueue(link)
