@@ -174,6 +174,7 @@ PAGES = {
     "program report CSV": ("admin", lambda w: "/admin/reports/by-state.csv"),
     "agency officer status CSV": ("coordinator", lambda w: "/agency/reports/officer-status.csv"),
     "admin agencies": ("admin", lambda w: "/admin/agencies/"),
+    "admin agency page": ("admin", lambda w: f"/admin/agencies/{w.agency.id}"),
     "admin users": ("admin", lambda w: "/admin/users/"),
     "admin classes": ("admin", lambda w: "/admin/classes/"),
     "admin courses": ("admin", lambda w: "/admin/courses/"),
