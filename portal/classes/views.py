@@ -49,13 +49,13 @@ def roster_rows(training_class: TrainingClass):
 @bp.get("/teach/")
 @roles(Role.INSTRUCTOR)
 def teaching():
-    classes = db.session.scalars(
+    page = paginate(
         sa.select(TrainingClass)
         .where(TrainingClass.instructors.any(User.id == current_user.id))
-        .order_by(TrainingClass.start_date.desc())
+        .order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
         .options(selectinload(TrainingClass.course))
-    ).all()
-    return render_template("classes/teaching.html", classes=classes, seats=seats_taken_by_class([c.id for c in classes]))
+    )
+    return render_template("classes/teaching.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]))
 
 
 @bp.get("/teach/classes/<int:class_id>")
