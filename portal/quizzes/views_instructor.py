@@ -9,6 +9,7 @@ from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
+from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import page_number, paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
@@ -195,11 +196,18 @@ def statistics(quiz_id: int):
 @bp.get("/teach/exams")
 @roles(*STAFF)
 def teaching_exams():
-    classes = grading.classes_taught(current_user)
-    course_ids = {c.course_id for c in classes}
-    quizzes = sorted(db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(course_ids or [0]))), key=lambda q: (q.course_id, q.sort_key))
+    """Gradebooks 25 classes a page (an administrator sees every class the program ever ran); the
+    courses of all those classes, and their exams, in full: they are as many as the curriculum has."""
+    taught = grading.classes_taught_query(current_user)
+    page = paginate(taught.options(selectinload(TrainingClass.course)))
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.id.in_(taught.with_only_columns(TrainingClass.course_id).order_by(None)))
+        .order_by(Course.code)
+    ).all()
+    by_course = rules.quizzes_by_course([c.id for c in courses])
+    quizzes = [quiz for course in courses for quiz in by_course[course.id]]
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(grading.pending_responses(current_user).subquery()))
-    return render_template("quizzes/teaching_exams.html", classes=classes, quizzes=quizzes, pending=pending)
+    return render_template("quizzes/teaching_exams.html", page=page, courses=courses, quizzes=quizzes, pending=pending)
 
 
 @bp.get("/agency/grades")

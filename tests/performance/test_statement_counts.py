@@ -163,6 +163,7 @@ PAGES = {
     "grading queue by attempt": ("instructor", lambda w: "/teach/grading"),
     "grading queue by question": ("instructor", lambda w: "/teach/grading?by=question"),
     "instructor's classes": ("instructor", lambda w: "/teach/"),
+    "instructor's exams and gradebooks": ("instructor", lambda w: "/teach/exams"),
     "roster": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}"),
     "admin class page": ("admin", lambda w: f"/admin/classes/{w.training_class.id}"),
     "agency dashboard": ("coordinator", lambda w: "/agency/"),
