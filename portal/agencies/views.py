@@ -23,6 +23,7 @@ from portal.agencies.services import (
     pending_application,
     submit_application,
 )
+from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.services import count_expiring_for_agency
 from portal.classes.models import Enrollment
@@ -98,7 +99,9 @@ def admin_new():
 @roles(Role.ADMIN)
 def admin_show(agency_id: int):
     agency = db.get_or_404(Agency, agency_id)
-    return render_template("agencies/admin_show.html", agency=agency)
+    people = paginate(sa.select(User).where(User.agency_id == agency.id)
+                      .order_by(User.last_name, User.first_name, User.id))
+    return render_template("agencies/admin_show.html", agency=agency, people=people)
 
 
 @bp.route("/admin/agencies/<int:agency_id>/edit", methods=["GET", "POST"])

@@ -49,13 +49,13 @@ def roster_rows(training_class: TrainingClass):
 @bp.get("/teach/")
 @roles(Role.INSTRUCTOR)
 def teaching():
-    classes = db.session.scalars(
+    page = paginate(
         sa.select(TrainingClass)
         .where(TrainingClass.instructors.any(User.id == current_user.id))
-        .order_by(TrainingClass.start_date.desc())
+        .order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
         .options(selectinload(TrainingClass.course))
-    ).all()
-    return render_template("classes/teaching.html", classes=classes, seats=seats_taken_by_class([c.id for c in classes]))
+    )
+    return render_template("classes/teaching.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]))
 
 
 @bp.get("/teach/classes/<int:class_id>")
@@ -214,17 +214,27 @@ def admin_move(enrollment_id: int):
 @bp.get("/classes/upcoming")
 @roles(Role.OFFICER, Role.COORDINATOR)
 def upcoming():
-    """Classes starting from today: officers see their own dates, coordinators their officers'."""
-    classes = db.session.scalars(
+    """Classes starting from today, 25 a page: officers see their own dates, coordinators their officers'.
+    Seats are counted and the viewer's enrollments read for the page's classes only (a class holds up
+    to hundreds of officers)."""
+    page = paginate(
         sa.select(TrainingClass).where(TrainingClass.start_date >= today())
         .order_by(TrainingClass.start_date, TrainingClass.id)
-        .options(selectinload(TrainingClass.course), selectinload(TrainingClass.enrollments).selectinload(Enrollment.officer))
-    ).all()
+        .options(selectinload(TrainingClass.course))
+    )
+    class_ids = [c.id for c in page.items]
     if current_user.role == Role.OFFICER:
-        mine = lambda e: e.officer_id == current_user.id  # noqa: E731
+        viewer = Enrollment.officer_id == current_user.id
     else:
-        mine = lambda e: e.officer.agency_id == current_user.agency_id  # noqa: E731
-    rows = [
-        (c, [e for e in c.enrollments if e.status in ACTIVE_ENROLLMENT_STATUSES and mine(e)]) for c in classes
-    ]
-    return render_template("classes/upcoming.html", rows=rows)
+        viewer = Enrollment.officer_id.in_(sa.select(User.id).where(User.agency_id == current_user.agency_id))
+    mine: dict[int, list[Enrollment]] = {class_id: [] for class_id in class_ids}
+    if class_ids:
+        for enrollment in db.session.scalars(
+            sa.select(Enrollment).join(User, Enrollment.officer_id == User.id)
+            .where(Enrollment.class_id.in_(class_ids), Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), viewer)
+            .order_by(User.last_name, User.first_name, Enrollment.id)
+            .options(selectinload(Enrollment.officer))
+        ):
+            mine[enrollment.class_id].append(enrollment)
+    rows = [(c, mine[c.id]) for c in page.items]
+    return render_template("classes/upcoming.html", rows=rows, page=page, seats=seats_taken_by_class(class_ids))

@@ -9,13 +9,14 @@ from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
+from portal.courses.models import Course
 from portal.extensions import db
 from portal.pagination import page_number, paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
 from portal.quizzes.views_bank import may_author
-from portal.quizzes.services.gradebook import (attempt_summaries, by_officer_name, class_gradebook, enrollment_rows,
+from portal.quizzes.services.gradebook import (attempt_summaries, class_gradebook, enrollment_rows,
                                               gradebook_csv, item_analysis)
 
 bp = Blueprint("grading", __name__, template_folder="templates")
@@ -195,26 +196,37 @@ def statistics(quiz_id: int):
 @bp.get("/teach/exams")
 @roles(*STAFF)
 def teaching_exams():
-    classes = grading.classes_taught(current_user)
-    course_ids = {c.course_id for c in classes}
-    quizzes = sorted(db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(course_ids or [0]))), key=lambda q: (q.course_id, q.sort_key))
+    """Gradebooks 25 classes a page (an administrator sees every class the program ever ran); the
+    courses of all those classes, and their exams, in full: they are as many as the curriculum has."""
+    taught = grading.classes_taught_query(current_user)
+    page = paginate(taught.options(selectinload(TrainingClass.course)))
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.id.in_(taught.with_only_columns(TrainingClass.course_id).order_by(None)))
+        .order_by(Course.code)
+    ).all()
+    by_course = rules.quizzes_by_course([c.id for c in courses])
+    quizzes = [quiz for course in courses for quiz in by_course[course.id]]
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(grading.pending_responses(current_user).subquery()))
-    return render_template("quizzes/teaching_exams.html", classes=classes, quizzes=quizzes, pending=pending)
+    return render_template("quizzes/teaching_exams.html", page=page, courses=courses, quizzes=quizzes, pending=pending)
 
 
 @bp.get("/agency/grades")
 @roles(Role.COORDINATOR)
 def agency_grades():
-    agency_officers = sa.select(User.id).where(User.agency_id == current_user.agency_id)
-    enrollments = by_officer_name(db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.officer_id.in_(agency_officers))
+    """The agency's officers' grades, newest class first, 25 officers' rows a page: over the years an
+    agency's enrollments run to thousands."""
+    page = paginate(
+        sa.select(Enrollment).join(User, Enrollment.officer_id == User.id)
+        .join(TrainingClass, Enrollment.class_id == TrainingClass.id)
+        .where(User.agency_id == current_user.agency_id)
+        .order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc(), User.last_name, User.first_name, Enrollment.id)
         .options(selectinload(Enrollment.officer), selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
-    ).all())
+    )
     by_class: dict[int, tuple[TrainingClass, list]] = {}
-    for enrollment in enrollments:
+    for enrollment in page.items:
         by_class.setdefault(enrollment.class_id, (enrollment.training_class, []))[1].append(enrollment)
     quizzes = rules.quizzes_by_course({tc.course_id for tc, _members in by_class.values()})
-    attempts = attempt_summaries(Enrollment.officer_id.in_(agency_officers))
+    attempts = attempt_summaries(Enrollment.id.in_([e.id for e in page.items])) if page.items else {}
     sections = [(tc, quizzes[tc.course_id], enrollment_rows(members, quizzes[tc.course_id], attempts))
                 for tc, members in by_class.values()]
-    return render_template("quizzes/agency_grades.html", sections=sections, agency=current_user.agency)
+    return render_template("quizzes/agency_grades.html", sections=sections, page=page, agency=current_user.agency)

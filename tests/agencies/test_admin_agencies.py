@@ -74,3 +74,28 @@ def test_agency_search_and_pagination(client, make, admin):
     assert client.get("/admin/agencies/?page=abc").status_code == 200
     only = client.get("/admin/agencies/?q=100%25").get_data(as_text=True)
     assert "100% Unique Office" in only and "Search Agency" not in only
+
+
+def test_agency_people_are_listed_a_page_at_a_time(client, make, admin):
+    """An agency of hundreds of officers: its page lists 25 people at a time, by name."""
+    agency = make.agency()
+    for n in range(30):
+        make.user(Role.OFFICER, agency=agency, last=f"Roster{n:02d}")
+    other = make.user(Role.OFFICER, last="Elsewhere")  # another agency's officer is never listed
+    first = client.get(f"/admin/agencies/{agency.id}").get_data(as_text=True)
+    assert "30 in all, page 1 of 2" in first
+    assert "Roster00" in first and "Roster24" in first and "Roster25" not in first
+    assert f'href="/admin/agencies/{agency.id}?page=2#people"' in first
+    second = client.get(f"/admin/agencies/{agency.id}?page=2").get_data(as_text=True)
+    assert "Roster25" in second and "Roster29" in second and "Roster24" not in second
+    assert "Agreements" in second  # the rest of the agency page is still there
+    for bad in ("abc", "-1", "0", "999", "1e9", "99999999999999999999"):
+        response = client.get(f"/admin/agencies/{agency.id}?page={bad}")
+        assert response.status_code == 200, bad
+        assert "Roster" in response.get_data(as_text=True) and other.last_name not in response.get_data(as_text=True)
+
+
+def test_agency_without_people_says_so(client, make, admin):
+    agency = make.agency()
+    page = client.get(f"/admin/agencies/{agency.id}?page=3").get_data(as_text=True)
+    assert "No accounts for this agency yet." in page and "0 in all" in page

@@ -92,3 +92,40 @@ def test_officers_and_coordinators_see_upcoming_class_dates(client, make, login)
     client.post("/logout")
     login(make.user(Role.COORDINATOR))
     assert "Upcomingofficer" not in client.get("/classes/upcoming").get_data(as_text=True)
+
+
+def test_upcoming_classes_come_25_a_page_with_the_viewers_own_enrollments(client, make, login):
+    agency = make.agency()
+    classes = [make.training_class(start=today() + timedelta(days=n)) for n in range(1, 31)]
+    for n, training_class in enumerate(classes):
+        training_class.name = f"Upcoming cohort {n:02d}."  # names no other name contains
+    db.session.flush()
+    late = classes[27]
+    officer = make.user(Role.OFFICER, agency=agency, last="Pagetwoofficer")
+    make.enrollment(officer, late)
+    make.enrollment(make.user(Role.OFFICER, last="Otheragencyofficer"), late)
+    withdrawn = make.user(Role.OFFICER, agency=agency, last="Withdrawnofficer")
+    make.enrollment(withdrawn, late, status=EnrollmentStatus.WITHDRAWN)
+    login(officer)
+    first = client.get("/classes/upcoming").get_data(as_text=True)
+    assert "30 in all, page 1 of 2" in first
+    assert classes[0].name in first and classes[24].name in first and late.name not in first
+    assert "Enrolled" not in first and 'href="/classes/upcoming?page=2"' in first
+    second = client.get("/classes/upcoming?page=2").get_data(as_text=True)
+    assert late.name in second and classes[24].name not in second and "Enrolled" in second
+    assert "28 of 30" in second  # the two seat-holding enrollments, counted for this page's classes
+    for bad in ("abc", "0", "-5", "999", "99999999999999999999"):
+        response = client.get(f"/classes/upcoming?page={bad}")
+        assert response.status_code == 200 and "Upcoming classes" in response.get_data(as_text=True), bad
+    client.post("/logout")
+    login(make.user(Role.COORDINATOR, agency=agency))
+    second = client.get("/classes/upcoming?page=2").get_data(as_text=True)
+    assert "Pagetwoofficer" in second
+    assert "Otheragencyofficer" not in second and "Withdrawnofficer" not in second
+
+
+def test_no_upcoming_class_says_so(client, make, login):
+    make.training_class(start=today() - timedelta(days=3))
+    login(make.user(Role.OFFICER))
+    page = client.get("/classes/upcoming?page=2").get_data(as_text=True)
+    assert "No class is scheduled yet." in page

@@ -161,8 +161,13 @@ def grade_history(attempt: Attempt) -> list[GradeChange]:
     ).all()
 
 
-def classes_taught(user: User) -> list[TrainingClass]:
-    query = sa.select(TrainingClass).order_by(TrainingClass.start_date.desc())
+def classes_taught_query(user: User):
+    """The classes `user` teaches (every class, for an administrator), newest first."""
+    query = sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
     if user.role != Role.ADMIN:
         query = query.where(TrainingClass.instructors.any(User.id == user.id))
-    return db.session.scalars(query).all()
+    return query
+
+
+def classes_taught(user: User) -> list[TrainingClass]:
+    return db.session.scalars(classes_taught_query(user)).all()
