@@ -22,18 +22,19 @@ def _page(select, number: int, per_page: int) -> KeyCountPagination:
     return KeyCountPagination(select=select, session=db.session(), page=number, per_page=per_page, error_out=False)
 
 
-def page_number() -> int:
-    """The page asked for by ?page=N: 1 for a missing or nonsense number, at most 1,000,000."""
+def page_number(param: str = "page") -> int:
+    """The page asked for by ?page=N (or another `param`): 1 for a missing or nonsense number, at
+    most 1,000,000."""
     try:
-        return min(max(1, int(request.args.get("page", 1))), 1_000_000)
+        return min(max(1, int(request.args.get(param, 1))), 1_000_000)
     except (TypeError, ValueError):
         return 1
 
 
-def paginate(select, per_page: int = PER_PAGE, number: int | None = None):
-    """A page of results from ?page=N (or page `number`); nonsense page numbers fall back to the
-    nearest page."""
-    number = page_number() if number is None else min(max(1, number), 1_000_000)
+def paginate(select, per_page: int = PER_PAGE, number: int | None = None, param: str = "page"):
+    """A page of results from ?page=N (or page `number`; `param` names the query parameter when a
+    page has two lists); nonsense page numbers fall back to the nearest page."""
+    number = page_number(param) if number is None else min(max(1, number), 1_000_000)
     page = _page(select, number, per_page)
     if number > 1 and not page.items and page.pages:
         page = _page(select, page.pages, per_page)

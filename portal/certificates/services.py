@@ -316,11 +316,17 @@ def _expiring(agency_id: int, on: date | None, within: int):
     return (Certificate.agency_id == agency_id, current_clause(), Certificate.expires_on <= on + timedelta(days=within))
 
 
+def expiring_for_agency_query(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> sa.Select:
+    """The agency's current certificates that have expired (first) or expire within `within`
+    days, each group by officer."""
+    on = on or today()
+    return (sa.select(Certificate).where(*_expiring(agency_id, on, within))
+            .order_by(sa.case((Certificate.expires_on < on, 0), else_=1), Certificate.officer_name,
+                      Certificate.expires_on))
+
+
 def expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> list[Certificate]:
-    return db.session.scalars(
-        sa.select(Certificate).where(*_expiring(agency_id, on, within))
-        .order_by(Certificate.officer_name, Certificate.expires_on)
-    ).all()
+    return db.session.scalars(expiring_for_agency_query(agency_id, on, within)).all()
 
 
 def count_expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> int:

@@ -181,9 +181,7 @@ def agency_certificates():
     if agency is None:
         abort(404)
     on = today()
-    attention = services.expiring_for_agency(agency.id, on)
-    expired = [c for c in attention if c.expires_on < on]
-    expiring = [c for c in attention if c.expires_on >= on]
+    attention = paginate(services.expiring_for_agency_query(agency.id, on), param="attention")
     page = paginate(sa.select(Certificate).where(Certificate.agency_id == agency.id)
                     .order_by(Certificate.officer_name, Certificate.issued_on.desc()))
     classes = db.session.execute(
@@ -191,8 +189,8 @@ def agency_certificates():
         .where(Certificate.agency_id == agency.id).group_by(TrainingClass.id)
         .order_by(TrainingClass.start_date.desc())
     ).all()
-    return render_template("certificates/agency.html", agency=agency, page=page, expired=expired,
-                           expiring=expiring, classes=classes, on=on)
+    return render_template("certificates/agency.html", agency=agency, page=page, attention=attention,
+                           classes=classes, on=on)
 
 
 # --- administration -----------------------------------------------------------------------------

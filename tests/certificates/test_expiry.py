@@ -55,6 +55,35 @@ def test_reminders_at_90_30_and_7_days_queued_once_and_sent(app, make):
     assert services.queue_expiry_reminders(today() + timedelta(days=60)) == 0
 
 
+def needs_attention(page: str) -> str:
+    return page.split('<h2 id="attention">Needs attention</h2>')[1].split("<h2>Download in bulk</h2>")[0]
+
+
+def test_needs_attention_comes_a_page_at_a_time_beside_the_full_list(client, login, make):
+    """Expired certificates pile up over the years: the list is paged by ?attention=N, expired
+    ones first, and each list's page links keep the other list's page."""
+    agency = make.agency()
+    tc = make.training_class(make.course(weeks=1, modules_per_week=1, lessons_per_module=1))
+    for n in range(27):
+        make.certificate_record(make.enrollment(make.user(agency=agency, first="Exp", last=f"Ired{n:02d}"), tc),
+                                issued_on=today() - timedelta(days=400))
+    for n in range(3):
+        make.certificate_record(make.enrollment(make.user(agency=agency, first="Due", last=f"Soon{n}"), tc),
+                                issued_on=today() - timedelta(days=300))
+    login(make.user(Role.COORDINATOR, agency=agency))
+
+    first = needs_attention(client.get("/agency/certificates").get_data(as_text=True))
+    assert first.count("Exp Ired") == 25 and "Due Soon" not in first and "(30)" in first
+    assert 'href="/agency/certificates?attention=2#attention"' in first
+    second_page = client.get("/agency/certificates?attention=2&page=2").get_data(as_text=True)
+    second = needs_attention(second_page)
+    assert second.count("Exp Ired") == 2 and second.count("Due Soon") == 3
+    assert 'href="/agency/certificates?page=2&amp;attention=1#attention"' in second
+    assert 'href="/agency/certificates?attention=2&amp;page=1#all-certificates"' in second_page
+    for bad in ("abc", "0", "-4", "99999999999999999999", "9999"):
+        assert client.get(f"/agency/certificates?attention={bad}").status_code == 200
+
+
 def test_coordinator_sees_expiring_and_expired_per_officer(app, client, login, make):
     agency = make.agency()
     soon = make.certificate(make.enrollment(make.user(agency=agency, first="Sam", last="Soon")),
@@ -63,7 +92,7 @@ def test_coordinator_sees_expiring_and_expired_per_officer(app, client, login, m
                             issued_on=today() - timedelta(days=400))
     login(make.user(Role.COORDINATOR, agency=agency))
     page = client.get("/agency/certificates").get_data(as_text=True)
-    attention = page.split("<h2>Needs attention</h2>")[1].split("<h2>Download in bulk</h2>")[0]
+    attention = needs_attention(page)
     assert "Sam Soon" in attention and "In 65 days" in attention
     assert "Ed Gone" in attention and "35 days ago" in attention
     assert soon.serial in page and gone.serial in page
