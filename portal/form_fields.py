@@ -3,7 +3,7 @@ which raises (a 500, not a field error) for an integer past about 10**308 (Overf
 a signalling NaN (ValueError); these fields refuse such values while parsing them."""
 from datetime import date
 
-from wtforms import DecimalField, IntegerField
+from wtforms import DecimalField, IntegerField, SelectField
 from wtforms.validators import ValidationError
 
 BIGINT_MAX = 2**63 - 1
@@ -39,3 +39,19 @@ class DateRange:
     def __call__(self, form, field):
         if field.data is not None and not self.earliest <= field.data <= self.latest:
             raise ValidationError(f"Enter a date from {self.earliest:%B %-d, %Y} to {self.latest:%B %-d, %Y}.")
+
+
+class SearchableSelectField(SelectField):
+    """A drop-down of many options (agencies, classes). The `field` macro wraps it in a USWDS combo
+    box: with JavaScript, typing part of a name narrows the list; without, a plain <select>."""
+
+    @property
+    def first_value(self):
+        return self.choices[0][0] if self.choices else None
+
+    def pre_validate(self, form):
+        # A combo box left empty submits nothing: take the first option, as a drop-down left alone
+        # would (choices are set by the view after the form reads the request, so not earlier).
+        if self.data is None:
+            self.data = self.first_value
+        super().pre_validate(form)

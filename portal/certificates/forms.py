@@ -4,6 +4,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.certificates.models import CertificateStatus, RevocationReason
+from portal.form_fields import SearchableSelectField
 
 
 class VerifyCodeForm(FlaskForm):
@@ -64,5 +65,5 @@ class CertificateFilterForm(FlaskForm):
                          validators=[Optional()])
     agency = StringField("Agency (name contains)", filters=[clean_agency_search],
                          render_kw={"maxlength": AGENCY_SEARCH_MAX, "type": "search"})
-    class_id = SelectField("Class", coerce=int, validators=[Optional()])
+    class_id = SearchableSelectField("Class", coerce=int, validators=[Optional()])
     submit = SubmitField("Filter")

@@ -83,6 +83,16 @@ def test_admin_creates_user_and_refuses_duplicate_email_and_missing_agency(clien
     assert b"must belong to an agency" in no_agency.data
 
 
+def test_an_agency_left_empty_means_no_agency(client, make, admin):
+    """The agency field is a combo box with JavaScript; left empty it submits nothing, which must
+    read as its first option ("none"), as the drop-down left alone would."""
+    data = {"email": "no.agency@example.com", "first_name": "Ina", "last_name": "Structor", "role": "instructor",
+            "active": "y"}
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    officer = client.post("/admin/users/new", data={**data, "email": "o@example.com", "role": "officer"})
+    assert b"must belong to an agency" in officer.data
+
+
 def test_admin_cannot_remove_own_admin_role(client, admin):
     data = {"email": "self.admin@example.com", "first_name": "A", "last_name": "B", "role": "instructor", "agency_id": 0, "active": "y"}
     response = client.post(f"/admin/users/{admin.id}/edit", data=data)
