@@ -2,9 +2,9 @@
 that the list can be searched, filtered by status, counted and paginated without loading every
 officer of a 500-officer agency.
 
-The status follows the rule of the "Each officer's status" report (portal.reports.queries):
-"Certified" while the officer holds a valid certificate, otherwise the status of the officer's
-latest enrollment (latest class start, then latest enrollment), otherwise "Approved, not enrolled"."""
+The same rule gives the "Each officer's status" report (portal.reports.queries): "Certified" while
+the officer holds a valid certificate, otherwise the status of the officer's latest enrollment
+(latest class start, then latest enrollment), otherwise "Approved, not enrolled"."""
 from __future__ import annotations
 
 from dataclasses import dataclass

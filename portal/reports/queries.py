@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
+from portal.agencies import roster
 from portal.agencies.models import (
     PENDING_AGREEMENT_STATUSES,
     Agency,
@@ -209,27 +209,16 @@ STATUS_ORDER = ["Nominated", "Rejected", "Approved, not enrolled", *[s.label for
 def officer_statuses(agency: Agency) -> Table:
     """Each officer of the agency (and each nominee without an account) and where they stand."""
     table = Table("officer-status", "Each officer's status", ["Officer", "Email", "Status", "Class", "Class starts"], chart=False)
-    certified = set(db.session.scalars(holding_valid_certificate(agency)))
-    officers = db.session.scalars(
-        sa.select(User).where(User.agency_id == agency.id, User.role == Role.OFFICER).order_by(User.last_name, User.first_name)
-    ).all()
-    latest: dict[int, Enrollment] = {}
-    for enrollment in db.session.scalars(
-        sa.select(Enrollment).join(TrainingClass).where(Enrollment.officer_id.in_([o.id for o in officers]))
-        .order_by(TrainingClass.start_date, Enrollment.id).options(contains_eager(Enrollment.training_class))
-    ):
-        latest[enrollment.officer_id] = enrollment
-    rows = []
-    for officer in officers:
-        enrollment = latest.get(officer.id)
-        if officer.id in certified:
-            status = "Certified"
-        elif enrollment is not None:
-            status = enrollment.status.label
-        else:
-            status = "Approved, not enrolled"
-        tc = enrollment.training_class if enrollment else None
-        rows.append([officer.sort_name, officer.email, status, tc.name if tc else "", tc.start_date.isoformat() if tc else ""])
+    # The rule of the coordinator dashboard's officer list (portal.agencies.roster), in one query.
+    rows = [
+        [officer.sort_name, officer.email, roster.STATUS_BY_VALUE[status].label, class_name or "",
+         starts.isoformat() if starts else ""]
+        for officer, status, class_name, starts in db.session.execute(
+            sa.select(User, roster.status_expression(), roster.latest_enrollment(TrainingClass.name),
+                      roster.latest_enrollment(TrainingClass.start_date))
+            .where(User.agency_id == agency.id, User.role == Role.OFFICER)
+        )
+    ]
     for nomination in db.session.scalars(
         sa.select(Nomination).where(Nomination.agency_id == agency.id, Nomination.user_id.is_(None))
         .order_by(Nomination.last_name, Nomination.first_name)
