@@ -47,11 +47,7 @@ def lock_class(training_class: TrainingClass) -> None:
 
 
 def seats_taken(training_class: TrainingClass) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Enrollment).where(
-            Enrollment.class_id == training_class.id, Enrollment.status.in_(SEAT_HOLDING_STATUSES)
-        )
-    ) or 0
+    return seats_taken_by_class([training_class.id])[training_class.id]
 
 
 def seats_taken_by_class(class_ids) -> dict[int, int]:

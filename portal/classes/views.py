@@ -192,9 +192,10 @@ def admin_withdraw(enrollment_id: int):
 def admin_move(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     targets = move_targets(enrollment)
+    seats = seats_taken_by_class([c.id for c in targets])
     form = MoveForm()
     form.class_id.choices = [
-        (c.id, f"{c.name} — starts {c.start_date:%b %-d, %Y}, {c.capacity - c.seats_taken()} free seat(s)") for c in targets
+        (c.id, f"{c.name} — starts {c.start_date:%b %-d, %Y}, {c.capacity - seats[c.id]} free seat(s)") for c in targets
     ]
     if form.validate_on_submit():
         target = next(c for c in targets if c.id == form.class_id.data)
