@@ -105,9 +105,9 @@ def new_version(question: Question) -> Question:
 
 
 def question_in_use(question: Question) -> bool:
-    used = db.session.scalar(sa.select(Response.id).where(Response.question_id == question.id).limit(1))
-    slot = db.session.scalar(sa.select(QuizSlot.id).where(QuizSlot.question_id == question.id).limit(1))
-    return bool(used or slot)
+    """Answered, or placed in an exam."""
+    return question_answered(question) or db.session.scalar(
+        sa.select(QuizSlot.id).where(QuizSlot.question_id == question.id).limit(1)) is not None
 
 
 def delete_question(question: Question) -> None:
