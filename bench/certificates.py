@@ -31,7 +31,6 @@ import http.client
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -354,12 +353,8 @@ def bench_served(url: str, workdir: Path, class_id: int, email: str) -> dict:
     port = load.free_port()
     base = f"http://127.0.0.1:{port}"
     log = workdir / "gunicorn.log"
-    env = dict(os.environ, BENCH_DATABASE_URL=url, BENCH_CERTIFICATE_FILES=str(workdir / "certificate-files"),
-               BENCH_STATIC=str(static))
-    env.pop("FLASK_DEBUG", None)
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers",
-               str(load.WORKERS), "--threads", str(load.THREADS), "--log-level", "warning", "bench.served_app:app"]
-    server = subprocess.Popen(command, cwd=load.ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = load.gunicorn("bench.served_app:app", port, log, BENCH_DATABASE_URL=url,
+                           BENCH_CERTIFICATE_FILES=str(workdir / "certificate-files"), BENCH_STATIC=str(static))
     try:
         load.wait_until_up(base, server, log)
         # http.client reading into one buffer: the least a client can do, so that the figures are

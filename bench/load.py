@@ -55,14 +55,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, PORTAL_ENV="production", SECRET_KEY=databases.BENCH_SECRET,
-               DATABASE_URL=database_url, PORTAL_BASE_URL="https://training.bench.example.gov",
-               TRUSTED_PROXY_COUNT="1")
-    env.pop("FLASK_DEBUG", None)
+def gunicorn(app: str, port: int, log: Path, **env: str) -> subprocess.Popen:
+    """gunicorn (WORKERS x THREADS) serving `app` on 127.0.0.1:`port`, with `env` added."""
+    environment = dict(os.environ, **env)
+    environment.pop("FLASK_DEBUG", None)
     command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning", "wsgi:app"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+               "--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning", app]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
+    return gunicorn("wsgi:app", port, log, PORTAL_ENV="production", SECRET_KEY=databases.BENCH_SECRET,
+                    DATABASE_URL=database_url, PORTAL_BASE_URL="https://training.bench.example.gov",
+                    TRUSTED_PROXY_COUNT="1")
 
 
 def wait_until_up(base: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
