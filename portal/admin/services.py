@@ -1,8 +1,10 @@
 """Accounts as the program office manages them. Functions never commit; the view does."""
 from portal.audit.services import record
+from portal.auth import two_factor
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import find_user, normalise_email
+from portal.auth.sessions import close_other_sessions
 from portal.extensions import db
 
 # Officers and coordinators belong to one agency; instructors and administrators to none.
@@ -46,3 +48,16 @@ def save_user(user: User | None, *, email: str, first_name: str, last_name: str,
     if not is_new and old_role != user.role:
         record("role_changed", user, old_role=str(old_role), new_role=str(user.role))
     return user
+
+
+def may_reset_two_factor(user: User, *, by: User) -> bool:
+    """Only another user's two-step sign-in, and only once it is set up (one's own is changed
+    from the account page, with the current code)."""
+    return user.id != by.id and user.has_two_factor
+
+
+def reset_two_factor(user: User) -> None:
+    """For a user who lost their authenticator and recovery codes: they sign in with the password
+    alone next time (and set two-step sign-in up again where it is required); their sessions end."""
+    two_factor.disable(user)  # audited as two_factor_disabled, with the administrator as actor
+    close_other_sessions(user, keep_token=None)

@@ -6,13 +6,11 @@ from flask_wtf import FlaskForm
 
 from portal.access import roles
 from portal.admin.forms import UserForm
-from portal.admin.services import UserError, save_user
+from portal.admin.services import UserError, may_reset_two_factor, reset_two_factor, save_user
 from portal.agencies.models import Agency, Agreement, AgreementStatus
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.auth import two_factor
-from portal.auth.sessions import close_other_sessions
 from portal.auth.tokens import make_set_password_token
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
@@ -121,16 +119,13 @@ def user_password_link(user_id: int):
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def user_reset_two_factor(user_id: int):
-    """For a user who lost their authenticator and recovery codes: they sign in with the password
-    alone next time (and set two-step sign-in up again where it is required)."""
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id or not user.has_two_factor:
+    if not may_reset_two_factor(user, by=current_user):
         flash("Only another user's two-step sign-in can be reset here, and only once it is set up.", "error")
         return redirect(url_for("admin.user_show", user_id=user.id))
     form = FlaskForm()
     if form.validate_on_submit():
-        two_factor.disable(user)  # audited as two_factor_disabled, with the administrator as actor
-        close_other_sessions(user, keep_token=None)
+        reset_two_factor(user)
         db.session.commit()
         flash(f"Two-step sign-in reset for {user.full_name}; their sessions were ended.", "success")
         return redirect(url_for("admin.user_show", user_id=user.id))
