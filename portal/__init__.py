@@ -27,10 +27,11 @@ BLUEPRINTS = (
     "portal.certificates.views",
     "portal.health",
 )
-# How features act on each other's events, in one place: each module's connect() connects the
-# feature's receivers to portal/signals.py (create_app calls them in this order, the order the
-# receivers of one signal run in).
+# How features act on each other, in one place: each module's connect() connects the feature's
+# receivers to portal/signals.py and its course-completion requirements (portal/progress/completion.py).
+# create_app calls them in this order, the order the receivers of one signal run in.
 CONNECTIONS = (
+    "portal.quizzes.receivers",
     "portal.notifications.receivers",
     "portal.certificates.receivers",
 )
@@ -72,7 +73,6 @@ def refuse_unsafe_production(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - every table registered before use
-    from portal.quizzes.services import rules  # noqa: F401 - registers the exam completion requirement
 
     db.init_app(app)
     database.configure_engine_events(app)

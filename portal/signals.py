@@ -13,12 +13,3 @@ Sent by portal.progress.completion.complete_if_done, once per enrollment.
 Sender: the Enrollment; no other arguments.
 Received by notifications (the congratulations message) and certificates (issues the certificate),
 in the transaction that completed the enrollment.""")
-
-attempt_graded = _signals.signal("attempt-graded", doc="""\
-An exam attempt's score is final (every part graded); sent again after a regrade.
-
-Sent by portal.quizzes.services.grading.finalize.
-Sender: the Attempt; no other arguments.
-Received by nobody: grading calls what follows a grade (the officer's message, the exam rules,
-course completion) itself, in that order. Remove the signal with its send rather than add a receiver
-that would run in an order nobody chose.""")
