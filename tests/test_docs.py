@@ -75,3 +75,12 @@ def test_every_command_is_in_the_readme(app):
     ours = {name for name in command_names(app.cli) if not name.startswith("db ")}  # Flask-Migrate's
     assert ours | {"db upgrade"} == documented
 
+
+def test_the_docs_stand_alone():
+    for link in ("docs/architecture.md", "docs/program-rules.md"):
+        assert f"]({link})" in README and (ROOT / link).is_file()
+    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *SOURCES, *(ROOT / "tests").rglob("*.py")]
+    outside = [str(path) for path in texts if re.search(r"\.\./shared|DESIGN\.md", path.read_text())
+               and path != Path(__file__)]
+    assert outside == []
+
