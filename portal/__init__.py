@@ -27,6 +27,14 @@ BLUEPRINTS = (
     "portal.certificates.views",
     "portal.health",
 )
+# How features act on each other, in one place: each module's connect() connects the feature's
+# receivers to portal/signals.py and its course-completion requirements (portal/progress/completion.py).
+# create_app calls them in this order, the order the receivers of one signal run in.
+CONNECTIONS = (
+    "portal.quizzes.receivers",
+    "portal.notifications.receivers",
+    "portal.certificates.receivers",
+)
 
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
@@ -49,6 +57,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     init_extensions(app)
     register_blueprints(app)
+    connect_features()
     register_hooks(app)
     register_cli(app)
     return app
@@ -64,7 +73,6 @@ def refuse_unsafe_production(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - every table registered before use
-    from portal.quizzes.services import rules  # noqa: F401 - registers the exam completion requirement
 
     db.init_app(app)
     database.configure_engine_events(app)
@@ -89,12 +97,16 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(import_module(name).bp)
 
 
+def connect_features() -> None:
+    from importlib import import_module
+
+    for name in CONNECTIONS:
+        import_module(name).connect()
+
+
 def register_hooks(app: Flask) -> None:
     from portal import access, errors, headers, logs, templating
     from portal.auth import two_factor
-    from portal.certificates import receivers
-
-    receivers.connect()
 
     logs.configure(app)
     errors.register(app)  # first: refuses oversized bodies before anything reads them

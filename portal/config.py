@@ -45,6 +45,19 @@ def flag(env: dict, name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def integer(env: dict, name: str, default: int, minimum: int = 0) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
 def is_absolute_http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -77,7 +90,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
-        "SET_PASSWORD_LINK_MAX_AGE": int(env.get("SET_PASSWORD_LINK_MAX_AGE", 72 * 3600)),
+        "SET_PASSWORD_LINK_MAX_AGE": integer(env, "SET_PASSWORD_LINK_MAX_AGE", 72 * 3600, minimum=1),
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
@@ -111,11 +124,15 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "ADMIN_2FA_REQUIRED": flag(env, "ADMIN_2FA_REQUIRED", production),
         "TOTP_ISSUER": env.get("TOTP_ISSUER", "287(g) Training Portal"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
-        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
+        "TRUSTED_PROXY_COUNT": integer(env, "TRUSTED_PROXY_COUNT", 0),
         "MAIL_FROM": env.get("MAIL_FROM", "287g-training@example.gov"),
         "SMTP_HOST": env.get("SMTP_HOST", ""),
-        "SMTP_PORT": int(env.get("SMTP_PORT", 587)),
+        "SMTP_PORT": integer(env, "SMTP_PORT", 587, minimum=1),
         "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") != "0",
         "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        # Seconds an exam attempt may still be answered after its time limit (network delays).
+        "QUIZ_GRACE_SECONDS": integer(env, "QUIZ_GRACE_SECONDS", 60),
+        # Largest roster CSV accepted (the upload page and `flask officers import`), in bytes.
+        "ROSTER_CSV_MAX_BYTES": integer(env, "ROSTER_CSV_MAX_BYTES", 512 * 1024, minimum=1),
     }

@@ -1,10 +1,15 @@
-"""Events between features (blinker). Receivers run inside the sender's transaction."""
+"""Events between features (blinker). Receivers run inside the sender's transaction.
+
+Receivers are connected in one place: each feature's `connect()`, listed in `CONNECTIONS` in
+portal/__init__.py and called by create_app in that order (the order receivers run in)."""
 from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Enrollment that has just completed its course (status and date already set).
-enrollment_completed = _signals.signal("enrollment-completed")
+enrollment_completed = _signals.signal("enrollment-completed", doc="""\
+An enrollment has just completed its course (status COMPLETED and completed_at already set).
 
-# sender: the Attempt whose score is final (every part graded); fired again after a regrade.
-attempt_graded = _signals.signal("attempt-graded")
+Sent by portal.progress.completion.complete_if_done, once per enrollment.
+Sender: the Enrollment; no other arguments.
+Received by notifications (the congratulations message) and certificates (issues the certificate),
+in the transaction that completed the enrollment.""")

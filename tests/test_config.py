@@ -50,3 +50,29 @@ def test_production_never_loads_demo_accounts(tmp_path, monkeypatch):
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code != 0 and "never loaded in production" in result.output
+
+
+# Settings the environment could not set before they went through load_config (values not their defaults).
+ENVIRONMENT_SETTINGS = {"QUIZ_GRACE_SECONDS": 15, "ROSTER_CSV_MAX_BYTES": 2048}
+
+
+def test_the_environment_sets_the_exam_grace_and_the_roster_size_limit(tmp_path, monkeypatch):
+    defaults = load_config(tmp_path, {})
+    assert (defaults["QUIZ_GRACE_SECONDS"], defaults["ROSTER_CSV_MAX_BYTES"]) == (60, 512 * 1024)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    for name, value in ENVIRONMENT_SETTINGS.items():
+        monkeypatch.setenv(name, str(value))
+    config = create_app().config
+    assert {name: config[name] for name in ENVIRONMENT_SETTINGS} == ENVIRONMENT_SETTINGS
+
+
+@pytest.mark.parametrize("name, raw", [("QUIZ_GRACE_SECONDS", "a minute"), ("QUIZ_GRACE_SECONDS", "-1"),
+                                       ("ROSTER_CSV_MAX_BYTES", "0"), ("SMTP_PORT", "smtp")])
+def test_a_setting_that_is_not_a_number_refuses_to_start_naming_it(tmp_path, name, raw):
+    with pytest.raises(ConfigError, match=name):
+        load_config(tmp_path, {name: raw})
+
+
+def test_a_number_setting_at_its_lowest_is_accepted(tmp_path):
+    config = load_config(tmp_path, {"QUIZ_GRACE_SECONDS": "0", "ROSTER_CSV_MAX_BYTES": "1", "SMTP_PORT": " 25 "})
+    assert (config["QUIZ_GRACE_SECONDS"], config["ROSTER_CSV_MAX_BYTES"], config["SMTP_PORT"]) == (0, 1, 25)

@@ -2,10 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from portal.admin.services import AGENCY_ROLES
 from portal.auth.roles import Role
 from portal.form_fields import SearchableSelectField
-
-AGENCY_ROLES = {Role.OFFICER.value, Role.COORDINATOR.value}
 
 
 class UserForm(FlaskForm):

@@ -5,14 +5,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.access import roles
-from portal.admin.forms import AGENCY_ROLES, UserForm
+from portal.admin.forms import UserForm
+from portal.admin.services import UserError, may_reset_two_factor, reset_two_factor, save_user
 from portal.agencies.models import Agency, Agreement, AgreementStatus
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.auth import two_factor
-from portal.auth.services import find_user, normalise_email
-from portal.auth.sessions import close_other_sessions
 from portal.auth.tokens import make_set_password_token
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
@@ -76,28 +74,14 @@ def user_form_view(user: User | None):
     if user is not None and not form.is_submitted():
         form.agency_id.data = user.agency_id or 0
     if form.validate_on_submit():
-        email = normalise_email(form.email.data)
-        existing = find_user(email)
-        if existing is not None and existing is not user:
-            form.email.errors.append("Another account already uses this email address.")
-        elif user is not None and user.id == current_user.id and (form.role.data != Role.ADMIN or not form.active.data):
-            form.role.errors.append("You cannot remove your own administrator access.")
+        try:
+            user = save_user(
+                user, email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
+                role=Role(form.role.data), agency_id=form.agency_id.data, active=form.active.data, by=current_user,
+            )
+        except UserError as exc:
+            form[exc.field].errors.append(str(exc))
         else:
-            is_new = user is None
-            user = user or User()
-            old_role = user.role
-            user.email = email
-            user.first_name = form.first_name.data.strip()
-            user.last_name = form.last_name.data.strip()
-            user.role = Role(form.role.data)
-            user.agency_id = form.agency_id.data if form.role.data in AGENCY_ROLES else None
-            user.active = form.active.data
-            db.session.add(user)
-            db.session.flush()
-            record("user_created" if is_new else "user_updated", user,
-                   old_role=str(old_role or ""), new_role=str(user.role))
-            if not is_new and old_role != user.role:
-                record("role_changed", user, old_role=str(old_role), new_role=str(user.role))
             db.session.commit()
             flash("User saved.", "success")
             return redirect(url_for("admin.user_show", user_id=user.id))
@@ -135,16 +119,13 @@ def user_password_link(user_id: int):
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def user_reset_two_factor(user_id: int):
-    """For a user who lost their authenticator and recovery codes: they sign in with the password
-    alone next time (and set two-step sign-in up again where it is required)."""
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id or not user.has_two_factor:
+    if not may_reset_two_factor(user, by=current_user):
         flash("Only another user's two-step sign-in can be reset here, and only once it is set up.", "error")
         return redirect(url_for("admin.user_show", user_id=user.id))
     form = FlaskForm()
     if form.validate_on_submit():
-        two_factor.disable(user)  # audited as two_factor_disabled, with the administrator as actor
-        close_other_sessions(user, keep_token=None)
+        reset_two_factor(user)
         db.session.commit()
         flash(f"Two-step sign-in reset for {user.full_name}; their sessions were ended.", "success")
         return redirect(url_for("admin.user_show", user_id=user.id))

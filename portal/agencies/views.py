@@ -54,7 +54,7 @@ def coordinator_home():
     rows = [(officer, roster.STATUS_BY_VALUE[details[officer.id][0]], progress.get(details[officer.id][1]))
             for officer in page.items]
     from portal.reports.queries import agency_dashboard_tables
-    from portal.reports.views import chart_for
+    from portal.reports.charts import chart_for
 
     return render_template(
         "agencies/coordinator_home.html", agency=agency, page=page, rows=rows, search=search, status=status,

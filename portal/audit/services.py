@@ -24,10 +24,6 @@ def _is_secret(key: str) -> bool:
     return key in SECRET_KEYS or any(word in key for word in ("password", "token", "secret"))
 
 
-class AuditTamperError(RuntimeError):
-    pass
-
-
 def client_address() -> str:
     return (request.remote_addr or "")[:45] if has_request_context() else ""
 

@@ -10,7 +10,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.secret_box import TOTP_SECRET_PURPOSE, EncryptedString
 from portal.timeutil import utcnow
-from portal.types import enum_column
+from portal.column_types import enum_column
 
 if TYPE_CHECKING:
     from portal.agencies.models import Agency

@@ -22,7 +22,7 @@ from portal.auth.models import User
 from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.timeutil import today, utcnow
-from portal.types import enum_column
+from portal.column_types import enum_column
 
 
 class CertificateStatus(enum.StrEnum):

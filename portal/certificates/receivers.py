@@ -1,4 +1,4 @@
-"""Connect certificates to the events of other features."""
+"""Connect certificates to the events of other features (listed in portal/__init__.py CONNECTIONS)."""
 from portal.signals import enrollment_completed
 
 

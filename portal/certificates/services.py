@@ -325,10 +325,6 @@ def expiring_for_agency_query(agency_id: int, on: date | None = None, within: in
                       Certificate.expires_on))
 
 
-def expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> list[Certificate]:
-    return db.session.scalars(expiring_for_agency_query(agency_id, on, within)).all()
-
-
 def count_expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> int:
     return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(*_expiring(agency_id, on, within)))
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.agencies.models import AgreementModel
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.types import enum_column
+from portal.column_types import enum_column
 
 
 class Course(db.Model):

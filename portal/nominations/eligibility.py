@@ -1,4 +1,4 @@
-"""Who may be nominated for 287(g) training (DESIGN.md): a US citizen with at least two years of
+"""Who may be nominated for 287(g) training (docs/program-rules.md): a US citizen with at least two years of
 law-enforcement experience and a completed background check. Each rule explains itself."""
 from dataclasses import dataclass
 from datetime import date

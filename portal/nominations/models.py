@@ -10,7 +10,7 @@ from portal.agencies.models import Agency
 from portal.auth.models import User
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.types import enum_column
+from portal.column_types import enum_column
 
 
 class NominationStatus(enum.StrEnum):

@@ -1,6 +1,6 @@
 """The portal's messages: what each event tells the officer, queued in the outbox (never commits).
 
-Other features call these functions (or receive them through signals) inside their own transaction:
+Other features call these functions (or receive them through signals, see receivers.py) inside their own transaction:
 the message is sent by `flask send-mail` only if that transaction commits. A dedupe key makes each
 message at most once per event."""
 from __future__ import annotations
@@ -16,7 +16,6 @@ from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, Traini
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import queue
-from portal.signals import enrollment_completed
 from portal.timeutil import today
 
 SIGN_OFF = "\n\n— The 287(g) Training Program office"
@@ -122,8 +121,3 @@ def notify_certificate_issued(officer: User, *, certificate_id: int, serial: str
             f"Download it from the portal. {sign_in_line()}" + SIGN_OFF)
     return queue("certificate", officer, f"Certificate issued: {serial}", body,
                  dedupe_key=f"certificate:{certificate_id}")
-
-
-@enrollment_completed.connect
-def _on_enrollment_completed(enrollment: Enrollment, **_extra) -> None:
-    notify_completed(enrollment)

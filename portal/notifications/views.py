@@ -3,7 +3,6 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal.access import signed_in
-from portal.notifications import messages  # noqa: F401 - connects the signal receivers
 from portal.notifications.models import OutboxMessage
 from portal.pagination import paginate
 

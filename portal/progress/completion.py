@@ -17,7 +17,9 @@ _requirements: list[Requirement] = []
 
 
 def requirement(check: Requirement) -> Requirement:
-    _requirements.append(check)
+    """Make completion wait for `check` (a decorator too; registering twice changes nothing)."""
+    if check not in _requirements:
+        _requirements.append(check)
     return check
 
 

@@ -16,7 +16,7 @@ from portal.classes.models import Enrollment
 from portal.courses.models import Course, Module
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.types import enum_column
+from portal.column_types import enum_column
 
 
 class QuestionCategory(db.Model):

@@ -4,7 +4,14 @@ The SVG is an image with a title and a description that reads out every value (r
 aria-labelledby); each bar carries its value as text too. No inline style (the CSP forbids it):
 colours are presentation attributes or classes from portal.css. The numbers are always also in a
 table beside the chart."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from portal.reports.queries import Table
 
 WIDTH = 640
 LABEL_WIDTH = 250
@@ -54,3 +61,11 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, float]], unit: st
 
 def shorten(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def chart_for(table: Table) -> Markup | None:
+    """The bar chart drawn beside a report table, or None for a table without one."""
+    if not table.chart:
+        return None
+    unit = "%" if table.key == "pass-rate" else ""
+    return bar_chart(f"chart-{table.key}", table.title, table.chart_rows, unit=unit)

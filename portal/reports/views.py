@@ -4,18 +4,11 @@ from flask_login import current_user
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.reports import queries
-from portal.reports.charts import bar_chart
+from portal.reports.charts import chart_for
 from portal.reports.csvout import table_csv
 from portal.timeutil import today
 
 bp = Blueprint("reports", __name__, template_folder="templates")
-
-
-def chart_for(table: queries.Table):
-    if not table.chart:
-        return None
-    unit = "%" if table.key == "pass-rate" else ""
-    return bar_chart(f"chart-{table.key}", table.title, table.chart_rows, unit=unit)
 
 
 def csv_response(table: queries.Table, prefix: str) -> Response:

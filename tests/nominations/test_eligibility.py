@@ -1,4 +1,4 @@
-"""Every eligibility rule of DESIGN.md, explained per officer, through the coordinator's form."""
+"""Every eligibility rule of docs/program-rules.md, explained per officer, through the coordinator's form."""
 from datetime import timedelta
 
 import pytest

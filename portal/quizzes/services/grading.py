@@ -17,7 +17,6 @@ from portal.progress.completion import complete_if_done
 from portal.quizzes.models import Attempt, AttemptStatus, GradeChange, Question, Response
 from portal.quizzes.services import rules
 from portal.quizzes.services.locks import lock_attempt
-from portal.signals import attempt_graded
 from portal.timeutil import utcnow
 
 EPSILON = 1e-9
@@ -69,7 +68,6 @@ def finalize(attempt: Attempt, now: datetime | None = None, *, tell_officer: boo
                             percent=attempt.percent, passed=attempt.passed, class_id=enrollment.class_id)
     db.session.flush()
     rules.apply_rules(enrollment)
-    attempt_graded.send(attempt)
     complete_if_done(enrollment)
 
 

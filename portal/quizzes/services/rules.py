@@ -18,7 +18,6 @@ from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
 from portal.notifications.services import queue
-from portal.progress.completion import requirement
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, RetakeGrant
 
 PROGRAM_RETAKES = 1
@@ -157,7 +156,6 @@ def grant_retake(enrollment: Enrollment, reason: str, by) -> RetakeGrant:
     return grant
 
 
-@requirement
 def required_exams_passed(enrollment: Enrollment) -> str | None:
     quizzes = [q for q in course_quizzes(enrollment.training_class.course_id) if q.required]
     if not quizzes:
