@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from portal import csv_export
 from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.auth.models import User
@@ -122,11 +123,7 @@ def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor
 # --- the roster CSV ----------------------------------------------------------------------------
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow(TEMPLATE_EXAMPLE)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+    return csv_export.document(COLUMNS, [TEMPLATE_EXAMPLE])
 
 
 def max_bytes() -> int:
