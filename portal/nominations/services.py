@@ -84,33 +84,61 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value or "").split())
 
 
-def email_problem(email: str) -> str | None:
-    """Why this email cannot be nominated, or None."""
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
-        return "an account with this email already exists in the portal"
-    open_nomination = db.session.scalar(
-        sa.select(Nomination).where(
-            sa.func.lower(Nomination.email) == email.lower(), Nomination.status != NominationStatus.REJECTED
-        )
-    )
-    if open_nomination is not None:
-        return f"this officer is already nominated ({open_nomination.status.label.lower()})"
-    return None
+def email_conflicts(agency: Agency, emails: list[str]) -> dict[str, str]:
+    """Why each of these (lower-case) emails cannot be nominated for `agency`, for those that cannot:
+    an account or an open nomination of the same agency. Two queries, however many emails.
+
+    Accounts and nominations of other agencies are not looked at: saying "already exists" would
+    tell a coordinator about another agency. Such a nomination is accepted, and the program
+    administrator sees the conflict when reviewing it (`review_conflicts`)."""
+    if not emails:
+        return {}
+    conflicts = {}
+    for email, status in db.session.execute(
+        sa.select(sa.func.lower(Nomination.email), Nomination.status).where(
+            Nomination.agency_id == agency.id, Nomination.status != NominationStatus.REJECTED,
+            sa.func.lower(Nomination.email).in_(emails))
+    ):
+        conflicts[email] = f"this officer is already nominated ({status.label.lower()})"
+    for email in db.session.scalars(sa.select(sa.func.lower(User.email)).where(
+            User.agency_id == agency.id, sa.func.lower(User.email).in_(emails))):
+        conflicts[email] = "an account with this email already exists in your agency"
+    return conflicts
+
+
+def review_conflicts(nomination: Nomination) -> list[str]:
+    """For the program administrator: accounts and other open nominations, in any agency, that
+    share this nomination's email."""
+    email = nomination.email.lower()
+    found = []
+    account = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    if account is not None and account.id != nomination.user_id:
+        where = account.agency.name if account.agency is not None else "no agency"
+        found.append(f"An account with this email already exists: {account.full_name}, "
+                     f"{account.role.label}, {where}.")
+    for other in db.session.scalars(
+        sa.select(Nomination).where(sa.func.lower(Nomination.email) == email, Nomination.id != nomination.id,
+                                    Nomination.status != NominationStatus.REJECTED)
+        .order_by(Nomination.nominated_at)
+    ):
+        found.append(f"{other.full_name} is also nominated by {other.agency.name} "
+                     f"({other.status.label.lower()}, {other.nominated_at:%B %-d, %Y}).")
+    return found
 
 
 def fact_problems(facts: NomineeFacts) -> list[tuple[str, str]]:
-    problems = [
+    """Eligibility problems of the facts themselves (no database lookup)."""
+    return [
         (finding.column, finding.text)
         for finding in eligibility.problems(us_citizen=facts.us_citizen, years_experience=facts.years_experience,
                                             background_check_date=facts.background_check_date)
     ]
-    if (reason := email_problem(facts.email)) is not None:
-        problems.insert(0, ("email", reason))
-    return problems
 
 
 def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor=None) -> Nomination:
     problems = fact_problems(facts)
+    if (reason := email_conflicts(agency, [facts.email]).get(facts.email)) is not None:
+        problems.insert(0, ("email", reason))
     if problems:
         raise NominationError(problems)
     nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None), **asdict(facts))
@@ -223,8 +251,8 @@ def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
     return row
 
 
-def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
-    """Every row read and checked; raises RosterError listing every problem of the file."""
+def parse_roster(agency: Agency, data: bytes, filename: str | None = None) -> list[ParsedRow]:
+    """Every row read and checked for `agency`; raises RosterError listing every problem of the file."""
     text = decode(data, filename)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -265,10 +293,13 @@ def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
     if not rows and not errors:
         raise RosterError([RowError(None, "", "The file has a header but no officers. Add one line per officer.")])
     seen: dict[str, int] = {}
+    conflicts = email_conflicts(agency, [row.facts.email for row in rows if row.facts is not None])
     for row in rows:
         errors.extend(row.errors)
         if row.facts is None:
             continue
+        if row.facts.email in conflicts:
+            errors.append(RowError(row.line, "email", conflicts[row.facts.email]))
         for column, reason in fact_problems(row.facts):
             errors.append(RowError(row.line, column, reason))
         first = seen.setdefault(row.facts.email, row.line)
@@ -282,7 +313,7 @@ def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
 def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, source: str = "csv",
                   actor=None) -> list[Nomination]:
     """All the file's officers nominated, or (RosterError) none of them."""
-    rows = parse_roster(data, filename)
+    rows = parse_roster(agency, data, filename)
     nominations = []
     for row in rows:
         nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None),

@@ -22,6 +22,7 @@ from portal.nominations.services import (
     max_bytes,
     nominate,
     reject,
+    review_conflicts,
     template_csv,
 )
 from portal.pagination import paginate
@@ -153,5 +154,5 @@ def admin_show(nomination_id: int):
             flash(message, "success")
             return redirect(url_for("nominations.admin_list"))
     return render_template("nominations/admin_show.html", nomination=nomination, form=form,
-                           findings=findings(nomination))
+                           findings=findings(nomination), conflicts=review_conflicts(nomination))
 
