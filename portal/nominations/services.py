@@ -311,19 +311,18 @@ def parse_roster(agency: Agency, data: bytes, filename: str | None = None) -> li
 
 
 def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, source: str = "csv",
-                  actor=None) -> list[Nomination]:
-    """All the file's officers nominated, or (RosterError) none of them."""
+                  actor=None) -> int:
+    """All the file's officers nominated, or (RosterError) none of them. Returns how many.
+
+    One INSERT for the whole file (an executemany): the ORM would send one per row on SQLite,
+    which cannot say in which order RETURNING gives the new ids."""
     rows = parse_roster(agency, data, filename)
-    nominations = []
-    for row in rows:
-        nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None),
-                                **asdict(row.facts))
-        db.session.add(nomination)
-        nominations.append(nomination)
-    db.session.flush()
-    record("roster_imported", agency, actor=actor, count=len(nominations), source=source,
-           filename=(filename or "")[:120])
-    return nominations
+    db.session.execute(sa.insert(Nomination), [
+        {"agency_id": agency.id, "source": source, "nominated_by_id": getattr(actor, "id", None), **asdict(row.facts)}
+        for row in rows
+    ])
+    record("roster_imported", agency, actor=actor, count=len(rows), source=source, filename=(filename or "")[:120])
+    return len(rows)
 
 
 # --- the administrator's decision ---------------------------------------------------------------

@@ -80,7 +80,7 @@ def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
         upload = form.roster.data
         data = upload.stream.read(max_bytes() + 1)
         try:
-            nominations = import_roster(agency, data, upload.filename or "roster.csv", actor=current_user)
+            count = import_roster(agency, data, upload.filename or "roster.csv", actor=current_user)
         except RosterError as exc:
             db.session.rollback()
             errors = exc.errors
@@ -89,7 +89,7 @@ def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
             )
         else:
             db.session.commit()
-            flash(f"{len(nominations)} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
+            flash(f"{count} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
             return redirect(done_url)
     return render_template("nominations/import.html", form=form, errors=errors, columns=COLUMNS, agency=agency,
                            cancel_url=cancel_url, limit_kb=max_bytes() // 1024), (200 if not errors else 422)

@@ -82,7 +82,8 @@ def question_page(question: Question, refused: tuple[int, GradeForm] | None = No
     forms post back (so that a refused grade comes back on the page it was typed on). Should that
     answer have moved to another page meanwhile (answers before it graded by someone else), the
     page that holds it is shown, so that the error and the text typed are never out of view."""
-    pending = grading.pending_responses(current_user, question.id)
+    pending = grading.pending_responses(current_user, question.id).options(
+        selectinload(Response.attempt).selectinload(Attempt.enrollment).selectinload(Enrollment.officer))
     page = paginate(pending, per_page=QUESTION_PAGE_SIZE)
     if refused is not None and refused[0] not in {r.id for r in page.items}:
         ids = list(db.session.scalars(pending.with_only_columns(Response.id)))
