@@ -19,6 +19,7 @@ from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.form_fields import unprintable_character
 from portal.nominations import eligibility
 from portal.nominations.models import Nomination, NominationStatus
 from portal.timeutil import utcnow
@@ -202,6 +203,9 @@ def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
         row.errors.append(RowError(line, column, reason))
 
     text = {name: clean_text(values.get(name, "")) for name in ("first_name", "last_name", "badge_number", "rank")}
+    for name in text:
+        if problem := unprintable_character((values.get(name) or "").strip()):
+            error(name, problem)
     for name in ("first_name", "last_name"):
         if not text[name]:
             error(name, "is required")
