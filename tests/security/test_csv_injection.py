@@ -20,8 +20,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal import csv_export
+from portal.audit.services import record
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
+from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.quizzes.models import Quiz
 from tests.security.support import build, rules, allowed
@@ -34,6 +36,7 @@ HOSTILE = {
     "last": "=cmd|' /C calc'!A0",
     "email": "=cmd|'/c calc'!A0@example.com",
     "quiz": "-2+3 Week one exam",
+    "question": "=1+1 question",
     "course": "@SUM(1+1) Basic course",
     "code": "\tTAB-287G",
     "nominee_first": "\rCR nominee",
@@ -66,7 +69,8 @@ class _Links(HTMLParser):
 @pytest.fixture
 def hostile(ids, make):
     """The home world of the URL-map walk, renamed with formula-like text everywhere a CSV shows
-    text: the agency, its officer and coordinator, the course, its exams, a nomination and the
+    text: the agency, its officer and coordinator, the course, its exam and a question (with a
+    graded attempt, for the item analysis), a nomination and the
     certificate's copies of those names. Everyone signs in first (the email is not one to sign in with)."""
     for identity in (Role.OFFICER, Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN):
         ids.client(identity)
@@ -78,12 +82,17 @@ def hostile(ids, make):
     officer.email = HOSTILE["email"]
     quiz = db.session.get(Quiz, ids.values["quiz_id"])
     quiz.title = HOSTILE["quiz"]
+    questions = [slot.question for slot in quiz.slots]
+    questions[0].name = HOSTILE["question"]
+    enrollment = db.session.get(Enrollment, ids.values["enrollment_id"])
+    make.attempt(quiz, enrollment, True, number=2, answers=[(q, 1.0) for q in questions])  # for the item analysis
     quiz.course.title, quiz.course.code = HOSTILE["course"], HOSTILE["code"]
     make.nomination(agency=agency, first=HOSTILE["nominee_first"], last=HOSTILE["nominee_last"],
                     email=HOSTILE["nominee_email"])
     db.session.execute(sa.update(Certificate).where(Certificate.officer_id == officer.id).values(
         officer_name=officer.full_name, agency_name=agency.name, course_title=HOSTILE["course"],
         course_code=HOSTILE["code"]))
+    record("officer_nominated", agency, actor=officer, note=HOSTILE["nominee_first"])  # for the audit log's CSV
     db.session.flush()
     return ids
 
@@ -118,7 +127,7 @@ def test_every_csv_download_neutralises_every_formula_like_cell(app, hostile):
     assert problems == {}
 
     walked = {where.split(" ", 1)[1] for where in found}
-    for expected in ("gradebook.csv", "/admin/reports/officers.csv", "/admin/reports/pass-rate.csv",
+    for expected in ("gradebook.csv", "statistics.csv", "/admin/audit/events.csv", "/admin/reports/officers.csv", "/admin/reports/pass-rate.csv",
                      "/agency/reports/officer-status.csv", "roster-template.csv", "certificates.zip manifest.csv"):
         assert any(expected in where for where in walked), f"the walk found no {expected}: {sorted(walked)}"
     cells = {cell for rows in found.values() for row in rows for cell in row}

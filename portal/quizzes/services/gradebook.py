@@ -241,3 +241,11 @@ def item_analysis(quiz: Quiz, class_ids: list[int] | None = None) -> tuple[int, 
         ))
     stats.sort(key=lambda s: s.name.lower())
     return len(attempts), stats
+
+
+def item_analysis_csv(quiz: Quiz, class_ids: list[int] | None = None) -> bytes:
+    _count, stats = item_analysis(quiz, class_ids)
+    return csv_export.document(
+        ["Question", "Type", "Answers", "Facility (%)", "Discrimination index"],
+        ([s.name, s.kind, s.count, s.facility, s.discrimination] for s in stats),
+    )
