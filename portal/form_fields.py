@@ -1,6 +1,7 @@
 """Form fields shared by the features' forms. WTForms' NumberRange turns the value into a float,
 which raises (a 500, not a field error) for an integer past about 10**308 (OverflowError) and for
 a signalling NaN (ValueError); these fields refuse such values while parsing them."""
+import unicodedata
 from datetime import date
 
 from wtforms import DecimalField, IntegerField, SelectField
@@ -55,3 +56,29 @@ class SearchableSelectField(SelectField):
         if self.data is None:
             self.data = self.first_value
         super().pre_validate(form)
+
+
+# What a person's name or a title may not contain: control characters (NUL, tab, line breaks...),
+# invisible formatting ones such as the bidirectional overrides (U+202E prints what follows
+# reversed, on a page or a certificate), line and paragraph separators, surrogates, private-use and
+# unassigned code points. The zero-width non-joiner and joiner stay: some scripts spell names with them.
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def unprintable_character(text: str) -> str | None:
+    """Why `text` cannot be a name or a title (its first unprintable character), or None. The one
+    rule for forms, roster files, the command line and question-bank imports."""
+    for char in text or "":
+        if unicodedata.category(char) in UNPRINTABLE_CATEGORIES and char not in JOINERS:
+            described = unicodedata.name(char, "a control character").lower()
+            return f"contains a character that cannot be printed (U+{ord(char):04X}, {described}): remove it"
+    return None
+
+
+class PrintableText:
+    """Validator for names and titles: refuses control and invisible formatting characters."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and (problem := unprintable_character(field.data)):
+            raise ValidationError(problem[:1].upper() + problem[1:] + ".")

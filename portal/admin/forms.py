@@ -4,13 +4,13 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from portal.admin.services import AGENCY_ROLES
 from portal.auth.roles import Role
-from portal.form_fields import SearchableSelectField
+from portal.form_fields import PrintableText, SearchableSelectField
 
 
 class UserForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=254)])
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=80), PrintableText()])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80), PrintableText()])
     role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
     agency_id = SearchableSelectField("Agency", coerce=int, description="Officers and coordinators belong to one agency.")
     active = BooleanField("Account active", default=True)

@@ -3,13 +3,14 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
+from portal.form_fields import PrintableText
 
 
 class AgencyForm(FlaskForm):
-    name = StringField("Agency name", validators=[DataRequired(), Length(max=160)])
+    name = StringField("Agency name", validators=[DataRequired(), Length(max=160), PrintableText()])
     kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
     state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
-    contact_name = StringField("Point of contact", validators=[Optional(), Length(max=120)])
+    contact_name = StringField("Point of contact", validators=[Optional(), Length(max=120), PrintableText()])
     contact_email = EmailField("Contact email", validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
     submit = SubmitField("Save agency")
@@ -46,11 +47,11 @@ class AgreementForm(FlaskForm):
 class ApplicationForm(FlaskForm):
     """An agency asks to join the 287(g) program (no account needed)."""
 
-    name = StringField("Agency name", validators=[DataRequired(), Length(max=160)])
+    name = StringField("Agency name", validators=[DataRequired(), Length(max=160), PrintableText()])
     kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
     state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
     model = SelectField("Requested model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
-    contact_name = StringField("Point of contact (name and title)", validators=[DataRequired(), Length(max=120)])
+    contact_name = StringField("Point of contact (name and title)", validators=[DataRequired(), Length(max=120), PrintableText()])
     contact_email = EmailField("Point of contact email", validators=[DataRequired(), Email(), Length(max=254)])
     contact_phone = StringField("Point of contact phone", validators=[Optional(), Length(max=40)])
     comment = TextAreaField("Anything the program office should know", validators=[Optional(), Length(max=2000)])

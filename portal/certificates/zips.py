@@ -9,8 +9,6 @@ manifest is added last. The same rows feed the CLI export.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import pickle
 import re
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal import csv_export
 from portal.certificates import zipwriter
 from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, status_of
@@ -144,25 +143,6 @@ def _pdfs_by_id(connection: sa.Connection, ids: list[int]) -> dict[int, bytes]:
         return dict(cursor.execute("SELECT id, pdf FROM certificates WHERE id = ANY(%s)", [ids]).fetchall())
 
 
-def csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _CsvLines:
-    """One CSV row at a time, as UTF-8 bytes."""
-
-    def __init__(self):
-        self._line = io.StringIO()
-        self._writer = csv.writer(self._line)
-
-    def encode(self, values: list[str]) -> bytes:
-        self._line.seek(0)
-        self._line.truncate()
-        self._writer.writerow(values)
-        return self._line.getvalue().encode("utf-8")
-
-
 class ZipDownload:
     """A ZIP of certificates and their manifest, planned before its first byte is sent.
 
@@ -178,14 +158,13 @@ class ZipDownload:
         self.manifest = zipwriter.Spool()
         self.planned = tempfile.SpooledTemporaryFile(max_size=zipwriter.SPOOL_BYTES)
         self.batches = 0
-        lines = _CsvLines()
+        lines = csv_export.LineEncoder()
         size = zipwriter.ArchiveSize()
-        # BOM: spreadsheet programs then read UTF-8 names right.
-        self.manifest.write("\ufeff".encode() + lines.encode(MANIFEST_FIELDS))
+        self.manifest.write(lines.first(MANIFEST_FIELDS))
         rows = iter(rows)
         while batch := list(islice(rows, BATCH)):
             for row in batch:
-                self.manifest.write(lines.encode([csv_safe(v) for v in row.manifest_row()]))
+                self.manifest.write(lines.line(row.manifest_row()))
                 size.add(row.filename, row.size)
             pickle.dump(batch, self.planned, pickle.HIGHEST_PROTOCOL)
             self.batches += 1
@@ -218,12 +197,12 @@ def export_to_directory(items: Iterable[Entry], out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     count = 0
     partial = out_dir / (MANIFEST_NAME + ".partial")
-    with partial.open("w", encoding="utf-8-sig", newline="") as manifest:
-        writer = csv.writer(manifest)
-        writer.writerow(MANIFEST_FIELDS)
+    lines = csv_export.LineEncoder()
+    with partial.open("wb") as manifest:
+        manifest.write(lines.first(MANIFEST_FIELDS))
         for entry in items:
             entry.write_to(out_dir / entry.row.filename)
-            writer.writerow([csv_safe(v) for v in entry.row.manifest_row()])
+            manifest.write(lines.line(entry.row.manifest_row()))
             count += 1
     shutil.move(partial, out_dir / MANIFEST_NAME)
     return count

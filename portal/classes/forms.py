@@ -5,7 +5,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Su
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.form_fields import DateRange, WholeNumberField
+from portal.form_fields import DateRange, PrintableText, WholeNumberField
 
 
 class CheckboxListField(SelectMultipleField):
@@ -15,11 +15,11 @@ class CheckboxListField(SelectMultipleField):
 
 class ClassForm(FlaskForm):
     course_id = SelectField("Course", coerce=int, validators=[DataRequired()])
-    name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
+    name = StringField("Class name", validators=[DataRequired(), Length(max=160), PrintableText()],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
     start_date = DateField("Start date", validators=[DataRequired(), DateRange(date(1990, 1, 1), date(2099, 12, 31))])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
-    location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
+    location = StringField("Location or delivery note", validators=[Optional(), Length(max=200), PrintableText()])
     instructor_ids = CheckboxListField("Instructors", coerce=int)
     submit = SubmitField("Save class")
 

@@ -3,13 +3,13 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal.agencies.models import AgreementModel
-from portal.form_fields import WholeNumberField
+from portal.form_fields import PrintableText, WholeNumberField
 
 
 class CourseForm(FlaskForm):
     code = StringField("Course code", validators=[DataRequired(), Length(max=40),
                        Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes, e.g. 287G-JEM-BASIC.")])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
     agreement_model = SelectField("Agreement model", choices=[("", "Any")] + [(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
     weeks = WholeNumberField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
@@ -25,7 +25,7 @@ class CourseForm(FlaskForm):
 class ModuleForm(FlaskForm):
     week = WholeNumberField("Week", validators=[DataRequired(), NumberRange(min=1, max=12)])
     position = WholeNumberField("Order within the week", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save module")
 
@@ -33,7 +33,7 @@ class ModuleForm(FlaskForm):
 class LessonForm(FlaskForm):
     module_id = SelectField("Module", coerce=int)
     position = WholeNumberField("Order within the module", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     minutes = WholeNumberField("Estimated minutes", default=30, validators=[DataRequired(), NumberRange(min=1, max=600)])
     body_markdown = TextAreaField("Lesson text (Markdown)", validators=[DataRequired(), Length(max=100_000)],
                                   description="Markdown: ## headings, - lists, **bold**, tables. HTML is removed.")

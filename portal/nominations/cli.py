@@ -29,11 +29,11 @@ def import_officers(path: Path, agency_name: str) -> None:
     except OSError as exc:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
-        nominations = import_roster(agency, data, path.name, source="cli")
+        count = import_roster(agency, data, path.name, source="cli")
     except RosterError as exc:
         db.session.rollback()
         for error in exc.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(f"Nothing imported: {len(exc.errors)} problem(s) in {path.name}.") from None
     db.session.commit()
-    click.echo(f"Imported {len(nominations)} nomination(s) for {agency.name}; 0 errors.")
+    click.echo(f"Imported {count} nomination(s) for {agency.name}; 0 errors.")

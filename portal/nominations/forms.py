@@ -3,14 +3,16 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, FloatField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from portal.form_fields import PrintableText
+
 
 class NominationForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=80), PrintableText()])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80), PrintableText()])
     email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=254)],
                        description="The officer's work email: the invitation is sent there once the nomination is approved.")
-    badge_number = StringField("Badge number", validators=[Optional(), Length(max=40)])
-    rank = StringField("Rank", validators=[Optional(), Length(max=60)])
+    badge_number = StringField("Badge number", validators=[Optional(), Length(max=40), PrintableText()])
+    rank = StringField("Rank", validators=[Optional(), Length(max=60), PrintableText()])
     years_experience = FloatField("Years of law-enforcement experience", validators=[
         InputRequired(message="Give the years of experience, e.g. 3 or 2.5."), NumberRange(min=0, max=60)],
         description="At least 2 years are required.")

@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from portal import csv_export
 from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.form_fields import unprintable_character
 from portal.nominations import eligibility
 from portal.nominations.models import Nomination, NominationStatus
 from portal.timeutil import utcnow
@@ -83,33 +85,61 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value or "").split())
 
 
-def email_problem(email: str) -> str | None:
-    """Why this email cannot be nominated, or None."""
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
-        return "an account with this email already exists in the portal"
-    open_nomination = db.session.scalar(
-        sa.select(Nomination).where(
-            sa.func.lower(Nomination.email) == email.lower(), Nomination.status != NominationStatus.REJECTED
-        )
-    )
-    if open_nomination is not None:
-        return f"this officer is already nominated ({open_nomination.status.label.lower()})"
-    return None
+def email_conflicts(agency: Agency, emails: list[str]) -> dict[str, str]:
+    """Why each of these (lower-case) emails cannot be nominated for `agency`, for those that cannot:
+    an account or an open nomination of the same agency. Two queries, however many emails.
+
+    Accounts and nominations of other agencies are not looked at: saying "already exists" would
+    tell a coordinator about another agency. Such a nomination is accepted, and the program
+    administrator sees the conflict when reviewing it (`review_conflicts`)."""
+    if not emails:
+        return {}
+    conflicts = {}
+    for email, status in db.session.execute(
+        sa.select(sa.func.lower(Nomination.email), Nomination.status).where(
+            Nomination.agency_id == agency.id, Nomination.status != NominationStatus.REJECTED,
+            sa.func.lower(Nomination.email).in_(emails))
+    ):
+        conflicts[email] = f"this officer is already nominated ({status.label.lower()})"
+    for email in db.session.scalars(sa.select(sa.func.lower(User.email)).where(
+            User.agency_id == agency.id, sa.func.lower(User.email).in_(emails))):
+        conflicts[email] = "an account with this email already exists in your agency"
+    return conflicts
+
+
+def review_conflicts(nomination: Nomination) -> list[str]:
+    """For the program administrator: accounts and other open nominations, in any agency, that
+    share this nomination's email."""
+    email = nomination.email.lower()
+    found = []
+    account = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    if account is not None and account.id != nomination.user_id:
+        where = account.agency.name if account.agency is not None else "no agency"
+        found.append(f"An account with this email already exists: {account.full_name}, "
+                     f"{account.role.label}, {where}.")
+    for other in db.session.scalars(
+        sa.select(Nomination).where(sa.func.lower(Nomination.email) == email, Nomination.id != nomination.id,
+                                    Nomination.status != NominationStatus.REJECTED)
+        .order_by(Nomination.nominated_at)
+    ):
+        found.append(f"{other.full_name} is also nominated by {other.agency.name} "
+                     f"({other.status.label.lower()}, {other.nominated_at:%B %-d, %Y}).")
+    return found
 
 
 def fact_problems(facts: NomineeFacts) -> list[tuple[str, str]]:
-    problems = [
+    """Eligibility problems of the facts themselves (no database lookup)."""
+    return [
         (finding.column, finding.text)
         for finding in eligibility.problems(us_citizen=facts.us_citizen, years_experience=facts.years_experience,
                                             background_check_date=facts.background_check_date)
     ]
-    if (reason := email_problem(facts.email)) is not None:
-        problems.insert(0, ("email", reason))
-    return problems
 
 
 def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor=None) -> Nomination:
     problems = fact_problems(facts)
+    if (reason := email_conflicts(agency, [facts.email]).get(facts.email)) is not None:
+        problems.insert(0, ("email", reason))
     if problems:
         raise NominationError(problems)
     nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None), **asdict(facts))
@@ -122,11 +152,7 @@ def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor
 # --- the roster CSV ----------------------------------------------------------------------------
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow(TEMPLATE_EXAMPLE)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+    return csv_export.document(COLUMNS, [TEMPLATE_EXAMPLE])
 
 
 def max_bytes() -> int:
@@ -177,6 +203,9 @@ def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
         row.errors.append(RowError(line, column, reason))
 
     text = {name: clean_text(values.get(name, "")) for name in ("first_name", "last_name", "badge_number", "rank")}
+    for name in text:
+        if problem := unprintable_character((values.get(name) or "").strip()):
+            error(name, problem)
     for name in ("first_name", "last_name"):
         if not text[name]:
             error(name, "is required")
@@ -226,8 +255,8 @@ def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
     return row
 
 
-def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
-    """Every row read and checked; raises RosterError listing every problem of the file."""
+def parse_roster(agency: Agency, data: bytes, filename: str | None = None) -> list[ParsedRow]:
+    """Every row read and checked for `agency`; raises RosterError listing every problem of the file."""
     text = decode(data, filename)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -268,10 +297,13 @@ def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
     if not rows and not errors:
         raise RosterError([RowError(None, "", "The file has a header but no officers. Add one line per officer.")])
     seen: dict[str, int] = {}
+    conflicts = email_conflicts(agency, [row.facts.email for row in rows if row.facts is not None])
     for row in rows:
         errors.extend(row.errors)
         if row.facts is None:
             continue
+        if row.facts.email in conflicts:
+            errors.append(RowError(row.line, "email", conflicts[row.facts.email]))
         for column, reason in fact_problems(row.facts):
             errors.append(RowError(row.line, column, reason))
         first = seen.setdefault(row.facts.email, row.line)
@@ -283,19 +315,18 @@ def parse_roster(data: bytes, filename: str | None = None) -> list[ParsedRow]:
 
 
 def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, source: str = "csv",
-                  actor=None) -> list[Nomination]:
-    """All the file's officers nominated, or (RosterError) none of them."""
-    rows = parse_roster(data, filename)
-    nominations = []
-    for row in rows:
-        nomination = Nomination(agency=agency, source=source, nominated_by_id=getattr(actor, "id", None),
-                                **asdict(row.facts))
-        db.session.add(nomination)
-        nominations.append(nomination)
-    db.session.flush()
-    record("roster_imported", agency, actor=actor, count=len(nominations), source=source,
-           filename=(filename or "")[:120])
-    return nominations
+                  actor=None) -> int:
+    """All the file's officers nominated, or (RosterError) none of them. Returns how many.
+
+    One INSERT for the whole file (an executemany): the ORM would send one per row on SQLite,
+    which cannot say in which order RETURNING gives the new ids."""
+    rows = parse_roster(agency, data, filename)
+    db.session.execute(sa.insert(Nomination), [
+        {"agency_id": agency.id, "source": source, "nominated_by_id": getattr(actor, "id", None), **asdict(row.facts)}
+        for row in rows
+    ])
+    record("roster_imported", agency, actor=actor, count=len(rows), source=source, filename=(filename or "")[:120])
+    return len(rows)
 
 
 # --- the administrator's decision ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from portal.nominations.services import (
     max_bytes,
     nominate,
     reject,
+    review_conflicts,
     template_csv,
 )
 from portal.pagination import paginate
@@ -79,7 +80,7 @@ def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
         upload = form.roster.data
         data = upload.stream.read(max_bytes() + 1)
         try:
-            nominations = import_roster(agency, data, upload.filename or "roster.csv", actor=current_user)
+            count = import_roster(agency, data, upload.filename or "roster.csv", actor=current_user)
         except RosterError as exc:
             db.session.rollback()
             errors = exc.errors
@@ -88,7 +89,7 @@ def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
             )
         else:
             db.session.commit()
-            flash(f"{len(nominations)} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
+            flash(f"{count} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
             return redirect(done_url)
     return render_template("nominations/import.html", form=form, errors=errors, columns=COLUMNS, agency=agency,
                            cancel_url=cancel_url, limit_kb=max_bytes() // 1024), (200 if not errors else 422)
@@ -153,5 +154,5 @@ def admin_show(nomination_id: int):
             flash(message, "success")
             return redirect(url_for("nominations.admin_list"))
     return render_template("nominations/admin_show.html", nomination=nomination, form=form,
-                           findings=findings(nomination))
+                           findings=findings(nomination), conflicts=review_conflicts(nomination))
 

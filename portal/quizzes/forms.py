@@ -5,7 +5,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import FiniteDecimalField, WholeNumberField
+from portal.form_fields import FiniteDecimalField, PrintableText, WholeNumberField
 from portal.quizzes.models import GradingPolicy, ReviewPolicy
 from portal.quizzes.types import ordered_kinds
 
@@ -26,7 +26,7 @@ class RetakeForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200), PrintableText()])
     parent_id = SelectField("Inside", coerce=int)
     submit = SubmitField("Save category")
 
@@ -34,7 +34,7 @@ class CategoryForm(FlaskForm):
 class QuestionForm(FlaskForm):
     kind = SelectField("Type", choices=ordered_kinds())
     category_id = SelectField("Category", coerce=int)
-    name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255), PrintableText()])
     text = TextAreaField("Question text (Markdown)", validators=[DataRequired(), Length(max=20000)])
     points = FiniteDecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
     answers = TextAreaField("Answers", validators=[Optional(), Length(max=20000)])
@@ -46,13 +46,13 @@ class ImportForm(FlaskForm):
     file = FileField("Question file (GIFT .gift/.txt or Moodle XML .xml)", validators=[FileRequired(message="Choose a file.")])
     file_format = SelectField("Format", choices=[("", "Guess from the file"), ("gift", "GIFT"), ("moodlexml", "Moodle XML")],
                               validate_choice=False)
-    category = StringField("Put the questions under this category (optional)", validators=[Optional(), Length(max=200)],
+    category = StringField("Put the questions under this category (optional)", validators=[Optional(), Length(max=200), PrintableText()],
                            description="Categories named in the file ($CATEGORY: or <category>) are created inside it.")
     submit = SubmitField("Import")
 
 
 class QuizForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     module_id = SelectField("Belongs to", coerce=int, description="A module for a weekly exam, or the whole course for the final exam.")
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
     required = BooleanField("Required for course completion (counts under the exam rules)", default=True)

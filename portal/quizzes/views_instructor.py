@@ -17,7 +17,7 @@ from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
 from portal.quizzes.views_bank import may_author
 from portal.quizzes.services.gradebook import (attempt_summaries, class_gradebook, enrollment_rows,
-                                              gradebook_csv, item_analysis)
+                                              gradebook_csv, item_analysis, item_analysis_csv)
 
 bp = Blueprint("grading", __name__, template_folder="templates")
 
@@ -82,7 +82,8 @@ def question_page(question: Question, refused: tuple[int, GradeForm] | None = No
     forms post back (so that a refused grade comes back on the page it was typed on). Should that
     answer have moved to another page meanwhile (answers before it graded by someone else), the
     page that holds it is shown, so that the error and the text typed are never out of view."""
-    pending = grading.pending_responses(current_user, question.id)
+    pending = grading.pending_responses(current_user, question.id).options(
+        selectinload(Response.attempt).selectinload(Attempt.enrollment).selectinload(Enrollment.officer))
     page = paginate(pending, per_page=QUESTION_PAGE_SIZE)
     if refused is not None and refused[0] not in {r.id for r in page.items}:
         ids = list(db.session.scalars(pending.with_only_columns(Response.id)))
@@ -180,17 +181,31 @@ def grant_retake(enrollment_id: int):
     return render_template("quizzes/grant_retake.html", enrollment=enrollment, form=form, standing=rules.standing(enrollment))
 
 
-@bp.get("/teach/quizzes/<int:quiz_id>/statistics")
-@roles(*STAFF)
-def statistics(quiz_id: int):
+def analysed_quiz(quiz_id: int) -> tuple[Quiz, list[int] | None]:
+    """The quiz and the classes whose attempts the viewer may analyse (None: all, for an admin)."""
     quiz = db.get_or_404(Quiz, quiz_id)
     class_ids = None
     if current_user.role == Role.INSTRUCTOR:
         class_ids = [c.id for c in grading.classes_taught(current_user) if c.course_id == quiz.course_id]
         if not class_ids:
             abort(404)
+    return quiz, class_ids
+
+
+@bp.get("/teach/quizzes/<int:quiz_id>/statistics")
+@roles(*STAFF)
+def statistics(quiz_id: int):
+    quiz, class_ids = analysed_quiz(quiz_id)
     count, stats = item_analysis(quiz, class_ids)
     return render_template("quizzes/statistics.html", quiz=quiz, count=count, stats=stats)
+
+
+@bp.get("/teach/quizzes/<int:quiz_id>/statistics.csv")
+@roles(*STAFF)
+def statistics_export(quiz_id: int):
+    quiz, class_ids = analysed_quiz(quiz_id)
+    return FlaskResponse(item_analysis_csv(quiz, class_ids), mimetype="text/csv",
+                         headers={"Content-Disposition": f'attachment; filename="item-analysis-exam-{quiz.id}.csv"'})
 
 
 @bp.get("/teach/exams")

@@ -1,11 +1,11 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
+from portal import csv_export
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.reports import queries
 from portal.reports.charts import chart_for
-from portal.reports.csvout import table_csv
 from portal.timeutil import today
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -13,7 +13,7 @@ bp = Blueprint("reports", __name__, template_folder="templates")
 
 def csv_response(table: queries.Table, prefix: str) -> Response:
     filename = f"{prefix}-{table.key}-{today().isoformat()}.csv"
-    return Response(table_csv(table), mimetype="text/csv",
+    return Response(csv_export.document(table.columns, table.rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

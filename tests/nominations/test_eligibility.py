@@ -62,11 +62,12 @@ def test_all_failed_rules_are_explained_together(client, coordinator):
     assert "There are 3 problems with this form" in page
 
 
-def test_email_already_in_the_portal_is_refused(client, make, coordinator):
-    make.user(Role.OFFICER, email="taken@example.gov")
+def test_email_already_in_the_agency_is_refused(client, make, coordinator):
+    """Only the coordinator's own agency is looked at: see test_cross_agency.py for the others."""
+    make.user(Role.OFFICER, email="taken@example.gov", agency=coordinator.agency)
     page = client.post("/agency/nominations/new", data=form(email="Taken@Example.gov")).get_data(as_text=True)
-    assert "An account with this email already exists in the portal." in page
-    make.nomination(email="pending@example.gov")
+    assert "An account with this email already exists in your agency." in page
+    make.nomination(email="pending@example.gov", agency=coordinator.agency)
     page = client.post("/agency/nominations/new", data=form(email="pending@example.gov")).get_data(as_text=True)
     assert "already nominated (nominated)" in page
     assert len(nominations()) == 1

@@ -112,12 +112,12 @@ def test_every_problem_of_the_file_is_listed(client, coordinator):
     assert "Problems found (4)" in page
 
 
-def test_duplicates_in_the_file_and_in_the_portal(client, make, coordinator):
-    make.user(Role.OFFICER, email="sean.oconnor@example.gov")
+def test_duplicates_in_the_file_and_in_the_agency(client, make, coordinator):
+    make.user(Role.OFFICER, email="sean.oconnor@example.gov", agency=coordinator.agency)
     before = counts()
     dup = GOOD[0].replace("José", "Josie")
     page = upload(client, roster(GOOD[0], GOOD[1], dup)).get_data(as_text=True)
-    assert "<th scope=\"row\">3</th><td>email</td><td>an account with this email already exists in the portal</td>" in page
+    assert "<th scope=\"row\">3</th><td>email</td><td>an account with this email already exists in your agency</td>" in page
     assert "<th scope=\"row\">4</th><td>email</td><td>the same email is already on line 2</td>" in page
     assert counts() == before
 

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from portal.audit.services import record
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.form_fields import unprintable_character
 from portal.markdown_render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from portal.quizzes.formats import FormatError, ImportedQuestion, export_gift, export_moodle_xml, validate
 from portal.quizzes.models import Question, QuestionCategory, QuestionImage, QuizSlot, Response
@@ -161,7 +162,11 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
     skipped kinds are counted as "skipped <kind>"."""
     counts: Counter = Counter()
     ready = []
+    if problem := unprintable_character(under or ""):
+        raise FormatError(f"the category {problem}")
     for q in questions:
+        if problem := unprintable_character(q.name) or unprintable_character(q.category or ""):
+            raise FormatError(f"its name or category {problem}", q.source_line, q.name)
         if q.kind in SKIPPED_KINDS:
             counts[f"skipped {q.kind}"] += 1
             continue

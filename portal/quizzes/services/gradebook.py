@@ -1,13 +1,12 @@
 """Gradebook cells (officer × exam, best or last attempt per the quiz's policy) and item analysis."""
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from portal import csv_export
 from portal.auth.models import User
 from portal.agencies.models import Agency
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
@@ -179,21 +178,13 @@ def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row
     return quizzes, enrollment_rows(enrollments, quizzes, attempt_summaries(Enrollment.class_id == training_class.id))
 
 
-def gradebook_csv(training_class: TrainingClass) -> str:
+def gradebook_csv(training_class: TrainingClass) -> bytes:
     quizzes, rows = class_gradebook(training_class)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]])
-    for row in rows:
-        officer = row.enrollment.officer
-        writer.writerow([safe(officer.sort_name), officer.email, safe(officer.agency_name or ""),
-                         row.enrollment.status.label, *[c.text for c in row.cells]])
-    return out.getvalue()
-
-
-def safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_export.document(
+        ["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]],
+        ([row.enrollment.officer.sort_name, row.enrollment.officer.email, row.enrollment.officer.agency_name,
+          row.enrollment.status.label, *[c.text for c in row.cells]] for row in rows),
+    )
 
 
 # --- item analysis -----------------------------------------------------------------------------
@@ -250,3 +241,11 @@ def item_analysis(quiz: Quiz, class_ids: list[int] | None = None) -> tuple[int, 
         ))
     stats.sort(key=lambda s: s.name.lower())
     return len(attempts), stats
+
+
+def item_analysis_csv(quiz: Quiz, class_ids: list[int] | None = None) -> bytes:
+    _count, stats = item_analysis(quiz, class_ids)
+    return csv_export.document(
+        ["Question", "Type", "Answers", "Facility (%)", "Discrimination index"],
+        ([s.name, s.kind, s.count, s.facility, s.discrimination] for s in stats),
+    )
