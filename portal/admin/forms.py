@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from portal.auth.roles import Role
 from portal.form_fields import SearchableSelectField
+from portal.ids import coerce_id
 
 AGENCY_ROLES = {Role.OFFICER.value, Role.COORDINATOR.value}
 
@@ -13,7 +14,7 @@ class UserForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
     role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
-    agency_id = SearchableSelectField("Agency", coerce=int, description="Officers and coordinators belong to one agency.")
+    agency_id = SearchableSelectField("Agency", coerce=coerce_id, description="Officers and coordinators belong to one agency.")
     active = BooleanField("Account active", default=True)
     submit = SubmitField("Save user")
 

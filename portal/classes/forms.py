@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.form_fields import DateRange, WholeNumberField
+from portal.ids import coerce_id
 
 
 class CheckboxListField(SelectMultipleField):
@@ -14,18 +15,18 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ClassForm(FlaskForm):
-    course_id = SelectField("Course", coerce=int, validators=[DataRequired()])
+    course_id = SelectField("Course", coerce=coerce_id, validators=[DataRequired()])
     name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
     start_date = DateField("Start date", validators=[DataRequired(), DateRange(date(1990, 1, 1), date(2099, 12, 31))])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
-    instructor_ids = CheckboxListField("Instructors", coerce=int)
+    instructor_ids = CheckboxListField("Instructors", coerce=coerce_id)
     submit = SubmitField("Save class")
 
 
 class EnrollForm(FlaskForm):
-    officer_ids = CheckboxListField("Officers to enroll", coerce=int, validators=[DataRequired(message="Choose at least one officer.")])
+    officer_ids = CheckboxListField("Officers to enroll", coerce=coerce_id, validators=[DataRequired(message="Choose at least one officer.")])
     submit = SubmitField("Enroll selected officers")
 
 
@@ -35,5 +36,5 @@ class WithdrawForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    class_id = SelectField("Move to class", coerce=int, validators=[DataRequired(message="Choose a class.")])
+    class_id = SelectField("Move to class", coerce=coerce_id, validators=[DataRequired(message="Choose a class.")])
     submit = SubmitField("Move officer")
