@@ -1,11 +1,9 @@
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.form_fields import DateRange, WholeNumberField
+from portal.form_fields import PROGRAM_DATES, WholeNumberField
 from portal.ids import coerce_id
 
 
@@ -18,7 +16,7 @@ class ClassForm(FlaskForm):
     course_id = SelectField("Course", coerce=coerce_id, validators=[DataRequired()])
     name = StringField("Class name", validators=[DataRequired(), Length(max=160)],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
-    start_date = DateField("Start date", validators=[DataRequired(), DateRange(date(1990, 1, 1), date(2099, 12, 31))])
+    start_date = DateField("Start date", validators=[DataRequired(), PROGRAM_DATES])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200)])
     instructor_ids = CheckboxListField("Instructors", coerce=coerce_id)

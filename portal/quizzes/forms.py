@@ -5,7 +5,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import FiniteDecimalField, WholeNumberField
+from portal.form_fields import PROGRAM_DATES, FiniteDecimalField, WholeNumberField
 from portal.ids import coerce_id
 from portal.quizzes.models import GradingPolicy, ReviewPolicy
 from portal.quizzes.types import ordered_kinds
@@ -61,8 +61,8 @@ class QuizForm(FlaskForm):
     time_limit_minutes = WholeNumberField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
     attempts_allowed = WholeNumberField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
                                         description="Including the remediation retake; the course-wide retake rule still applies.")
-    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
+    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
     shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
     questions_per_page = WholeNumberField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])

@@ -224,9 +224,12 @@ def parse_questions(filename: str, data: bytes, fmt: str):
         return parse_moodle_xml(data)
     if fmt == "gift":
         try:
-            return parse_gift(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormatError("the file is not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
+        if "\x00" in text:  # not text, and PostgreSQL cannot store it
+            raise FormatError("the file contains a NUL character", text[: text.index("\x00")].count("\n") + 1)
+        return parse_gift(text)
     return load_questions(filename, data)
 
 
