@@ -2,8 +2,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import PROGRAM_DATES
-
 
 class AuditFilterForm(FlaskForm):
     """Read-only filters sent by GET: no CSRF token needed."""
@@ -15,8 +13,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField("Action", validators=[Optional()])
     target_type = SelectField("Target type", validators=[Optional()])
     target_id = StringField("Target id", validators=[Optional(), Length(max=60)])
-    date_from = DateField("From (date, UTC)", validators=[Optional(), PROGRAM_DATES])
-    date_to = DateField("To (date, UTC, inclusive)", validators=[Optional(), PROGRAM_DATES])
+    date_from = DateField("From (date, UTC)", validators=[Optional()])
+    date_to = DateField("To (date, UTC, inclusive)", validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
