@@ -1,4 +1,5 @@
 from flask import Flask, abort, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -49,7 +50,18 @@ def register(app: Flask) -> None:
         return render_error(500, MESSAGES[500])
 
 
+def bind_urls_without_the_host() -> None:
+    """A Host header Werkzeug cannot bind to (a label over 63 characters, "a..b") leaves the
+    request without a URL adapter, so url_for in the error page would fail (a 500 instead of the
+    400). The page links by path only: bind to the configured name, never to the request's."""
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = current_app.url_map.bind(
+            current_app.config.get("SERVER_NAME") or "localhost", script_name=request.root_path or "/",
+            url_scheme=current_app.config.get("PREFERRED_URL_SCHEME", "http"))
+
+
 def render_error(code: int, message: str):
+    bind_urls_without_the_host()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), code
     return render_template("error.html", code=code, message=message), code

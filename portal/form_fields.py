@@ -2,7 +2,7 @@
 which raises (a 500, not a field error) for an integer past about 10**308 (OverflowError) and for
 a signalling NaN (ValueError); these fields refuse such values while parsing them."""
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from wtforms import DecimalField, IntegerField, SelectField
 from wtforms.validators import ValidationError
@@ -38,8 +38,15 @@ class DateRange:
         self.earliest, self.latest = earliest, latest
 
     def __call__(self, form, field):
-        if field.data is not None and not self.earliest <= field.data <= self.latest:
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        if day is not None and not self.earliest <= day <= self.latest:
             raise ValidationError(f"Enter a date from {self.earliest:%B %-d, %Y} to {self.latest:%B %-d, %Y}.")
+
+
+# The dates the program's records can take. Every date field of every form carries this (or a
+# narrower DateRange): a date near year 9999 overflows the dates computed from it (an agreement's
+# three-year term, a class's weeks), and tests/security/test_fuzzing.py checks every form has one.
+PROGRAM_DATES = DateRange(date(1990, 1, 1), date(2099, 12, 31))
 
 
 class SearchableSelectField(SelectField):

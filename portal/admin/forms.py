@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from portal.admin.services import AGENCY_ROLES
 from portal.auth.roles import Role
 from portal.form_fields import PrintableText, SearchableSelectField
+from portal.ids import coerce_id
 
 
 class UserForm(FlaskForm):
@@ -12,7 +13,7 @@ class UserForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=80), PrintableText()])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=80), PrintableText()])
     role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
-    agency_id = SearchableSelectField("Agency", coerce=int, description="Officers and coordinators belong to one agency.")
+    agency_id = SearchableSelectField("Agency", coerce=coerce_id, description="Officers and coordinators belong to one agency.")
     active = BooleanField("Account active", default=True)
     submit = SubmitField("Save user")
 

@@ -3,7 +3,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
-from portal.form_fields import PrintableText
+from portal.form_fields import PROGRAM_DATES, PrintableText
 
 
 class AgencyForm(FlaskForm):
@@ -20,9 +20,9 @@ class AgreementForm(FlaskForm):
     kind = SelectField("Document", choices=[(k.value, k.value) for k in AgreementKind])
     model = SelectField("Model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
     status = SelectField("Status", choices=[(s.value, s.label) for s in AgreementStatus])
-    applied_on = DateField("Applied on", validators=[DataRequired()])
-    signed_on = DateField("Signed on", validators=[Optional()])
-    ends_on = DateField("Ends on", validators=[Optional()],
+    applied_on = DateField("Applied on", validators=[DataRequired(), PROGRAM_DATES])
+    signed_on = DateField("Signed on", validators=[Optional(), PROGRAM_DATES])
+    ends_on = DateField("Ends on", validators=[Optional(), PROGRAM_DATES],
                         description="Agreements run three years from signature; leave empty to use that.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
     comment = TextAreaField("Reason for the status change", validators=[Optional(), Length(max=2000)],
@@ -68,7 +68,7 @@ class RenewalForm(FlaskForm):
 
 class StatusChangeForm(FlaskForm):
     status = SelectField("New status")
-    effective_on = DateField("Effective date", validators=[DataRequired()],
+    effective_on = DateField("Effective date", validators=[DataRequired(), PROGRAM_DATES],
                              description="For a signature, the date the agreement was signed: its 3-year term starts then.")
     comment = TextAreaField("Comment", validators=[DataRequired(message="Say why the status changes."), Length(max=2000)])
     submit = SubmitField("Change status")

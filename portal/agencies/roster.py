@@ -3,8 +3,9 @@ that the list can be searched, filtered by status, counted and paginated without
 officer of a 500-officer agency.
 
 The same rule gives the "Each officer's status" report (portal.reports.queries): "Certified" while
-the officer holds a valid certificate, otherwise the status of the officer's latest enrollment
-(latest class start, then latest enrollment), otherwise "Approved, not enrolled"."""
+the officer holds a valid certificate, otherwise the status of the officer's enrollment picked by
+the one rule of portal.classes.services.enrollment_precedence (an active enrollment first),
+otherwise "Approved, not enrolled"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus, status_clause
-from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.classes.services import status_enrollment
 from portal.extensions import db
 
 CERTIFIED = "certified"
@@ -38,21 +40,11 @@ STATUS_VALUES = frozenset(STATUS_BY_VALUE)
 MAX_SEARCH = 100
 
 
-def latest_enrollment(column):
-    """Correlated subquery: `column` of the officer's latest enrollment (None if never enrolled)."""
-    return (
-        sa.select(column).select_from(Enrollment).join(TrainingClass, TrainingClass.id == Enrollment.class_id)
-        .where(Enrollment.officer_id == User.id)
-        .order_by(TrainingClass.start_date.desc(), Enrollment.id.desc())
-        .limit(1).correlate(User).scalar_subquery()
-    )
-
-
 def status_expression():
     certified = sa.exists().where(Certificate.officer_id == User.id, status_clause(CertificateStatus.VALID))
     return sa.case(
         (certified, sa.literal(CERTIFIED)),
-        else_=sa.func.coalesce(sa.cast(latest_enrollment(Enrollment.status), sa.String), sa.literal(NOT_ENROLLED)),
+        else_=sa.func.coalesce(sa.cast(status_enrollment(Enrollment.status), sa.String), sa.literal(NOT_ENROLLED)),
     )
 
 
@@ -83,10 +75,10 @@ def status_counts(agency_id: int) -> dict[str, int]:
 
 
 def page_details(officer_ids: list[int]) -> dict[int, tuple[str, int | None]]:
-    """(status, latest enrollment id) of each officer on a page, in one statement."""
+    """(status, id of the enrollment giving it) of each officer on a page, in one statement."""
     if not officer_ids:
         return {}
     rows = db.session.execute(
-        sa.select(User.id, status_expression(), latest_enrollment(Enrollment.id)).where(User.id.in_(officer_ids))
+        sa.select(User.id, status_expression(), status_enrollment(Enrollment.id)).where(User.id.in_(officer_ids))
     )
     return {officer_id: (status, enrollment_id) for officer_id, status, enrollment_id in rows}

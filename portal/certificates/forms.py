@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.certificates.models import CertificateStatus, RevocationReason
 from portal.form_fields import SearchableSelectField
+from portal.ids import coerce_id
 
 
 class VerifyCodeForm(FlaskForm):
@@ -65,5 +66,5 @@ class CertificateFilterForm(FlaskForm):
                          validators=[Optional()])
     agency = StringField("Agency (name contains)", filters=[clean_agency_search],
                          render_kw={"maxlength": AGENCY_SEARCH_MAX, "type": "search"})
-    class_id = SearchableSelectField("Class", coerce=int, validators=[Optional()])
+    class_id = SearchableSelectField("Class", coerce=coerce_id, validators=[Optional()])
     submit = SubmitField("Filter")

@@ -15,6 +15,7 @@ from portal.certificates.models import Certificate, CertificateStatus, Revocatio
 from portal.classes.models import Enrollment, TrainingClass
 from portal.auth.models import User
 from portal.extensions import db, limit_from_config, limiter
+from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.timeutil import today
 
@@ -198,13 +199,6 @@ def agency_certificates():
 AGENCY_MATCHES_SHOWN = 10  # agencies offered as links under a typed agency name
 
 
-def record_id(value: str) -> int | None:
-    """A row id from a query parameter; None for anything else ("abc", "-3", "0", past BIGINT)."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        return None
-    return int(value) or None
-
-
 @bp.get("/admin/certificates/")
 @roles(Role.ADMIN)
 def admin_list():
@@ -219,7 +213,7 @@ def admin_list():
     agency_search = form.agency.data or ""
     # One agency by id (?agency_id=): the links this page offers, its pages, bookmarks and older links.
     agency_id_arg = (request.args.get("agency_id") or "").strip()
-    agency_id = record_id(agency_id_arg)
+    agency_id = parse_id(agency_id_arg)
     agency = db.session.get(Agency, agency_id) if agency_id else None
 
     query = sa.select(Certificate).order_by(Certificate.created_at.desc(), Certificate.id.desc())

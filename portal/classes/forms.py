@@ -1,11 +1,10 @@
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.form_fields import DateRange, PrintableText, WholeNumberField
+from portal.form_fields import PROGRAM_DATES, PrintableText, WholeNumberField
+from portal.ids import coerce_id
 
 
 class CheckboxListField(SelectMultipleField):
@@ -14,18 +13,18 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ClassForm(FlaskForm):
-    course_id = SelectField("Course", coerce=int, validators=[DataRequired()])
+    course_id = SelectField("Course", coerce=coerce_id, validators=[DataRequired()])
     name = StringField("Class name", validators=[DataRequired(), Length(max=160), PrintableText()],
                        description="For example “JEM Basic — Charlotte, January 2027”.")
-    start_date = DateField("Start date", validators=[DataRequired(), DateRange(date(1990, 1, 1), date(2099, 12, 31))])
+    start_date = DateField("Start date", validators=[DataRequired(), PROGRAM_DATES])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200), PrintableText()])
-    instructor_ids = CheckboxListField("Instructors", coerce=int)
+    instructor_ids = CheckboxListField("Instructors", coerce=coerce_id)
     submit = SubmitField("Save class")
 
 
 class EnrollForm(FlaskForm):
-    officer_ids = CheckboxListField("Officers to enroll", coerce=int, validators=[DataRequired(message="Choose at least one officer.")])
+    officer_ids = CheckboxListField("Officers to enroll", coerce=coerce_id, validators=[DataRequired(message="Choose at least one officer.")])
     submit = SubmitField("Enroll selected officers")
 
 
@@ -35,5 +34,5 @@ class WithdrawForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    class_id = SelectField("Move to class", coerce=int, validators=[DataRequired(message="Choose a class.")])
+    class_id = SelectField("Move to class", coerce=coerce_id, validators=[DataRequired(message="Choose a class.")])
     submit = SubmitField("Move officer")

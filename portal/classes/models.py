@@ -65,9 +65,6 @@ class TrainingClass(db.Model):
     def end_date(self) -> date:
         return self.start_date + timedelta(days=7 * self.course.weeks - 1)
 
-    def seats_taken(self) -> int:
-        return sum(1 for e in self.enrollments if e.status in SEAT_HOLDING_STATUSES)
-
 
 class Enrollment(db.Model):
     __tablename__ = "enrollments"

@@ -21,29 +21,17 @@ class EnrollmentError(ValueError):
     pass
 
 
-def enrollment_problem(officer: User, training_class: TrainingClass) -> str | None:
-    """Why this officer cannot be enrolled in this class, or None."""
-    if officer.role != Role.OFFICER:
-        return f"{officer.full_name} is not an officer."
-    if not officer.active:
-        return f"{officer.full_name}'s account is disabled."
-    if officer.agency is None or not officer.agency.has_active_agreement:
-        return f"{officer.full_name}'s agency has no active 287(g) agreement."
-    existing = db.session.scalar(
-        sa.select(Enrollment).where(
-            Enrollment.class_id == training_class.id, Enrollment.officer_id == officer.id
-        )
-    )
-    if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
-        return f"{officer.full_name} is already enrolled in this class."
-    return None
-
-
 def lock_class(training_class: TrainingClass) -> None:
     db.session.execute(
         sa.select(TrainingClass.id).where(TrainingClass.id == training_class.id).with_for_update()
     )
     db.session.refresh(training_class, ["capacity"])
+
+
+def lock_officers(officer_ids) -> None:
+    """Lock the officers' rows (in id order, so two requests cannot deadlock), so that two requests
+    enrolling the same officer in two classes of one course cannot both see no enrollment yet."""
+    db.session.execute(sa.select(User.id).where(User.id.in_(officer_ids)).order_by(User.id).with_for_update())
 
 
 def seats_taken(training_class: TrainingClass) -> int:
@@ -62,26 +50,98 @@ def seats_taken_by_class(class_ids) -> dict[int, int]:
     return seats
 
 
+def agencies_in_force(agency_ids) -> set[int]:
+    """Those of the agencies whose current agreement is in force (one query)."""
+    current = current_agreements()
+    return set(db.session.scalars(
+        sa.select(current.c.agency_id).join(Agreement, Agreement.id == current.c.agreement_id)
+        .where(current.c.agency_id.in_(set(agency_ids)), in_force_clause())
+    ))
+
+
+def enrollments_in_course(officer_ids, course_id: int) -> list[Enrollment]:
+    """The officers' enrollments in every class of a course, whatever their status (one query)."""
+    return db.session.scalars(
+        sa.select(Enrollment).join(TrainingClass, TrainingClass.id == Enrollment.class_id)
+        .where(Enrollment.officer_id.in_(officer_ids), TrainingClass.course_id == course_id)
+        .options(contains_eager(Enrollment.training_class))
+    ).all()
+
+
+def active_elsewhere_message(officer: User, enrollment: Enrollment) -> str:
+    return (f"{officer.full_name} is already enrolled in {enrollment.training_class.name}, a class of the same "
+            "course: move that enrollment to this class instead.")
+
+
+def enrollment_problems(officers: list[User], training_class: TrainingClass, existing: list[Enrollment]) -> list[str]:
+    """Why some of these officers cannot be enrolled in this class (none: an empty list).
+    `existing`: the officers' enrollments in the class's course. Three queries whatever the number
+    of officers (the agreements in force; the existing enrollments and the seats, by the caller)."""
+    in_force = agencies_in_force(o.agency_id for o in officers if o.agency_id is not None)
+    by_officer: dict[int, list[Enrollment]] = {}
+    for enrollment in existing:
+        by_officer.setdefault(enrollment.officer_id, []).append(enrollment)
+    problems = []
+    for officer in officers:
+        if officer.role != Role.OFFICER:
+            problems.append(f"{officer.full_name} is not an officer.")
+        elif not officer.active:
+            problems.append(f"{officer.full_name}'s account is disabled.")
+        elif officer.agency_id not in in_force:
+            problems.append(f"{officer.full_name}'s agency has no active 287(g) agreement.")
+        else:
+            active = [e for e in by_officer.get(officer.id, []) if e.is_active or
+                      (e.class_id == training_class.id and e.status != EnrollmentStatus.WITHDRAWN)]
+            here = next((e for e in active if e.class_id == training_class.id), None)
+            if here is not None:
+                problems.append(f"{officer.full_name} is already enrolled in this class.")
+            elif active:
+                problems.append(active_elsewhere_message(officer, active[0]))
+    return problems
+
+
+def enrollment_precedence():
+    """The one rule that picks, among an officer's enrollments, the one that gives the officer's
+    status (dashboards, reports): an active enrollment first, then a finished one (completed or
+    disqualified), then a withdrawn one; among equals the latest class start, then the latest
+    enrollment. An ORDER BY over Enrollment joined to TrainingClass."""
+    rank = sa.case((Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), 0),
+                   (Enrollment.status == EnrollmentStatus.WITHDRAWN, 2), else_=1)
+    return rank, TrainingClass.start_date.desc(), Enrollment.id.desc()
+
+
+def status_enrollment(column):
+    """Correlated subquery: `column` of the enrollment that gives the officer's status (the
+    officer being `User` of the enclosing query), by enrollment_precedence; None if never enrolled."""
+    return (
+        sa.select(column).select_from(Enrollment).join(TrainingClass, TrainingClass.id == Enrollment.class_id)
+        .where(Enrollment.officer_id == User.id)
+        .order_by(*enrollment_precedence())
+        .limit(1).correlate(User).scalar_subquery()
+    )
+
+
 def enroll(officers: list[User], training_class: TrainingClass) -> list[Enrollment]:
     """Enroll several officers at once: all of them or, on any problem, none.
 
     The class row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers)
     and the seats are counted in the database after the lock, so two requests racing for the last
-    seat cannot both take it: the second waits for the first to commit, then sees the seat gone."""
+    seat cannot both take it: the second waits for the first to commit, then sees the seat gone.
+    The officers' rows are locked next, so one officer cannot be enrolled at once in two classes
+    of the same course. A constant number of statements, however many officers."""
     lock_class(training_class)
-    problems = [p for p in (enrollment_problem(o, training_class) for o in officers) if p]
+    lock_officers([o.id for o in officers])
+    existing = enrollments_in_course([o.id for o in officers], training_class.course_id)
+    problems = enrollment_problems(officers, training_class, existing)
     free = training_class.capacity - seats_taken(training_class)
     if len(officers) > free:
         problems.append(f"The class has {max(free, 0)} free seat(s); {len(officers)} requested.")
     if problems:
         raise EnrollmentError(" ".join(problems))
+    withdrawn_here = {e.officer_id: e for e in existing if e.class_id == training_class.id}
     enrollments = []
     for officer in officers:
-        enrollment = db.session.scalar(
-            sa.select(Enrollment).where(
-                Enrollment.class_id == training_class.id, Enrollment.officer_id == officer.id
-            )
-        )
+        enrollment = withdrawn_here.get(officer.id)
         if enrollment is None:
             enrollment = Enrollment(training_class=training_class, officer=officer)
             db.session.add(enrollment)
@@ -110,19 +170,27 @@ def move_targets(enrollment: Enrollment) -> list[TrainingClass]:
 
 
 def move(enrollment: Enrollment, target: TrainingClass) -> None:
-    """Move an active enrollment to another class of the same course, keeping its progress."""
-    officer, source = enrollment.officer, enrollment.training_class
+    """Move an active enrollment to another class of the same course, keeping its progress.
+
+    Locked like enroll(): the target class (its seats are counted after the lock, so two moves
+    cannot both take its last seat), then the officer (so a concurrent enrollment or move of the
+    same officer waits); the enrollment is read again once both are held."""
+    officer = enrollment.officer
+    lock_class(target)
+    lock_officers([officer.id])
+    db.session.refresh(enrollment)
+    source = enrollment.training_class
     if not enrollment.is_active:
         raise EnrollmentError(f"An enrollment that is {enrollment.status.label.lower()} cannot be moved.")
     if target.id == source.id:
         raise EnrollmentError("Choose another class.")
     if target.course_id != source.course_id:
         raise EnrollmentError("An officer can only be moved to a class of the same course.")
-    if officer.agency is None or not officer.agency.has_active_agreement:
+    if officer.agency_id not in agencies_in_force([officer.agency_id]):
         raise EnrollmentError(f"{officer.full_name}'s agency has no active 287(g) agreement.")
     if db.session.scalar(sa.select(Enrollment.id).where(Enrollment.class_id == target.id, Enrollment.officer_id == officer.id)):
         raise EnrollmentError(f"{officer.full_name} already has an enrollment in {target.name}.")
-    if target.seats_taken() >= target.capacity:
+    if seats_taken(target) >= target.capacity:
         raise EnrollmentError(f"{target.name} is full ({target.capacity} seats).")
     enrollment.training_class = target
     db.session.flush()

@@ -15,6 +15,7 @@ from portal.classes.services import (EnrollmentError, eligible_officers, enroll,
 from portal.timeutil import today
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.audit.services import record
@@ -124,8 +125,8 @@ def admin_edit(class_id: int):
     if request.method == "GET":
         form.instructor_ids.data = [u.id for u in training_class.instructors]
     if form.validate_on_submit():
-        if form.capacity.data < training_class.seats_taken():
-            form.capacity.errors.append(f"{training_class.seats_taken()} seats are already taken.")
+        if form.capacity.data < (taken := seats_taken(training_class)):
+            form.capacity.errors.append(f"{taken} seats are already taken.")
         else:
             save_class(form, training_class)
             record("class_updated", training_class)
@@ -166,8 +167,8 @@ def admin_show(class_id: int):
 
 
 def posted_ids(form: EnrollForm) -> list[int]:
-    """The officer ids in the submitted form that are numbers (anything else fails validation)."""
-    return [int(v) for v in (form.officer_ids.raw_data or []) if v.isdigit() and len(v) < 12]
+    """The officer ids in the submitted form that are ids (anything else fails validation)."""
+    return [number for number in map(parse_id, form.officer_ids.raw_data or []) if number is not None]
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/withdraw", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from portal.agencies.models import AgreementModel
 from portal.form_fields import PrintableText, WholeNumberField
+from portal.ids import coerce_id
 
 
 class CourseForm(FlaskForm):
@@ -31,7 +32,7 @@ class ModuleForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    module_id = SelectField("Module", coerce=int)
+    module_id = SelectField("Module", coerce=coerce_id)
     position = WholeNumberField("Order within the module", default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     minutes = WholeNumberField("Estimated minutes", default=30, validators=[DataRequired(), NumberRange(min=1, max=600)])

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, FloatField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import PrintableText
+from portal.form_fields import PROGRAM_DATES, PrintableText
 
 
 class NominationForm(FlaskForm):
@@ -18,7 +18,7 @@ class NominationForm(FlaskForm):
         description="At least 2 years are required.")
     us_citizen = RadioField("Is the officer a US citizen?", choices=[("yes", "Yes"), ("no", "No")],
                             validators=[InputRequired(message="Answer yes or no.")])
-    background_check_date = DateField("Background check completed on", validators=[Optional()],
+    background_check_date = DateField("Background check completed on", validators=[Optional(), PROGRAM_DATES],
                                       description="A completed background check is required.")
     submit = SubmitField("Nominate officer")
 
@@ -33,7 +33,7 @@ class DecisionForm(FlaskForm):
     decision = RadioField("Decision", choices=[("approve", "Approve: background check verified; open the account and send the invitation"),
                                                ("reject", "Reject")],
                           validators=[InputRequired(message="Choose approve or reject.")])
-    verified_on = DateField("Background check verified on", validators=[Optional()])
+    verified_on = DateField("Background check verified on", validators=[Optional(), PROGRAM_DATES])
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)],
                          description="Required when rejecting; shown to the agency's coordinator.")
     submit = SubmitField("Record decision")

@@ -5,7 +5,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import FiniteDecimalField, PrintableText, WholeNumberField
+from portal.form_fields import PROGRAM_DATES, FiniteDecimalField, PrintableText, WholeNumberField
+from portal.ids import coerce_id
 from portal.quizzes.models import GradingPolicy, ReviewPolicy
 from portal.quizzes.types import ordered_kinds
 
@@ -27,13 +28,13 @@ class RetakeForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200), PrintableText()])
-    parent_id = SelectField("Inside", coerce=int)
+    parent_id = SelectField("Inside", coerce=coerce_id)
     submit = SubmitField("Save category")
 
 
 class QuestionForm(FlaskForm):
     kind = SelectField("Type", choices=ordered_kinds())
-    category_id = SelectField("Category", coerce=int)
+    category_id = SelectField("Category", coerce=coerce_id)
     name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255), PrintableText()])
     text = TextAreaField("Question text (Markdown)", validators=[DataRequired(), Length(max=20000)])
     points = FiniteDecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
@@ -53,15 +54,15 @@ class ImportForm(FlaskForm):
 
 class QuizForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
-    module_id = SelectField("Belongs to", coerce=int, description="A module for a weekly exam, or the whole course for the final exam.")
+    module_id = SelectField("Belongs to", coerce=coerce_id, description="A module for a weekly exam, or the whole course for the final exam.")
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
     required = BooleanField("Required for course completion (counts under the exam rules)", default=True)
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
     time_limit_minutes = WholeNumberField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
     attempts_allowed = WholeNumberField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
                                         description="Including the remediation retake; the course-wide retake rule still applies.")
-    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
+    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
     shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
     questions_per_page = WholeNumberField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])
@@ -71,8 +72,8 @@ class QuizForm(FlaskForm):
 
 
 class SlotForm(FlaskForm):
-    question_id = SelectField("A question from the bank", coerce=int, validators=[Optional()])
-    category_id = SelectField("Or draw at random from the category", coerce=int, validators=[Optional()])
+    question_id = SelectField("A question from the bank", coerce=coerce_id, validators=[Optional()])
+    category_id = SelectField("Or draw at random from the category", coerce=coerce_id, validators=[Optional()])
     draw_count = WholeNumberField("How many to draw", default=1, validators=[Optional(), NumberRange(min=1, max=100)])
     submit = SubmitField("Add to the quiz")
 

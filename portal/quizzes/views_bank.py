@@ -12,6 +12,7 @@ from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Course, Module
 from portal.extensions import db
 from portal.pagination import paginate
+from portal.ids import id_arg
 from portal.quizzes.formats import FormatError, parse_gift, parse_moodle_xml
 from portal.quizzes.formats.detect import detect_format, load_questions
 from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
@@ -60,10 +61,7 @@ def index(course_id: int):
     cats = banks.categories(course)
     query = banks.current_questions(course.id)
     selected = None
-    try:
-        category_id = int(request.args.get("category", 0))
-    except ValueError:
-        category_id = 0
+    category_id = id_arg("category")
     if category_id:
         selected = next((c for c in cats if c.id == category_id), None)
         if selected is not None:
@@ -226,9 +224,12 @@ def parse_questions(filename: str, data: bytes, fmt: str):
         return parse_moodle_xml(data)
     if fmt == "gift":
         try:
-            return parse_gift(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormatError("the file is not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
+        if "\x00" in text:  # not text, and PostgreSQL cannot store it
+            raise FormatError("the file contains a NUL character", text[: text.index("\x00")].count("\n") + 1)
+        return parse_gift(text)
     return load_questions(filename, data)
 
 
@@ -238,8 +239,8 @@ def export(course_id: int):
     course = authored_course(course_id)
     fmt = "moodlexml" if request.args.get("format") == "moodlexml" else "gift"
     category = None
-    if request.args.get("category", "").isdigit():
-        category = db.session.get(QuestionCategory, int(request.args["category"]))
+    if (category_id := id_arg("category")) is not None:
+        category = db.session.get(QuestionCategory, category_id)
         if category is None or category.course_id != course.id:
             abort(404)
     try:

@@ -214,8 +214,8 @@ def officer_statuses(agency: Agency) -> Table:
         [officer.sort_name, officer.email, roster.STATUS_BY_VALUE[status].label, class_name or "",
          starts.isoformat() if starts else ""]
         for officer, status, class_name, starts in db.session.execute(
-            sa.select(User, roster.status_expression(), roster.latest_enrollment(TrainingClass.name),
-                      roster.latest_enrollment(TrainingClass.start_date))
+            sa.select(User, roster.status_expression(), roster.status_enrollment(TrainingClass.name),
+                      roster.status_enrollment(TrainingClass.start_date))
             .where(User.agency_id == agency.id, User.role == Role.OFFICER)
         )
     ]

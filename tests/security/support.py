@@ -32,6 +32,11 @@ ROLE_OF = {
 }
 MISSING_INT = 2_000_000_000  # inside PostgreSQL's integer range, never a real id in tests
 MISSING_STR = "no-such-thing"
+# Values that look like ids to str.isdigit() or int() but are none: a superscript (isdigit() yes,
+# int() raises), Arabic-Indic digits (int() reads 12), an id past BIGINT, signs, spaces, underscores.
+NOT_IDS = ["²", "١٢", "9" * 40, str(2**63), "-1", "+1", " 1", "1_0", "0x1", "0"]
+# Host headers Werkzeug cannot bind the URL map to: a 64-character label, an empty label.
+BAD_HOSTS = ["a" * 64, "a" * 64 + ".example.gov", "a..b", "portal..example.gov:8000"]
 
 
 # --- routes -----------------------------------------------------------------------------------
@@ -132,7 +137,7 @@ class Form:
     method: str
     fields: list = field(default_factory=list)  # (name, value) pairs as a browser would send them
     names: set = field(default_factory=set)  # every control name, sent or not
-    input_types: dict = field(default_factory=dict)  # name -> type of each <input>
+    input_types: dict = field(default_factory=dict)  # name -> type of each <input> ("select" for <select>)
 
 
 class _PageParser(HTMLParser):
@@ -190,6 +195,7 @@ class _PageParser(HTMLParser):
                 self._submit_taken = True
         elif tag == "select" and name:
             self._form.names.add(name)
+            self._form.input_types[name] = "select"
             self._select = (name, [], [], "multiple" in a)
         elif tag == "option" and self._select is not None:
             self._option_value = a.get("value")

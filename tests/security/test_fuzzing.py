@@ -5,15 +5,23 @@ answer 413 with the error page.
 
 Bounded: a few examples per rule, no deadline, so the suite stays fast. Rules added later are
 fuzzed automatically."""
-from urllib.parse import quote_from_bytes
+import io
+from urllib.parse import quote_from_bytes, urlsplit
+
+from flask_wtf import FlaskForm
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wtforms import DateField, DateTimeField
+from wtforms.fields.core import UnboundField
+
+from portal.form_fields import DateRange
 
 from portal.auth.roles import Role
 from tests.security.support import (
     ANONYMOUS,
     ATTEMPT_COLUMNS,
+    NOT_IDS,
     build,
     changed_tables,
     fingerprint,
@@ -29,7 +37,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 QUERY_FUZZ = settings(FUZZ, max_examples=5)
-QUERY_NAMES = ["page", "q", "role", "next", "per_page", "sort", "status", "id", "format"]
+QUERY_NAMES = ["page", "q", "role", "next", "per_page", "sort", "status", "id", "format",
+               "category", "agency_id", "class_id", "course_id"]
 
 text_values = st.one_of(
     st.text(max_size=60),
@@ -38,7 +47,7 @@ text_values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["", " ", "0", "-1", "1e309", "NaN", "null", "true", "[]", "{}", "9" * 40,
                      "'; DROP TABLE users; --", "<script>alert(1)</script>", "../../etc/passwd",
-                     "%00", "\x00", "\r\nSet-Cookie: x=1", "2026-02-30", "a@b", "\u202e\ufeff"]),
+                     "%00", "\x00", "\r\nSet-Cookie: x=1", "2026-02-30", "a@b", "\u202e\ufeff", *NOT_IDS]),
 )
 raw_values = st.one_of(
     text_values.map(lambda s: s.encode("utf-8", "surrogatepass")),
@@ -104,9 +113,11 @@ def test_every_form_survives_arbitrary_input(app, ids):
 
 # Values at the edges of what Python's numbers and dates can hold, by input type.
 EDGE_VALUES = {
-    "number": ["1" * 600, "-1e999999999", "Infinity", "sNaN", "-9223372036854775809", "-1", "0", "1_000"],
+    "number": ["1" * 600, "-1e999999999", "Infinity", "sNaN", "-9223372036854775809", "-1", "0", "1_000", "²", "١٢"],
     "date": ["9999-12-31", "0001-01-01", "2026-02-30"],
     "datetime-local": ["9999-12-31T23:59", "0001-01-01T00:00"],
+    # Drop-downs, check boxes and radio buttons mostly carry ids (officers, classes, categories).
+    "select": NOT_IDS, "checkbox": NOT_IDS, "radio": NOT_IDS,
 }
 
 
@@ -134,6 +145,8 @@ def test_number_and_date_fields_survive_edge_values(app, ids):
             continue
         for form in parse_page(page.data).forms:
             target = form.action or url
+            if urlsplit(target).path == "/logout":  # it would sign the walking client out
+                continue
             for name, value, pairs in edge_submissions(form):
                 tried += 1
                 client = ids.client(identity, fresh=True)
@@ -149,6 +162,97 @@ def test_number_and_date_fields_survive_edge_values(app, ids):
                                     f"{response.status_code} (from {rule.rule})")
     assert problems == [], "\n".join(problems)
     assert tried >= 50
+
+
+# Names the portal's pages read ids from (query strings) and their GET forms' drop-downs.
+ID_QUERY_NAMES = ["category", "agency_id", "class_id", "course_id", "officer_ids", "id", "page"]
+
+
+def test_query_parameters_that_look_like_ids_are_never_a_500(app, ids):
+    """Every GET rule, each id-like shape in every id-named parameter at once (isdigit() took "²",
+    then int() raised; an id past BIGINT failed in the driver)."""
+    problems = []
+    for rule in get_rules(app):
+        identity = ids.first_allowed(app, rule)
+        if identity is None:
+            continue
+        client = ids.client(identity)
+        url = build(rule, ids.values)
+        for value in NOT_IDS:
+            response = client.get(url, query_string=[(name, value) for name in ID_QUERY_NAMES])
+            if response.status_code >= 500:
+                problems.append(f"{identity} GET {rule.rule}?…={value!r}: {response.status_code}")
+    assert problems == []
+
+
+# Uploaded text holding a NUL character (PostgreSQL cannot store one), in the shapes the portal
+# reads: a GIFT question file, a Moodle XML file, a CSV roster, and raw bytes.
+NUL_FILES = [
+    ("questions.gift", b"::Q1:: Two plus two? {=four ~five}\n\n::Q2:: Te\x00xt {T}\n"),
+    ("questions.xml", b'<?xml version="1.0"?><quiz><question type="truefalse"><name><text>A\x00</text></name>'
+                      b'<questiontext><text>T</text></questiontext><answer fraction="100"><text>true</text></answer>'
+                      b'<answer fraction="0"><text>false</text></answer></question></quiz>'),
+    ("roster.csv", b"first_name,last_name,email,years_experience,us_citizen,background_check_date\n"
+                   b"Ana,Lo\x00pez,ana@example.test,5,yes,2026-01-05\n"),
+    ("file.pdf", b"%PDF-1.4\n\x00\x00\n%%EOF"),
+]
+
+
+def test_uploaded_files_holding_a_nul_are_never_a_500(app, ids):
+    """Every form with a file field (found on the pages of the URL map), each NUL file: never a
+    500 (on PostgreSQL a NUL reaching a text column is one), and a refused upload changes nothing."""
+    problems = []
+    uploads = 0
+    for rule in get_rules(app):
+        identity = ids.first_allowed(app, rule)
+        if identity is None:
+            continue
+        url = build(rule, ids.values)
+        page = ids.client(identity).get(url)
+        if page.status_code != 200 or page.mimetype != "text/html":
+            continue
+        for form in parse_page(page.data).forms:
+            for name in [n for n, kind in form.input_types.items() if kind == "file"]:
+                for filename, content in NUL_FILES:
+                    uploads += 1
+                    before = fingerprint(ignore_all_audit=True)
+                    data = {n: v for n, v in form.fields}
+                    data[name] = (io.BytesIO(content), filename)
+                    response = ids.client(identity).post(form.action or url, data=data, content_type="multipart/form-data")
+                    where = f"{identity} POST {form.action or url} {name}={filename}"
+                    if response.status_code >= 500:
+                        problems.append(f"{where}: {response.status_code}")
+                    elif (response.status_code >= 400 or shows_form_errors(response.data)) and \
+                            changed_tables(before, fingerprint(ignore_all_audit=True)):
+                        problems.append(f"{where}: refused but changed data")
+    assert problems == []
+    assert uploads >= 4 * len(NUL_FILES)  # question import, two roster uploads, certificate check
+
+
+# Read-only filters, where a far date means "to the end" and nothing is computed from it.
+UNBOUNDED_DATE_FORMS = {"AuditFilterForm"}
+
+
+def all_form_classes(cls=FlaskForm):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from all_form_classes(sub)
+
+
+def test_every_date_field_of_every_form_is_bounded(app):
+    """A date near year 9999 overflows the dates computed from it (an agreement signed 9999-01-01
+    was a 500): every date field carries a DateRange (portal.form_fields.PROGRAM_DATES)."""
+    unbounded, checked = [], 0
+    for form_class in all_form_classes():
+        if not form_class.__module__.startswith("portal.") or form_class.__name__ in UNBOUNDED_DATE_FORMS:
+            continue
+        for name, field in vars(form_class).items():
+            if isinstance(field, UnboundField) and issubclass(field.field_class, (DateField, DateTimeField)):
+                checked += 1
+                if not any(isinstance(v, DateRange) for v in field.kwargs.get("validators", [])):
+                    unbounded.append(f"{form_class.__module__}.{form_class.__name__}.{name}")
+    assert unbounded == []
+    assert checked >= 8
 
 
 def test_every_query_string_is_harmless(app, ids):

@@ -22,6 +22,7 @@ from portal.access import PUBLIC, access_rule, public, roles
 from portal.auth.roles import Role
 from tests.security.support import (
     ANONYMOUS,
+    BAD_HOSTS,
     FOREIGN_IDENTITIES,
     ROLE_OF,
     allowed,
@@ -160,6 +161,23 @@ def test_public_rules_with_arguments_do_not_fail_on_unknown_values(app, ids):
         if rule.arguments and declared(app, rule) == PUBLIC:
             response = ids.client(ANONYMOUS).get(build(rule, missing_values(rule)))
             assert response.status_code in (400, 404), rule.rule
+
+
+def test_host_headers_that_cannot_be_bound_answer_400_on_every_rule(app, ids, monkeypatch):
+    """Without SERVER_NAME (production may set only PORTAL_BASE_URL), Werkzeug cannot bind the URL
+    map to such a host: every rule, for every identity, answers the 400 error page (the page links
+    by path; a 500 before the fix), and says nothing of the host."""
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    problems = []
+    for identity in (ANONYMOUS, Role.ADMIN):
+        client = ids.client(identity)
+        for rule in rules(app):
+            method = "GET" if "GET" in rule.methods else "POST"
+            for host in BAD_HOSTS:
+                response = client.open(build(rule, ids.values), method=method, environ_overrides={"HTTP_HOST": host})
+                if response.status_code != 400 or b"Bad request" not in response.data or host.encode() in response.data:
+                    problems.append(f"{identity} {method} {rule.rule} Host: {host[:20]}…: {response.status_code}")
+    assert problems == []
 
 
 def test_the_walk_refuses_an_undeclared_view_and_a_wrongly_served_role():
