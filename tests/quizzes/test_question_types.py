@@ -1,4 +1,6 @@
 """Grading edge cases of every question type (pure: no database needed)."""
+import random
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -15,11 +17,18 @@ def q(kind, lines, points=1.0):
 
 
 def answer(question, **form):
+    """Read a form written in authoring terms (choice ids, matching pair ids and answer texts) as a
+    browser would send it for one attempt: through that attempt's random form values. What no
+    option has (a forged value) is sent as written."""
+    entry = question.type.layout(question, random.Random(0), shuffle_choices=False)
+    values = {**entry.get("choice_values", {}), **entry.get("option_values", {})}
+    fields = entry.get("prompt_values", {})
     data = MultiDict()
     for key, value in form.items():
+        name = "-".join(fields.get(part, part) for part in key.split("_"))
         for v in value if isinstance(value, list) else [value]:
-            data.add(key.replace("_", "-"), v)
-    return question.type.read_answer(question, data, "q")
+            data.add(name, values.get(v, v))
+    return question.type.read_answer(question, data, "q", entry)
 
 
 def test_every_issue_type_is_registered():

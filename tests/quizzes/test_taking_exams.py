@@ -9,7 +9,7 @@ from portal.classes.models import EnrollmentStatus
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus
 from portal.timeutil import utcnow
-from tests.quizzes.conftest import latest_attempt, take
+from tests.quizzes.conftest import latest_attempt, take, value_of
 
 
 def attempts_of(w, quiz):
@@ -35,7 +35,8 @@ def test_take_an_exam_page_by_page_and_see_the_result(client, login, world, make
     assert re.search(rb"data-exam-timer-clock>(29 min \d\d|30 min 00) s when this page was loaded", page1.data)
     first, second, third = attempt.responses
     # page 1: answer the choice, go to page 2 (no JavaScript: a plain form post)
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{first.question_id}": "a", "action": "page-2"})
+    r = client.post(f"/attempts/{attempt.id}/save",
+                    data={"page": "1", f"q{first.question_id}": value_of(attempt, first.question_id, "a"), "action": "page-2"})
     assert r.headers["Location"].endswith(f"/attempts/{attempt.id}?page=2")
     page2 = client.get(f"/attempts/{attempt.id}?page=2")
     assert b"page 2 of 2" in page2.data
@@ -54,7 +55,8 @@ def test_autosave_answers_json(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, headers={"X-Autosave": "1"})
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
+                    headers={"X-Autosave": "1"})
     assert r.status_code == 200 and r.json["saved"] is True
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "b"}
@@ -70,7 +72,7 @@ def test_correct_answers_never_reach_the_page_before_review(client, login, world
     for secret in (b"Well done", b"Not quite", b"See lesson 1", b"100"):
         assert secret not in page
     # fail it: a retake is still possible, so under "when done" the answers stay hidden
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b", "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     result = client.get(f"/attempts/{attempt.id}/result").data
     assert b"Not passed" in result
@@ -134,7 +136,7 @@ def test_one_open_attempt_and_double_submit(client, login, world):
         client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     assert len(attempts_of(w, w.week1)) == 1
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a")})
     first = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     second = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     assert b"submitted" in first.data and b"already been submitted" in second.data
@@ -142,7 +144,8 @@ def test_one_open_attempt_and_double_submit(client, login, world):
                                                            AuditEvent.target_id == str(attempt.id))).all()
     assert len(graded) == 1
     # answers after submission are refused
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, follow_redirects=True)
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
+                    follow_redirects=True)
     assert b"can no longer change" in r.data
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "a"}
@@ -166,12 +169,13 @@ def test_deadline_is_the_servers(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a")})
     # the clock runs out (11 minutes later: past the 60 s grace)
     attempt.started_at -= timedelta(minutes=11)
     attempt.deadline_at -= timedelta(minutes=11)
     db.session.flush()
-    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, follow_redirects=True)
+    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
+                       follow_redirects=True)
     assert b"Time is up" in late.data
     db.session.refresh(attempt)
     assert attempt.status == AttemptStatus.GRADED and attempt.closed_by_deadline
@@ -188,7 +192,7 @@ def test_answers_within_the_grace_are_accepted(client, login, world):
     attempt = latest_attempt(w.enrollment, w.week1)
     attempt.deadline_at = utcnow() - timedelta(seconds=20)
     db.session.flush()
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a", "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     db.session.refresh(attempt)
     assert attempt.passed and not attempt.closed_by_deadline
