@@ -97,19 +97,51 @@ def test_review_policy_never_and_after_submit(client, login, world):
     assert b"Correct answer:" in client.get(f"/attempts/{attempt.id}/result").data
 
 
-def test_shuffled_choices_are_fixed_for_the_attempt(client, login, world, make):
+def without_values(entry):
+    return {key: value for key, value in entry.items() if not key.endswith("_values")}
+
+
+def test_shuffling_with_a_fixed_seed_changes_the_order_and_the_page_keeps_it(client, login, world, make):
+    import random
+
+    from portal.quizzes.services.attempts import build_layout, start_attempt
+
     w = world
-    q = make.question(w.course, lines="\n".join(f"{100 if i == 0 else 0} | Choice {i}" for i in range(8)))
-    quiz = make.quiz(w.course, [q], module=w.course.modules[0], shuffle_choices=True, shuffle_questions=True)
+    choices = "\n".join(f"{100 if i == 0 else 0} | Choice {i}" for i in range(8))
+    questions = [make.question(w.course, lines=choices, name=f"Q{n}") for n in range(4)]
+    true_false = make.question(w.course, "true_false", "True")
+    matching = make.question(w.course, "matching", "\n".join(f"Prompt {i} -> Answer {i}" for i in range(6)))
+    every = questions + [true_false, matching]
+    authored = [q.id for q in every]
+    quiz = make.quiz(w.course, every, module=w.course.modules[0], questions_per_page=10,
+                     shuffle_choices=True, shuffle_questions=True)
+    attempt = start_attempt(w.enrollment, quiz, rng=random.Random(2026))
+    layout = attempt.layout
+    entries = {e["question_id"]: e for e in layout}
+    assert sorted(e["question_id"] for e in layout) == sorted(authored) and [e["question_id"] for e in layout] != authored
+    for q in questions:
+        order = entries[q.id]["choice_order"]
+        assert sorted(order) == list("abcdefgh") and order != list("abcdefgh")
+    assert entries[true_false.id]["choice_order"] == ["true", "false"]  # True, then False, always
+    assert entries[matching.id]["option_order"] != [f"Answer {i}" for i in range(6)]
+    # The seed decides the order and nothing else: the form values are fresh random ones.
+    again = build_layout(quiz, list(every), random.Random(2026))
+    assert [without_values(e) for e in again] == [without_values(e) for e in layout]
+    assert again[0]["choice_values"] != entries[again[0]["question_id"]]["choice_values"]
+    # Without shuffling, the author's order.
+    plain = build_layout(make.quiz(w.course, shuffle_choices=False), list(every), random.Random(2026))
+    assert [e["question_id"] for e in plain] == authored and plain[0]["choice_order"] == list("abcdefgh")
+
+    db.session.flush()
     login(w.officer)
-    client.post(f"/classes/{w.training_class.id}/exams/{quiz.id}/start")
-    attempt = latest_attempt(w.enrollment, quiz)
-    order = attempt.layout[0]["choice_order"]
-    assert sorted(order) == list("abcdefgh")
-    pages = [client.get(f"/attempts/{attempt.id}").data for _ in range(3)]
-    assert pages[0] == pages[1] == pages[2] or all(p.index(b"Choice 0") == pages[0].index(b"Choice 0") for p in pages)
-    positions = [pages[0].index(f"Choice {int(c, 36) - 10}".encode()) for c in order]
-    assert positions == sorted(positions)
+    pages = [client.get(f"/attempts/{attempt.id}").get_data(as_text=True) for _ in range(2)]
+    for page in pages:
+        shown = [page.index(f'id="question-{e["question_id"]}"') for e in layout]
+        assert shown == sorted(shown)
+        for q in questions:
+            section = page[page.index(f'id="question-{q.id}"'):]
+            positions = [section.index(f"Choice {ord(c) - ord('a')}<") for c in entries[q.id]["choice_order"]]
+            assert positions == sorted(positions)
 
 
 def test_random_draw_from_a_category(client, login, world, make):
