@@ -128,6 +128,11 @@ class QuestionType:
         """The officer's answer in words, for graders, reviews and CSV."""
         return (answer or {}).get("text", "") or ""
 
+    @classmethod
+    def model_answer(cls, question, right: bool) -> dict:
+        """A stored answer that is right (or wrong), for demo data and load tests."""
+        raise NotImplementedError
+
     # --- authoring -----------------------------------------------------------------------------
     @classmethod
     def data_from_lines(cls, text: str) -> dict:
@@ -276,6 +281,11 @@ class SingleChoice(_ChoiceType):
         chosen = cls.by_id(question).get((answer or {}).get("choice"))
         return chosen["text"] if chosen else ""
 
+    @classmethod
+    def model_answer(cls, question, right):
+        choices = sorted(cls.choices(question), key=lambda c: c["fraction"], reverse=right)
+        return {"choice": choices[0]["id"]}
+
 
 @register
 class TrueFalse(SingleChoice):
@@ -374,6 +384,10 @@ class MultipleResponse(_ChoiceType):
         known = cls.by_id(question)
         return "; ".join(known[c]["text"] for c in (answer or {}).get("choices", []) if c in known)
 
+    @classmethod
+    def model_answer(cls, question, right):
+        return {"choices": [c["id"] for c in cls.choices(question) if (c["fraction"] > 0) == right]}
+
 
 # --- typed answers -------------------------------------------------------------------------------
 
@@ -438,6 +452,11 @@ class ShortAnswer(_TypedAnswerType):
     @classmethod
     def right_answers(cls, question):
         return [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
+
+    @classmethod
+    def model_answer(cls, question, right):
+        best = max(cls.answers(question), key=lambda a: a["fraction"])
+        return {"text": best["text"].replace("*", "") if right else "I do not know"}
 
     @classmethod
     def data_from_lines(cls, text):
@@ -513,6 +532,11 @@ class Numeric(_TypedAnswerType):
     def right_answers(cls, question):
         return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
+
+    @classmethod
+    def model_answer(cls, question, right):
+        best = max((a for a in cls.answers(question) if a["value"] is not None), key=lambda a: a["fraction"])
+        return {"text": f"{best['value']:g}" if right else f"{best['value'] + best.get('tolerance', 0) + 17:g}"}
 
     @classmethod
     def data_from_lines(cls, text):
@@ -620,6 +644,14 @@ class Matching(QuestionType):
         return "; ".join(f"{p['prompt']} → {matches[p['id']]}" for p in cls.prompts(question) if p["id"] in matches)
 
     @classmethod
+    def model_answer(cls, question, right):
+        prompts = cls.prompts(question)
+        answers = [p["answer"] for p in prompts]
+        if not right:
+            answers = answers[1:] + answers[:1]
+        return {"matches": {p["id"]: a for p, a in zip(prompts, answers)}}
+
+    @classmethod
     def data_from_lines(cls, text):
         pairs = []
         for number, line in _lines(text):
@@ -667,6 +699,11 @@ class Essay(QuestionType):
     @classmethod
     def feedback(cls, question, answer):
         return Feedback("")
+
+    @classmethod
+    def model_answer(cls, question, right):
+        return {"text": "The request falls outside the delegated authority: I would decline, explain why, record the "
+                        "request and consult my ICE supervisor, as the MOA requires." if right else "Not sure."}
 
 
 def ordered_kinds() -> list[tuple[str, str]]:

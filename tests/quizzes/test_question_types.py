@@ -169,3 +169,17 @@ class TestEssay:
         assert Essay.grade(self.question, {"text": "My answer"}) is None
         assert Essay.grade(self.question, None) == 0.0
         assert answer(self.question, q="   ") is None
+
+
+SAMPLES = {
+    "single_choice": "100 | Right\n0 | Wrong", "true_false": "False", "multiple_response": "50 | A\n50 | B\n-100 | C",
+    "short_answer": "100 | Immigration*", "numeric": "3.5 | 0.1", "matching": "OPR -> misconduct\nOIG -> audits",
+    "essay": "",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_every_type_gives_a_model_answer_right_or_wrong(kind):
+    question = q(kind, SAMPLES[kind])
+    right, wrong = (question.type.grade(question, question.type.model_answer(question, r)) for r in (True, False))
+    assert (right, wrong) == ((None, None) if kind == "essay" else (1.0, 0.0))
