@@ -1,10 +1,10 @@
 """Question types: one small class per kind, registered by its key.
 
-Each class knows its settings (`data` JSON on the Question), what an attempt stores about it when
-it starts (`layout`: display order and the form values of its options), how to read an officer's
-answer from a submitted form through that layout, how to grade it (a fraction 0..1 of the question's points, or None when a person
-must grade it), what the correct answer is (shown only when review is allowed), and how to convert
-to and from the import/export model. A new type is one class here and one template
+Each class knows its settings (`data` JSON on the Question), what an attempt keeps about it when it
+starts (`layout`: display order and the form values of its options), how to read an officer's answer
+from a submitted form through that layout, how to grade it (a fraction 0..1 of the question's
+points, or None when a person must grade it), what the correct answer is (shown only when review is
+allowed), and how to convert to and from the import/export model. A new type is one class here and one template
 (templates/quizzes/types/<key>.html).
 
 Answers are stored as small JSON dicts:

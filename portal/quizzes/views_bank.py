@@ -271,7 +271,10 @@ def image(image_id: int):
     image = db.session.get(QuestionImage, image_id)
     if image is None:
         abort(404)
-    allowed = shown_to_officer(image.question_id) if current_user.role == Role.OFFICER else may_author(image.question.course_id)
+    if current_user.role == Role.OFFICER:
+        allowed = shown_to_officer(image.question_id)
+    else:
+        allowed = may_author(image.question.course_id)
     if not allowed:
         abort(404)
     mimetype = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",

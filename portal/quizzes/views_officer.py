@@ -138,9 +138,8 @@ def save(attempt_id: int):
     if refused:
         # The rest of the page is saved; the officer corrects the refused answers before going on.
         if autosave:
-            positions = {r.question_id: r.position for r in attempt.responses}
-            return jsonify(saved=False, error=" ".join(f"Question {positions[qid]}: {refusal}" for qid, refusal in refused.items()),
-                           fields={svc.field_name(qid): str(refusal) for qid, refusal in refused.items()}), 422
+            position = {r.question_id: r.position for r in attempt.responses}
+            return jsonify(saved=False, error=" ".join(f"Question {position[qid]}: {why}" for qid, why in refused.items())), 422
         return take_page(attempt, number, refused), 400
     if autosave:
         return jsonify(saved=True, at=utcnow().strftime("%H:%M:%S"))

@@ -113,7 +113,8 @@ def test_racing_retakes_never_exceed_the_limit(app, committed):
     class_id, email, quiz_id, question_id, enrollment_id = build(attempts_allowed=2)
     race(app, email, [(f"/classes/{class_id}/exams/{quiz_id}/start", {})])
     (attempt,) = attempts(enrollment_id)
-    race(app, email, [(f"/attempts/{attempt.id}/save", {"page": "1", f"q{question_id}": value_of(attempt, question_id, "b")})])
+    wrong = {"page": "1", f"q{question_id}": value_of(attempt, question_id, "b")}
+    race(app, email, [(f"/attempts/{attempt.id}/save", wrong)])
     race(app, email, [(f"/attempts/{attempt.id}/submit", {})])
     # failed: one retake allowed; four tabs try to start it at once, then submit it
     race(app, email, [(f"/classes/{class_id}/exams/{quiz_id}/start", {})] * 4)

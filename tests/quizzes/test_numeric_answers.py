@@ -98,5 +98,4 @@ def test_autosave_says_which_answer_was_not_saved(client, login, world, numeric_
                            headers={"X-Autosave": "1"})
     assert response.status_code == 422 and response.json["saved"] is False
     assert response.json["error"].startswith("Question 2: “1,2,3” is not a number")
-    assert list(response.json["fields"]) == [f"q{numeric.id}"]
     assert saved_answer(attempt, numeric) is None

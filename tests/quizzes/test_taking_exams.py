@@ -12,6 +12,11 @@ from portal.timeutil import utcnow
 from tests.quizzes.conftest import latest_attempt, take, value_of
 
 
+def pick(attempt, w, choice):
+    """The form field of the world's single-choice question with one choice picked."""
+    return {f"q{w.choice.id}": value_of(attempt, w.choice.id, choice)}
+
+
 def attempts_of(w, quiz):
     return db.session.scalars(sa.select(Attempt).where(Attempt.enrollment_id == w.enrollment.id, Attempt.quiz_id == quiz.id)).all()
 
@@ -55,8 +60,7 @@ def test_autosave_answers_json(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
-                    headers={"X-Autosave": "1"})
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, headers={"X-Autosave": "1"})
     assert r.status_code == 200 and r.json["saved"] is True
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "b"}
@@ -74,7 +78,7 @@ def test_correct_answers_never_reach_the_page_before_review(client, login, world
     # The weight 100 nowhere, except inside an id, a path or a random value (on PostgreSQL ids grow).
     assert not re.search(rb"(?<![\w/-])100(?![\w/-])", page)
     # fail it: a retake is still possible, so under "when done" the answers stay hidden
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b"), "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     result = client.get(f"/attempts/{attempt.id}/result").data
     assert b"Not passed" in result
@@ -170,7 +174,7 @@ def test_one_open_attempt_and_double_submit(client, login, world):
         client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     assert len(attempts_of(w, w.week1)) == 1
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a")})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a")})
     first = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     second = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     assert b"submitted" in first.data and b"already been submitted" in second.data
@@ -178,8 +182,7 @@ def test_one_open_attempt_and_double_submit(client, login, world):
                                                            AuditEvent.target_id == str(attempt.id))).all()
     assert len(graded) == 1
     # answers after submission are refused
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
-                    follow_redirects=True)
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, follow_redirects=True)
     assert b"can no longer change" in r.data
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "a"}
@@ -203,13 +206,12 @@ def test_deadline_is_the_servers(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a")})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a")})
     # the clock runs out (11 minutes later: past the 60 s grace)
     attempt.started_at -= timedelta(minutes=11)
     attempt.deadline_at -= timedelta(minutes=11)
     db.session.flush()
-    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "b")},
-                       follow_redirects=True)
+    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, follow_redirects=True)
     assert b"Time is up" in late.data
     db.session.refresh(attempt)
     assert attempt.status == AttemptStatus.GRADED and attempt.closed_by_deadline
@@ -226,7 +228,7 @@ def test_answers_within_the_grace_are_accepted(client, login, world):
     attempt = latest_attempt(w.enrollment, w.week1)
     attempt.deadline_at = utcnow() - timedelta(seconds=20)
     db.session.flush()
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": value_of(attempt, w.choice.id, "a"), "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     db.session.refresh(attempt)
     assert attempt.passed and not attempt.closed_by_deadline

@@ -192,10 +192,6 @@ def pages(attempt: Attempt) -> list[list[Response]]:
     return [responses[i:i + per_page] for i in range(0, len(responses), per_page)] or [[]]
 
 
-def field_name(question_id: int) -> str:
-    return f"q{question_id}"
-
-
 def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None) -> dict[int, AnswerRefused]:
     """Save the answers of one page. Returns the answers refused, by question id: those stay as they
     were saved before, the rest of the page is saved. Raises AttemptClosed if the attempt is over
@@ -215,7 +211,7 @@ def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None)
     for response in all_pages[page - 1]:
         question = response.question
         try:
-            answer = question.type.read_answer(question, form, field_name(question.id), entries.get(question.id, {}))
+            answer = question.type.read_answer(question, form, f"q{question.id}", entries.get(question.id, {}))
         except AnswerRefused as refusal:
             refused[question.id] = refusal
             continue
