@@ -141,7 +141,6 @@ class Exam:
 
 
 def build_exam_sets(course, rng: random.Random) -> list[Exam]:
-    from portal.quizzes.demo import model_answer
     from portal.quizzes.services import attempts as attempt_service
     from portal.quizzes.services import rules
 
@@ -162,7 +161,7 @@ def build_exam_sets(course, rng: random.Random) -> list[Exam]:
             for position, entry in enumerate(layout, start=1):
                 question = by_id[entry["question_id"]]
                 right = rng.random() < right_share
-                answer = model_answer(question, right)
+                answer = question.type.model_answer(question, right)
                 fraction = question.type.grade(question, answer)
                 essay_score = None
                 if fraction is None:

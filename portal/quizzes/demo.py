@@ -27,30 +27,6 @@ from portal.quizzes.services.grading import grade_response
 CONTENT = Path(__file__).resolve().parent.parent / "demo" / "content"
 
 
-def model_answer(question: Question, right: bool) -> dict:
-    data = question.data
-    kind = question.kind
-    if kind in ("single_choice", "true_false"):
-        choices = sorted(data["choices"], key=lambda c: c["fraction"], reverse=right)
-        return {"choice": choices[0]["id"]}
-    if kind == "multiple_response":
-        return {"choices": [c["id"] for c in data["choices"] if (c["fraction"] > 0) == right]}
-    if kind == "short_answer":
-        best = max(data["answers"], key=lambda a: a["fraction"])
-        return {"text": best["text"].replace("*", "") if right else "I do not know"}
-    if kind == "numeric":
-        best = max((a for a in data["answers"] if a["value"] is not None), key=lambda a: a["fraction"])
-        return {"text": f"{best['value']:g}" if right else f"{best['value'] + best.get('tolerance', 0) + 17:g}"}
-    if kind == "matching":
-        prompts = [p for p in data["pairs"] if p["prompt"]]
-        answers = [p["answer"] for p in prompts]
-        if not right:
-            answers = answers[1:] + answers[:1]
-        return {"matches": {p["id"]: a for p, a in zip(prompts, answers)}}
-    return {"text": "The request falls outside the delegated authority: I would decline, explain why, record the "
-                    "request and consult my ICE supervisor, as the MOA requires." if right else "Not sure."}
-
-
 def build_exams(course: Course) -> list[Quiz]:
     text = (CONTENT / "jem_basic" / "questions.gift").read_text(encoding="utf-8")
     banks.import_questions(course, parse_gift(text))
@@ -82,7 +58,7 @@ def sit(enrollment: Enrollment, quiz: Quiz, at: datetime, grader: User, rng: ran
     """One attempt taken at `at`: a share `right` of the questions answered right, essays graded."""
     attempt = start_attempt(enrollment, quiz, now=at, rng=rng)
     for response in attempt.responses:
-        response.answer = model_answer(response.question, rng.random() < right)
+        response.answer = response.question.type.model_answer(response.question, rng.random() < right)
         response.saved_at = at + timedelta(minutes=response.position)
     submit_attempt(attempt, now=at + timedelta(minutes=25))
     if grade_essays:

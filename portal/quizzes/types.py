@@ -1,9 +1,10 @@
 """Question types: one small class per kind, registered by its key.
 
-Each class knows its settings (`data` JSON on the Question), how to read an officer's answer from a
-submitted form, how to grade it (a fraction 0..1 of the question's points, or None when a person
-must grade it), what the correct answer is (shown only when review is allowed), and how to convert
-to and from the import/export model. A new type is one class here and one template
+Each class knows its settings (`data` JSON on the Question), what an attempt keeps about it when it
+starts (`layout`: display order and the form values of its options), how to read an officer's answer
+from a submitted form through that layout, how to grade it (a fraction 0..1 of the question's
+points, or None when a person must grade it), what the correct answer is (shown only when review is
+allowed), and how to convert to and from the import/export model. A new type is one class here and one template
 (templates/quizzes/types/<key>.html).
 
 Answers are stored as small JSON dicts:
@@ -12,11 +13,17 @@ Answers are stored as small JSON dicts:
     short_answer / numeric      {"text": "..."}
     matching                    {"matches": {"<pair id>": "<answer text>"}}
     essay                       {"text": "..."}
+
+The form values sent to the browser are never these ids: each attempt's layout gives every option
+(and every matching prompt) a random value of its own, so a page tells nothing about which option
+the author wrote first, and no value is shared between two attempts.
 """
 from __future__ import annotations
 
 import math
+import random
 import re
+import secrets
 import string
 from dataclasses import dataclass
 
@@ -27,6 +34,15 @@ REGISTRY: dict[str, type[QuestionType]] = {}
 
 class QuestionDataError(ValueError):
     """The settings of a question are unusable (shown to the author)."""
+
+
+class AnswerRefused(ValueError):
+    """What the officer typed cannot be an answer of this type (shown next to the field). `shown` is
+    the typed answer, given back to the form so that it can be corrected."""
+
+    def __init__(self, message: str, shown: dict):
+        super().__init__(message)
+        self.shown = shown
 
 
 def register(cls):
@@ -50,6 +66,23 @@ def choice_ids(n: int) -> list[str]:
     return [letters[i] if i < 26 else f"c{i}" for i in range(n)]
 
 
+def random_values(keys) -> dict[str, str]:
+    """A random form value for each key, distinct within the question and drawn afresh for every
+    attempt: what the browser sends names no authoring id, position or text."""
+    values: dict[str, str] = {}
+    for key in keys:
+        value = secrets.token_urlsafe(8)
+        while value in values.values():
+            value = secrets.token_urlsafe(8)
+        values[key] = value
+    return values
+
+
+def preview_layout(question) -> dict:
+    """A layout for showing a question to its authors outside any attempt."""
+    return question.type.layout(question, random.Random(), shuffle_choices=False)
+
+
 @dataclass
 class Feedback:
     """What an officer may see about one answer once review allows it."""
@@ -67,7 +100,15 @@ class QuestionType:
 
     # --- answering ------------------------------------------------------------------------------
     @classmethod
-    def read_answer(cls, question, form, prefix: str) -> dict | None:
+    def layout(cls, question, rng: random.Random, shuffle_choices: bool) -> dict:
+        """What an attempt keeps about this question besides its id, decided once when it starts:
+        the order its options are shown in and their random form values."""
+        return {}
+
+    @classmethod
+    def read_answer(cls, question, form, prefix: str, entry: dict) -> dict | None:
+        """The answer in the submitted form (fields named from `prefix`), read through the attempt's
+        layout `entry`; None when unanswered. Raises AnswerRefused for input that is no answer."""
         raise NotImplementedError
 
     @classmethod
@@ -86,6 +127,11 @@ class QuestionType:
     def answer_text(cls, question, answer: dict | None) -> str:
         """The officer's answer in words, for graders, reviews and CSV."""
         return (answer or {}).get("text", "") or ""
+
+    @classmethod
+    def model_answer(cls, question, right: bool) -> dict:
+        """A stored answer that is right (or wrong), for demo data and load tests."""
+        raise NotImplementedError
 
     # --- authoring -----------------------------------------------------------------------------
     @classmethod
@@ -138,6 +184,8 @@ def _fmt_percent(fraction: float) -> str:
 
 class _ChoiceType(QuestionType):
     answers_hint = "One choice per line: weight in % | choice text | feedback for this choice. Example: 100 | 8 U.S.C. §1357(g) | Correct."
+    # Whether an exam's "shuffle choices" setting applies (True / False keeps its natural order).
+    shuffles = True
 
     @classmethod
     def choices(cls, question) -> list[dict]:
@@ -146,6 +194,26 @@ class _ChoiceType(QuestionType):
     @classmethod
     def by_id(cls, question) -> dict[str, dict]:
         return {c["id"]: c for c in cls.choices(question)}
+
+    @classmethod
+    def layout(cls, question, rng, shuffle_choices):
+        order = [c["id"] for c in cls.choices(question)]
+        if shuffle_choices and cls.shuffles:
+            rng.shuffle(order)
+        return {"choice_order": order, "choice_values": random_values(order)}
+
+    @classmethod
+    def shown_choices(cls, question, entry: dict) -> list[tuple[str, dict]]:
+        """(form value, choice) in the attempt's order."""
+        by_id = cls.by_id(question)
+        values = entry.get("choice_values", {})
+        return [(values[cid], by_id[cid]) for cid in entry.get("choice_order", []) if cid in by_id and cid in values]
+
+    @classmethod
+    def chosen_ids(cls, question, entry: dict, values: list[str]) -> list[str]:
+        """The choice ids behind the submitted form values; values of no choice are dropped."""
+        by_value = {value: choice["id"] for value, choice in cls.shown_choices(question, entry)}
+        return list(dict.fromkeys(by_value[v] for v in values if v in by_value))
 
     @classmethod
     def correct_texts(cls, question) -> list[str]:
@@ -193,9 +261,9 @@ class SingleChoice(_ChoiceType):
     label = "Single choice"
 
     @classmethod
-    def read_answer(cls, question, form, prefix):
-        value = form.get(prefix)
-        return {"choice": value} if value in cls.by_id(question) else None
+    def read_answer(cls, question, form, prefix, entry):
+        chosen = cls.chosen_ids(question, entry, [form.get(prefix)])
+        return {"choice": chosen[0]} if chosen else None
 
     @classmethod
     def grade(cls, question, answer):
@@ -213,12 +281,18 @@ class SingleChoice(_ChoiceType):
         chosen = cls.by_id(question).get((answer or {}).get("choice"))
         return chosen["text"] if chosen else ""
 
+    @classmethod
+    def model_answer(cls, question, right):
+        choices = sorted(cls.choices(question), key=lambda c: c["fraction"], reverse=right)
+        return {"choice": choices[0]["id"]}
+
 
 @register
 class TrueFalse(SingleChoice):
     key = "true_false"
     label = "True / false"
     answers_hint = "Write the correct answer, True or False, on the first line; optional feedback lines: True | feedback, False | feedback."
+    shuffles = False
 
     @classmethod
     def data_from_lines(cls, text: str) -> dict:
@@ -276,9 +350,8 @@ class MultipleResponse(_ChoiceType):
             raise QuestionDataError(f"The positive weights add up to {total * 100:g}%, not 100%.")
 
     @classmethod
-    def read_answer(cls, question, form, prefix):
-        known = cls.by_id(question)
-        picked = [v for v in dict.fromkeys(form.getlist(prefix)) if v in known]
+    def read_answer(cls, question, form, prefix, entry):
+        picked = cls.chosen_ids(question, entry, form.getlist(prefix))
         return {"choices": picked} if picked else None
 
     @classmethod
@@ -311,6 +384,10 @@ class MultipleResponse(_ChoiceType):
         known = cls.by_id(question)
         return "; ".join(known[c]["text"] for c in (answer or {}).get("choices", []) if c in known)
 
+    @classmethod
+    def model_answer(cls, question, right):
+        return {"choices": [c["id"] for c in cls.choices(question) if (c["fraction"] > 0) == right]}
+
 
 # --- typed answers -------------------------------------------------------------------------------
 
@@ -335,7 +412,7 @@ class _TypedAnswerType(QuestionType):
         return list((question.data or {}).get("answers", []))
 
     @classmethod
-    def read_answer(cls, question, form, prefix):
+    def read_answer(cls, question, form, prefix, entry):
         text = (form.get(prefix) or "").strip()[:cls.max_length]
         return {"text": text} if text else None
 
@@ -375,6 +452,11 @@ class ShortAnswer(_TypedAnswerType):
     @classmethod
     def right_answers(cls, question):
         return [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
+
+    @classmethod
+    def model_answer(cls, question, right):
+        best = max(cls.answers(question), key=lambda a: a["fraction"])
+        return {"text": best["text"].replace("*", "") if right else "I do not know"}
 
     @classmethod
     def data_from_lines(cls, text):
@@ -428,6 +510,14 @@ class Numeric(_TypedAnswerType):
     max_length = 100
 
     @classmethod
+    def read_answer(cls, question, form, prefix, entry):
+        answer = super().read_answer(question, form, prefix, entry)
+        if answer and parse_number(answer["text"]) is None:
+            raise AnswerRefused(f"“{answer['text']}” is not a number: write it in digits, such as 12, 3.5 or 3,5. "
+                                "This answer was not saved.", answer)
+        return answer
+
+    @classmethod
     def best(cls, question, answer):
         value = parse_number((answer or {}).get("text", ""))
         if value is None:
@@ -442,6 +532,11 @@ class Numeric(_TypedAnswerType):
     def right_answers(cls, question):
         return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
+
+    @classmethod
+    def model_answer(cls, question, right):
+        best = max((a for a in cls.answers(question) if a["value"] is not None), key=lambda a: a["fraction"])
+        return {"text": f"{best['value']:g}" if right else f"{best['value'] + best.get('tolerance', 0) + 17:g}"}
 
     @classmethod
     def data_from_lines(cls, text):
@@ -501,13 +596,33 @@ class Matching(QuestionType):
         return list(dict.fromkeys(p["answer"] for p in cls.pairs(question)))
 
     @classmethod
-    def read_answer(cls, question, form, prefix):
-        options = set(cls.options(question))
+    def layout(cls, question, rng, shuffle_choices):
+        options = cls.options(question)
+        rng.shuffle(options)  # a list in author order would give the answers away
+        return {"option_order": options, "option_values": random_values(options),
+                "prompt_values": random_values(p["id"] for p in cls.prompts(question))}
+
+    @classmethod
+    def shown_prompts(cls, question, entry: dict) -> list[tuple[str, dict]]:
+        """(form field suffix, pair) for each prompt."""
+        names = entry.get("prompt_values", {})
+        return [(names[p["id"]], p) for p in cls.prompts(question) if p["id"] in names]
+
+    @classmethod
+    def shown_options(cls, question, entry: dict) -> list[tuple[str, str]]:
+        """(form value, answer text) in the attempt's order."""
+        known = set(cls.options(question))
+        values = entry.get("option_values", {})
+        return [(values[o], o) for o in entry.get("option_order", []) if o in known and o in values]
+
+    @classmethod
+    def read_answer(cls, question, form, prefix, entry):
+        options = dict(cls.shown_options(question, entry))
         matches = {}
-        for pair in cls.prompts(question):
-            value = form.get(f"{prefix}-{pair['id']}")
-            if value in options:
-                matches[pair["id"]] = value
+        for name, pair in cls.shown_prompts(question, entry):
+            text = options.get(form.get(f"{prefix}-{name}"))
+            if text is not None:
+                matches[pair["id"]] = text
         return {"matches": matches} if matches else None
 
     @classmethod
@@ -527,6 +642,14 @@ class Matching(QuestionType):
     def answer_text(cls, question, answer):
         matches = (answer or {}).get("matches", {})
         return "; ".join(f"{p['prompt']} → {matches[p['id']]}" for p in cls.prompts(question) if p["id"] in matches)
+
+    @classmethod
+    def model_answer(cls, question, right):
+        prompts = cls.prompts(question)
+        answers = [p["answer"] for p in prompts]
+        if not right:
+            answers = answers[1:] + answers[:1]
+        return {"matches": {p["id"]: a for p, a in zip(prompts, answers)}}
 
     @classmethod
     def data_from_lines(cls, text):
@@ -565,7 +688,7 @@ class Essay(QuestionType):
     answers_hint = "Nothing here: an instructor grades essays. Put guidance for graders in the general feedback."
 
     @classmethod
-    def read_answer(cls, question, form, prefix):
+    def read_answer(cls, question, form, prefix, entry):
         text = (form.get(prefix) or "").strip()[:20000]
         return {"text": text} if text else None
 
@@ -576,6 +699,11 @@ class Essay(QuestionType):
     @classmethod
     def feedback(cls, question, answer):
         return Feedback("")
+
+    @classmethod
+    def model_answer(cls, question, right):
+        return {"text": "The request falls outside the delegated authority: I would decline, explain why, record the "
+                        "request and consult my ICE supervisor, as the MOA requires." if right else "Not sure."}
 
 
 def ordered_kinds() -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.access import roles, signed_in
+from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
@@ -16,7 +16,9 @@ from portal.ids import id_arg
 from portal.quizzes.formats import FormatError, parse_gift, parse_moodle_xml
 from portal.quizzes.formats.detect import detect_format, load_questions
 from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
-from portal.quizzes.models import GradingPolicy, Question, QuestionCategory, QuestionImage, Quiz, QuizSlot, ReviewPolicy
+from portal.quizzes.models import (
+    Attempt, GradingPolicy, Question, QuestionCategory, QuestionImage, Quiz, QuizSlot, Response, ReviewPolicy,
+)
 from portal.quizzes.services import banks
 from portal.quizzes.types import REGISTRY, QuestionDataError
 from portal.audit.services import record
@@ -253,19 +255,28 @@ def export(course_id: int):
                          headers={"Content-Disposition": f'attachment; filename="{course.code}-questions.{ext}"'})
 
 
+def shown_to_officer(question_id: int) -> bool:
+    """Has the signed-in officer been given this question in one of their attempts?"""
+    return db.session.scalar(
+        sa.select(Response.id).join(Attempt).join(Enrollment)
+        .where(Response.question_id == question_id, Enrollment.officer_id == current_user.id).limit(1)
+    ) is not None
+
+
 @bp.get("/bank/images/<int:image_id>")
-@signed_in
+@roles(*AUTHORS, Role.OFFICER)
 def image(image_id: int):
+    """An image of a question: for the course's authors, and for officers whose attempts show it
+    (not for every officer of the course: ids are sequential, and banks hold questions of exams
+    not yet taken)."""
     image = db.session.get(QuestionImage, image_id)
     if image is None:
         abort(404)
-    course_id = image.question.course_id
     if current_user.role == Role.OFFICER:
-        enrolled = db.session.scalar(sa.select(Enrollment.id).join(TrainingClass).where(
-            Enrollment.officer_id == current_user.id, TrainingClass.course_id == course_id).limit(1))
-        if enrolled is None:
-            abort(404)
-    elif not may_author(course_id):
+        allowed = shown_to_officer(image.question_id)
+    else:
+        allowed = may_author(image.question.course_id)
+    if not allowed:
         abort(404)
     mimetype = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
                 "webp": "image/webp"}.get(image.filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")

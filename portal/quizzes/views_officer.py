@@ -13,6 +13,7 @@ from portal.quizzes.services import attempts as svc
 from portal.quizzes.services import rules
 from portal.quizzes.services.banks import render_inline, render_text
 from portal.quizzes.services.gradebook import officer_exam_rows
+from portal.quizzes.types import AnswerRefused, preview_layout
 from portal.timeutil import utcnow
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -20,7 +21,7 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def quiz_helpers():
-    return {"render_text": render_text, "render_inline": render_inline}
+    return {"render_text": render_text, "render_inline": render_inline, "preview_layout": preview_layout}
 
 
 def own_enrollment(class_id: int) -> Enrollment:
@@ -108,11 +109,15 @@ def take(attempt_id: int):
     attempt = own_attempt(attempt_id)
     if not attempt.is_open or svc.is_overdue(attempt):
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return take_page(attempt, page_number(attempt, request.args.get("page")))
+
+
+def take_page(attempt: Attempt, number: int, refused: dict[int, AnswerRefused] | None = None) -> str:
+    """A page of the exam; answers that were refused are shown as typed, with their message."""
     all_pages = svc.pages(attempt)
-    number = page_number(attempt, request.args.get("page"))
     return render_template("quizzes/take.html", attempt=attempt, quiz=attempt.quiz, page=all_pages[number - 1],
                            page_number=number, page_count=len(all_pages), seconds_left=svc.seconds_left(attempt),
-                           form=FlaskForm(), layout={e["question_id"]: e for e in attempt.layout})
+                           form=FlaskForm(), entries=svc.layout_entries(attempt), refused=refused or {})
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -122,7 +127,7 @@ def save(attempt_id: int):
     autosave = request.headers.get("X-Autosave") == "1"
     number = page_number(attempt, request.form.get("page"))
     try:
-        svc.save_answers(attempt, request.form, number)
+        refused = svc.save_answers(attempt, request.form, number)
         db.session.commit()
     except svc.AttemptError as exc:
         db.session.commit()  # an overdue attempt was closed: keep that
@@ -130,6 +135,12 @@ def save(attempt_id: int):
             return jsonify(saved=False, error=str(exc), result=url_for("quizzes.result", attempt_id=attempt.id)), 409
         flash(str(exc), "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if refused:
+        # The rest of the page is saved; the officer corrects the refused answers before going on.
+        if autosave:
+            position = {r.question_id: r.position for r in attempt.responses}
+            return jsonify(saved=False, error=" ".join(f"Question {position[qid]}: {why}" for qid, why in refused.items())), 422
+        return take_page(attempt, number, refused), 400
     if autosave:
         return jsonify(saved=True, at=utcnow().strftime("%H:%M:%S"))
     action = request.form.get("action", "")
@@ -169,5 +180,5 @@ def result(attempt_id: int):
     if attempt.is_open and not svc.is_overdue(attempt):
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, review=review_allowed(attempt),
-                           overdue=attempt.is_open, form=FlaskForm(), layout={e["question_id"]: e for e in attempt.layout},
+                           overdue=attempt.is_open, form=FlaskForm(),
                            standing=rules.standing(attempt.enrollment))

@@ -14,6 +14,7 @@
         .then(function (res) {
           if (res.ok) { if (status) status.textContent = "Answers saved at " + res.body.at + " UTC."; }
           else if (res.body && res.body.result) { window.location.assign(res.body.result); }
+          else if (res.body && res.body.error && status) { status.textContent = res.body.error; }
         })
         .catch(function () { if (status) status.textContent = "Could not save automatically; use the Save buttons."; });
     };

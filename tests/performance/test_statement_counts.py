@@ -15,6 +15,7 @@ from portal.classes.models import EnrollmentStatus
 from portal.extensions import db
 from portal.quizzes.models import Attempt
 from tests import factories as make
+from tests.quizzes.conftest import value_of
 
 SMALL, GROWTH = 2, 4  # units of data at first, then this many more (three times the rows)
 
@@ -143,7 +144,8 @@ def answered_exam_attempt(client, world) -> str:
     assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
     attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
                                                          Attempt.quiz_id == world.week1.id))
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{world.choice.id}": "a", "action": "finish"})
+    right = value_of(attempt, world.choice.id, "a")
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{world.choice.id}": right, "action": "finish"})
     return f"/attempts/{attempt.id}/submit"
 
 

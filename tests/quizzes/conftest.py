@@ -42,9 +42,15 @@ def world(make):
     return ExamWorld(course, tc, instructor, officer, enrollment, week1, week2, final, choice, essay)
 
 
+def value_of(attempt, question_id, choice_id):
+    """The form value the attempt's page gives a choice: what a browser sends when it is picked."""
+    entry = next(e for e in attempt.layout if e["question_id"] == question_id)
+    return entry["choice_values"][choice_id]
+
+
 def choose(client, attempt_id, question, correct=True, action="finish"):
     """Answer a single-choice question through the form and go to the submit page."""
-    choice = "a" if correct else "b"
+    choice = value_of(db.session.get(Attempt, attempt_id), question.id, "a" if correct else "b")
     return client.post(f"/attempts/{attempt_id}/save", data={"page": "1", f"q{question.id}": choice, "action": action})
 
 
@@ -56,7 +62,7 @@ def take(client, w, quiz, correct=True):
     data = {"page": "1", "action": "finish"}
     for r in attempt.responses:
         if r.question.kind == "single_choice":
-            data[f"q{r.question_id}"] = "a" if correct else "b"
+            data[f"q{r.question_id}"] = value_of(attempt, r.question_id, "a" if correct else "b")
         elif r.question.kind == "essay":
             data[f"q{r.question_id}"] = "My essay."
     assert client.post(f"/attempts/{attempt.id}/save", data=data).status_code == 302

@@ -1,4 +1,6 @@
 """Grading edge cases of every question type (pure: no database needed)."""
+import random
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -15,11 +17,18 @@ def q(kind, lines, points=1.0):
 
 
 def answer(question, **form):
+    """Read a form written in authoring terms (choice ids, matching pair ids and answer texts) as a
+    browser would send it for one attempt: through that attempt's random form values. What no
+    option has (a forged value) is sent as written."""
+    entry = question.type.layout(question, random.Random(0), shuffle_choices=False)
+    values = {**entry.get("choice_values", {}), **entry.get("option_values", {})}
+    fields = entry.get("prompt_values", {})
     data = MultiDict()
     for key, value in form.items():
+        name = "-".join(fields.get(part, part) for part in key.split("_"))
         for v in value if isinstance(value, list) else [value]:
-            data.add(key.replace("_", "-"), v)
-    return question.type.read_answer(question, data, "q")
+            data.add(name, values.get(v, v))
+    return question.type.read_answer(question, data, "q", entry)
 
 
 def test_every_issue_type_is_registered():
@@ -160,3 +169,17 @@ class TestEssay:
         assert Essay.grade(self.question, {"text": "My answer"}) is None
         assert Essay.grade(self.question, None) == 0.0
         assert answer(self.question, q="   ") is None
+
+
+SAMPLES = {
+    "single_choice": "100 | Right\n0 | Wrong", "true_false": "False", "multiple_response": "50 | A\n50 | B\n-100 | C",
+    "short_answer": "100 | Immigration*", "numeric": "3.5 | 0.1", "matching": "OPR -> misconduct\nOIG -> audits",
+    "essay": "",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_every_type_gives_a_model_answer_right_or_wrong(kind):
+    question = q(kind, SAMPLES[kind])
+    right, wrong = (question.type.grade(question, question.type.model_answer(question, r)) for r in (True, False))
+    assert (right, wrong) == ((None, None) if kind == "essay" else (1.0, 0.0))

@@ -216,10 +216,11 @@ def test_item_analysis(client, login, make, world):
         client.post("/logout")
         login(enrollment.officer)
         client.post(f"/classes/{w.training_class.id}/exams/{quiz.id}/start")
-        from tests.quizzes.conftest import latest_attempt
+        from tests.quizzes.conftest import latest_attempt, value_of
         attempt = latest_attempt(enrollment, quiz)
-        client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{good.id}": "a" if first else "b",
-                                                          f"q{bad.id}": "a" if second else "b", "action": "finish"})
+        client.post(f"/attempts/{attempt.id}/save", data={"page": "1", "action": "finish",
+                                                          f"q{good.id}": value_of(attempt, good.id, "a" if first else "b"),
+                                                          f"q{bad.id}": value_of(attempt, bad.id, "a" if second else "b")})
         client.post(f"/attempts/{attempt.id}/submit")
     client.post("/logout")
     login(w.instructor)

@@ -9,7 +9,12 @@ from portal.classes.models import EnrollmentStatus
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus
 from portal.timeutil import utcnow
-from tests.quizzes.conftest import latest_attempt, take
+from tests.quizzes.conftest import latest_attempt, take, value_of
+
+
+def pick(attempt, w, choice):
+    """The form field of the world's single-choice question with one choice picked."""
+    return {f"q{w.choice.id}": value_of(attempt, w.choice.id, choice)}
 
 
 def attempts_of(w, quiz):
@@ -35,7 +40,8 @@ def test_take_an_exam_page_by_page_and_see_the_result(client, login, world, make
     assert re.search(rb"data-exam-timer-clock>(29 min \d\d|30 min 00) s when this page was loaded", page1.data)
     first, second, third = attempt.responses
     # page 1: answer the choice, go to page 2 (no JavaScript: a plain form post)
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{first.question_id}": "a", "action": "page-2"})
+    r = client.post(f"/attempts/{attempt.id}/save",
+                    data={"page": "1", f"q{first.question_id}": value_of(attempt, first.question_id, "a"), "action": "page-2"})
     assert r.headers["Location"].endswith(f"/attempts/{attempt.id}?page=2")
     page2 = client.get(f"/attempts/{attempt.id}?page=2")
     assert b"page 2 of 2" in page2.data
@@ -54,7 +60,7 @@ def test_autosave_answers_json(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, headers={"X-Autosave": "1"})
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, headers={"X-Autosave": "1"})
     assert r.status_code == 200 and r.json["saved"] is True
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "b"}
@@ -67,10 +73,12 @@ def test_correct_answers_never_reach_the_page_before_review(client, login, world
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
     page = client.get(f"/attempts/{attempt.id}").data
-    for secret in (b"Well done", b"Not quite", b"See lesson 1", b"100"):
+    for secret in (b"Well done", b"Not quite", b"See lesson 1"):
         assert secret not in page
+    # The weight 100 nowhere, except inside an id, a path or a random value (on PostgreSQL ids grow).
+    assert not re.search(rb"(?<![\w/-])100(?![\w/-])", page)
     # fail it: a retake is still possible, so under "when done" the answers stay hidden
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b", "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     result = client.get(f"/attempts/{attempt.id}/result").data
     assert b"Not passed" in result
@@ -95,19 +103,51 @@ def test_review_policy_never_and_after_submit(client, login, world):
     assert b"Correct answer:" in client.get(f"/attempts/{attempt.id}/result").data
 
 
-def test_shuffled_choices_are_fixed_for_the_attempt(client, login, world, make):
+def without_values(entry):
+    return {key: value for key, value in entry.items() if not key.endswith("_values")}
+
+
+def test_shuffling_with_a_fixed_seed_changes_the_order_and_the_page_keeps_it(client, login, world, make):
+    import random
+
+    from portal.quizzes.services.attempts import build_layout, start_attempt
+
     w = world
-    q = make.question(w.course, lines="\n".join(f"{100 if i == 0 else 0} | Choice {i}" for i in range(8)))
-    quiz = make.quiz(w.course, [q], module=w.course.modules[0], shuffle_choices=True, shuffle_questions=True)
+    choices = "\n".join(f"{100 if i == 0 else 0} | Choice {i}" for i in range(8))
+    questions = [make.question(w.course, lines=choices, name=f"Q{n}") for n in range(4)]
+    true_false = make.question(w.course, "true_false", "True")
+    matching = make.question(w.course, "matching", "\n".join(f"Prompt {i} -> Answer {i}" for i in range(6)))
+    every = questions + [true_false, matching]
+    authored = [q.id for q in every]
+    quiz = make.quiz(w.course, every, module=w.course.modules[0], questions_per_page=10,
+                     shuffle_choices=True, shuffle_questions=True)
+    attempt = start_attempt(w.enrollment, quiz, rng=random.Random(2026))
+    layout = attempt.layout
+    entries = {e["question_id"]: e for e in layout}
+    assert sorted(e["question_id"] for e in layout) == sorted(authored) and [e["question_id"] for e in layout] != authored
+    for q in questions:
+        order = entries[q.id]["choice_order"]
+        assert sorted(order) == list("abcdefgh") and order != list("abcdefgh")
+    assert entries[true_false.id]["choice_order"] == ["true", "false"]  # True, then False, always
+    assert entries[matching.id]["option_order"] != [f"Answer {i}" for i in range(6)]
+    # The seed decides the order and nothing else: the form values are fresh random ones.
+    again = build_layout(quiz, list(every), random.Random(2026))
+    assert [without_values(e) for e in again] == [without_values(e) for e in layout]
+    assert again[0]["choice_values"] != entries[again[0]["question_id"]]["choice_values"]
+    # Without shuffling, the author's order.
+    plain = build_layout(make.quiz(w.course, shuffle_choices=False), list(every), random.Random(2026))
+    assert [e["question_id"] for e in plain] == authored and plain[0]["choice_order"] == list("abcdefgh")
+
+    db.session.flush()
     login(w.officer)
-    client.post(f"/classes/{w.training_class.id}/exams/{quiz.id}/start")
-    attempt = latest_attempt(w.enrollment, quiz)
-    order = attempt.layout[0]["choice_order"]
-    assert sorted(order) == list("abcdefgh")
-    pages = [client.get(f"/attempts/{attempt.id}").data for _ in range(3)]
-    assert pages[0] == pages[1] == pages[2] or all(p.index(b"Choice 0") == pages[0].index(b"Choice 0") for p in pages)
-    positions = [pages[0].index(f"Choice {int(c, 36) - 10}".encode()) for c in order]
-    assert positions == sorted(positions)
+    pages = [client.get(f"/attempts/{attempt.id}").get_data(as_text=True) for _ in range(2)]
+    for page in pages:
+        shown = [page.index(f'id="question-{e["question_id"]}"') for e in layout]
+        assert shown == sorted(shown)
+        for q in questions:
+            section = page[page.index(f'id="question-{q.id}"'):]
+            positions = [section.index(f"Choice {ord(c) - ord('a')}<") for c in entries[q.id]["choice_order"]]
+            assert positions == sorted(positions)
 
 
 def test_random_draw_from_a_category(client, login, world, make):
@@ -134,7 +174,7 @@ def test_one_open_attempt_and_double_submit(client, login, world):
         client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     assert len(attempts_of(w, w.week1)) == 1
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a")})
     first = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     second = client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True)
     assert b"submitted" in first.data and b"already been submitted" in second.data
@@ -142,7 +182,7 @@ def test_one_open_attempt_and_double_submit(client, login, world):
                                                            AuditEvent.target_id == str(attempt.id))).all()
     assert len(graded) == 1
     # answers after submission are refused
-    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, follow_redirects=True)
+    r = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, follow_redirects=True)
     assert b"can no longer change" in r.data
     db.session.refresh(attempt.responses[0])
     assert attempt.responses[0].answer == {"choice": "a"}
@@ -166,12 +206,12 @@ def test_deadline_is_the_servers(client, login, world):
     login(w.officer)
     client.post(f"/classes/{w.training_class.id}/exams/{w.week1.id}/start")
     attempt = latest_attempt(w.enrollment, w.week1)
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a")})
     # the clock runs out (11 minutes later: past the 60 s grace)
     attempt.started_at -= timedelta(minutes=11)
     attempt.deadline_at -= timedelta(minutes=11)
     db.session.flush()
-    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "b"}, follow_redirects=True)
+    late = client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "b")}, follow_redirects=True)
     assert b"Time is up" in late.data
     db.session.refresh(attempt)
     assert attempt.status == AttemptStatus.GRADED and attempt.closed_by_deadline
@@ -188,7 +228,7 @@ def test_answers_within_the_grace_are_accepted(client, login, world):
     attempt = latest_attempt(w.enrollment, w.week1)
     attempt.deadline_at = utcnow() - timedelta(seconds=20)
     db.session.flush()
-    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", f"q{w.choice.id}": "a", "action": "finish"})
+    client.post(f"/attempts/{attempt.id}/save", data={"page": "1", **pick(attempt, w, "a"), "action": "finish"})
     client.post(f"/attempts/{attempt.id}/submit")
     db.session.refresh(attempt)
     assert attempt.passed and not attempt.closed_by_deadline

@@ -23,10 +23,10 @@ from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, Question, QuestionCategory, Quiz, Response
 from portal.quizzes.services import grading, rules
 from portal.quizzes.services.locks import lock_attempt, lock_enrollment
+from portal.quizzes.types import AnswerRefused
 from portal.timeutil import utcnow
 
 DEFAULT_GRACE_SECONDS = 60
-SHUFFLED_CHOICE_KINDS = {"single_choice", "multiple_response"}
 
 
 class AttemptError(Exception):
@@ -138,22 +138,16 @@ def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
 
 
 def build_layout(quiz: Quiz, questions: list[Question], rng: random.Random) -> list[dict]:
+    """The attempt's own copy of the exam: question order, and for each question what its type
+    keeps (option order, per-attempt form values)."""
     if quiz.shuffle_questions:
         rng.shuffle(questions)
-    layout = []
-    for question in questions:
-        entry: dict = {"question_id": question.id}
-        if question.kind in SHUFFLED_CHOICE_KINDS:
-            order = [c["id"] for c in question.data.get("choices", [])]
-            if quiz.shuffle_choices:
-                rng.shuffle(order)
-            entry["choice_order"] = order
-        elif question.kind == "matching":
-            options = list(dict.fromkeys(p["answer"] for p in question.data.get("pairs", [])))
-            rng.shuffle(options)  # a matching list in author order would give the answers away
-            entry["option_order"] = options
-        layout.append(entry)
-    return layout
+    return [{"question_id": q.id, **q.type.layout(q, rng, quiz.shuffle_choices)} for q in questions]
+
+
+def layout_entries(attempt: Attempt) -> dict[int, dict]:
+    """The attempt's layout entry of each question, by question id."""
+    return {entry["question_id"]: entry for entry in attempt.layout}
 
 
 def start_attempt(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None) -> Attempt:
@@ -198,13 +192,10 @@ def pages(attempt: Attempt) -> list[list[Response]]:
     return [responses[i:i + per_page] for i in range(0, len(responses), per_page)] or [[]]
 
 
-def layout_entry(attempt: Attempt, question_id: int) -> dict:
-    return next((e for e in attempt.layout if e["question_id"] == question_id), {"question_id": question_id})
-
-
-def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None) -> Attempt:
-    """Save the answers of one page. Raises AttemptClosed if the attempt is over (closing it if its
-    time ran out)."""
+def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None) -> dict[int, AnswerRefused]:
+    """Save the answers of one page. Returns the answers refused, by question id: those stay as they
+    were saved before, the rest of the page is saved. Raises AttemptClosed if the attempt is over
+    (closing it if its time ran out)."""
     now = now or utcnow()
     attempt = lock_attempt(attempt)
     if not attempt.is_open:
@@ -215,12 +206,19 @@ def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None)
     all_pages = pages(attempt)
     if not 1 <= page <= len(all_pages):
         raise AttemptError("That page does not exist.")
+    entries = layout_entries(attempt)
+    refused: dict[int, AnswerRefused] = {}
     for response in all_pages[page - 1]:
-        answer = response.question.type.read_answer(response.question, form, f"q{response.question_id}")
+        question = response.question
+        try:
+            answer = question.type.read_answer(question, form, f"q{question.id}", entries.get(question.id, {}))
+        except AnswerRefused as refusal:
+            refused[question.id] = refusal
+            continue
         if answer != response.answer:
             response.answer = answer
             response.saved_at = now
-    return attempt
+    return refused
 
 
 def submit_attempt(attempt: Attempt, now: datetime | None = None) -> bool:
