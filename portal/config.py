@@ -38,6 +38,26 @@ def secret_key(env: dict, instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+SIGNING_FILE_SETTINGS = ("CERTIFICATE_SIGNING_KEY", "CERTIFICATE_SIGNING_CERT", "CERTIFICATE_SIGNING_PKCS12")
+
+
+def signing_configured(settings: dict) -> bool:
+    return bool(settings.get("CERTIFICATE_SIGNING_PKCS12")
+                or (settings.get("CERTIFICATE_SIGNING_KEY") and settings.get("CERTIFICATE_SIGNING_CERT")))
+
+
+def certificate_signing(env: dict, instance_path: Path, production: bool) -> dict:
+    """The key and chain that sign certificate PDFs; outside production, a local root and signing
+    certificate are generated once into instance/certificate-signing when none is configured."""
+    settings = {name: env.get(name, "") for name in (*SIGNING_FILE_SETTINGS, "CERTIFICATE_SIGNING_PASSWORD")}
+    if not production and not signing_configured(settings):
+        from portal.certificates.signing import write_demo_material
+
+        key, chain = write_demo_material(instance_path / "certificate-signing")
+        settings.update(CERTIFICATE_SIGNING_KEY=str(key), CERTIFICATE_SIGNING_CERT=str(chain))
+    return settings
+
+
 def flag(env: dict, name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -59,6 +79,17 @@ def check(config: dict) -> None:
     elif config.get("PORTAL_ENV") == PRODUCTION and not config.get("SERVER_NAME"):
         # Certificates print and QR-encode the portal's address; without one, completing a course fails.
         raise ConfigError("PORTAL_BASE_URL (or SERVER_NAME) must be set when PORTAL_ENV=production")
+    if not signing_configured(config):
+        if config.get("PORTAL_ENV") == PRODUCTION:
+            raise ConfigError("CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT (or CERTIFICATE_SIGNING_PKCS12) "
+                              "must be set when PORTAL_ENV=production")
+        return
+    from portal.certificates.signing import CertificateSigner, SigningConfigError
+
+    try:  # an unreadable key or chain stops the start, not the first certificate issued
+        CertificateSigner(config)
+    except SigningConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def load_config(instance_path: Path, env: dict | None = None) -> dict:
@@ -88,6 +119,10 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "CERTIFICATE_FILES": env.get("CERTIFICATE_FILES", str(instance_path / "certificate-files")),
         # Absolute address printed (and QR-encoded) on certificates: set it in production.
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", ""),
+        # PAdES signature on every certificate PDF (portal/certificates/signing.py); B-T with a
+        # timestamp from this RFC 3161 authority when set.
+        **certificate_signing(env, instance_path, production),
+        "CERTIFICATE_TSA_URL": env.get("CERTIFICATE_TSA_URL", ""),
         # Account lockout (ASVS 2.2.1, NIST AC-7): this many failures within the window lock the
         # account for the duration, the right password included.
         "LOGIN_LOCKOUT_THRESHOLD": 5,

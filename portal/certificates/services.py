@@ -23,6 +23,7 @@ from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
 from portal.certificates.serials import next_serial
+from portal.certificates.signing import SignatureCheck, signer_of_app
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.config import is_absolute_http_url
 from portal.extensions import db
@@ -154,7 +155,7 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
                 course_title=facts.course_title, course_code=facts.course_code, hours=facts.hours,
                 instructor_name=facts.instructor_name, issued_on=issued_on, expires_on=expires_on,
             )
-            pdf = render_pdf(build_certificate_html(values))
+            pdf = signer_of_app().sign(render_pdf(build_certificate_html(values)))
             certificate = Certificate(
                 serial=serial, code_sha256=codes.code_hash(code),
                 enrollment_id=enrollment.id, officer_id=enrollment.officer_id, agency_id=facts.agency_id,
@@ -274,6 +275,20 @@ def find_by_code(raw: str | None) -> Certificate | None:
 def find_by_pdf(data: bytes) -> Certificate | None:
     digest = hashlib.sha256(data).hexdigest()
     return db.session.scalar(sa.select(Certificate).where(Certificate.pdf_sha256 == digest))
+
+
+def find_issued_pdf(data: bytes) -> tuple[Certificate, SignatureCheck | None] | None:
+    """The certificate whose stored PDF is exactly `data`, and what its signature says (None:
+    issued before certificates were signed). A PDF changed after signing is not one, even by an
+    appended update the signature still covers, and neither is a stored PDF whose signature
+    no longer holds."""
+    certificate = find_by_pdf(data)
+    if certificate is None:
+        return None
+    signature = signer_of_app().check(data)
+    if signature is not None and not signature.intact:
+        return None
+    return certificate, signature
 
 
 def find_by_serial(serial: str) -> Certificate | None:

@@ -12,6 +12,7 @@ from portal.certificates.files import PdfFiles
 from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                        VerifyUploadForm)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
+from portal.certificates.signing import signer_of_app
 from portal.classes.models import Enrollment, TrainingClass
 from portal.auth.models import User
 from portal.extensions import db, limit_from_config, limiter
@@ -26,7 +27,9 @@ NO_INDEX = {"X-Robots-Tag": "noindex, nofollow"}
 
 # --- public verification ----------------------------------------------------------------------
 
-def verification_page(certificate: Certificate | None, *, uploaded: bool = False):
+def verification_page(certificate: Certificate | None, *, uploaded: bool = False, signature=None):
+    """The result page of a code lookup or an upload. The signature is read from the stored PDF
+    unless the upload's was (the same bytes): certificates issued before signing show as unsigned."""
     if certificate is None:
         if uploaded:
             return render_template("certificates/verify_upload_unknown.html", form=VerifyUploadForm()), 404, NO_INDEX
@@ -34,7 +37,8 @@ def verification_page(certificate: Certificate | None, *, uploaded: bool = False
         return render_template("certificates/verify_not_found.html", code_form=VerifyCodeForm(formdata=None)), 404, NO_INDEX
     successor = certificate.superseded_by
     return render_template("certificates/verify_result.html", certificate=certificate,
-                           status=certificate.status, successor=successor, uploaded=uploaded), 200, NO_INDEX
+                           status=certificate.status, successor=successor, uploaded=uploaded,
+                           signature=signature or signer_of_app().check(certificate.pdf)), 200, NO_INDEX
 
 
 # One budget per client address for both verification pages (codes are unguessable; this slows scraping).
@@ -52,7 +56,8 @@ def verify():
             if len(data) > MAX_UPLOAD_BYTES:
                 upload_form.pdf.errors.append("The file is larger than any certificate the portal issues.")
             else:
-                return verification_page(services.find_by_pdf(data), uploaded=True)
+                certificate, signature = services.find_issued_pdf(data) or (None, None)
+                return verification_page(certificate, uploaded=True, signature=signature)
         # form=: the layout's title starts with "Error: " when the page's form has errors.
         return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
                                upload_form=upload_form, form=upload_form), 400, NO_INDEX
