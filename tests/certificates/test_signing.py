@@ -57,7 +57,7 @@ def test_an_issued_certificate_validates_against_the_exported_chain(app, make, t
     # Signed by an incremental update: the rendered PDF/A-3 is its first revision, untouched.
     reader = PdfReader(io.BytesIO(certificate.pdf))
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
-    assert b'pdfaid:part="3"' in xmp
+    assert b'pdfaid:part="3"' in xmp and b'pdfuaid:part="1"' in xmp
     assert "/OutputIntents" in reader.trailer["/Root"]
     assert certificate.pdf.count(b"%%EOF") == 2
     assert certificate.serial in pdf_text(certificate.pdf)
