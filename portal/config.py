@@ -58,6 +58,16 @@ def certificate_signing(env: dict, instance_path: Path, production: bool) -> dic
     return settings
 
 
+def credential_keys(env: dict, instance_path: Path, production: bool) -> str:
+    """The JWK Set that signs Open Badges credentials; generated once into instance/ outside production."""
+    path = env.get("CREDENTIAL_SIGNING_KEYS", "")
+    if not path and not production:
+        from portal.certificates.credentials import write_demo_keys
+
+        path = str(write_demo_keys(instance_path / "credential-keys.json"))
+    return path
+
+
 def flag(env: dict, name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -79,6 +89,15 @@ def check(config: dict) -> None:
     elif config.get("PORTAL_ENV") == PRODUCTION and not config.get("SERVER_NAME"):
         # Certificates print and QR-encode the portal's address; without one, completing a course fails.
         raise ConfigError("PORTAL_BASE_URL (or SERVER_NAME) must be set when PORTAL_ENV=production")
+    if config.get("PORTAL_ENV") == PRODUCTION and not config.get("CREDENTIAL_SIGNING_KEYS"):
+        raise ConfigError("CREDENTIAL_SIGNING_KEYS must be set when PORTAL_ENV=production")
+    if config.get("CREDENTIAL_SIGNING_KEYS"):
+        from portal.certificates.credentials import CredentialKeyError, CredentialKeys
+
+        try:
+            CredentialKeys.load(config["CREDENTIAL_SIGNING_KEYS"])
+        except CredentialKeyError as exc:
+            raise ConfigError(str(exc)) from None
     if not signing_configured(config):
         if config.get("PORTAL_ENV") == PRODUCTION:
             raise ConfigError("CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT (or CERTIFICATE_SIGNING_PKCS12) "
@@ -123,6 +142,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # timestamp from this RFC 3161 authority when set.
         **certificate_signing(env, instance_path, production),
         "CERTIFICATE_TSA_URL": env.get("CERTIFICATE_TSA_URL", ""),
+        # Open Badges 3.0 credentials (portal/certificates/credentials.py): a JWK Set file, the
+        # first key signs, all are published at /.well-known/jwks.json.
+        "CREDENTIAL_SIGNING_KEYS": credential_keys(env, instance_path, production),
         # Account lockout (ASVS 2.2.1, NIST AC-7): this many failures within the window lock the
         # account for the duration, the right password included.
         "LOGIN_LOCKOUT_THRESHOLD": 5,

@@ -29,13 +29,16 @@ TEST_CONFIG = {
 
 
 def pytest_configure(config):
-    """The suite signs certificates with a root and key of its own, never instance/'s."""
+    """The suite signs certificates and credentials with keys of its own, never instance/'s."""
     from portal.certificates.signing import write_demo_material
 
     config.signing_dir = tempfile.TemporaryDirectory(prefix="portal-test-signing-")
     key, chain = write_demo_material(Path(config.signing_dir.name))
     os.environ.setdefault("CERTIFICATE_SIGNING_KEY", str(key))
     os.environ.setdefault("CERTIFICATE_SIGNING_CERT", str(chain))
+    from portal.certificates.credentials import write_demo_keys
+
+    os.environ.setdefault("CREDENTIAL_SIGNING_KEYS", str(write_demo_keys(Path(config.signing_dir.name) / "jwks.json")))
 
 
 def pytest_unconfigure(config):

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.agencies.models import Agency
 from portal.audit.services import record
-from portal.certificates import services, signing, zips
+from portal.certificates import credentials, services, signing, zips
 from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.classes.models import TrainingClass
@@ -17,7 +18,7 @@ from portal.extensions import db
 
 @click.group("certificates")
 def certificates_cli() -> None:
-    """Certificates: export, revoke, expiry reminders, the signing chain."""
+    """Certificates: export, revoke, expiry reminders, signing chain and credential keys."""
 
 
 @certificates_cli.command("export")
@@ -98,3 +99,19 @@ def signing_cert(out_file: Path) -> None:
     except OSError as exc:
         raise click.ClickException(f"Cannot write {out_file}: {exc.strerror or exc}.") from None
     click.echo(f"Wrote the signing certificate chain ({chain.count(b'BEGIN CERTIFICATE')} certificates) to {out_file}.")
+
+
+@certificates_cli.command("rotate-credential-key")
+@with_appcontext
+def rotate_credential_key() -> None:
+    """Sign digital credentials with a new key from now on; the previous keys stay published, so
+    credentials already issued keep verifying. Restart the portal's processes afterwards."""
+    path = Path(current_app.config["CREDENTIAL_SIGNING_KEYS"])
+    try:
+        kid = credentials.rotate(path)
+    except (credentials.CredentialKeyError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    current_app.extensions.pop("credential_keys", None)
+    record("credential_key_rotated", None, kid=kid, via="cli")
+    db.session.commit()
+    click.echo(f"Credentials are now signed with key {kid}; {path} keeps the previous keys.")
