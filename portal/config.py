@@ -62,9 +62,9 @@ def credential_keys(env: dict, instance_path: Path, production: bool) -> str:
     """The JWK Set that signs Open Badges credentials; generated once into instance/ outside production."""
     path = env.get("CREDENTIAL_SIGNING_KEYS", "")
     if not path and not production:
-        from portal.certificates.credentials import write_demo_keys
+        from portal.certificates.credentials import write_key_file
 
-        path = str(write_demo_keys(instance_path / "credential-keys.json"))
+        path = str(write_key_file(instance_path / "credential-keys.json"))
     return path
 
 

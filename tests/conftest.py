@@ -36,9 +36,9 @@ def pytest_configure(config):
     key, chain = write_demo_material(Path(config.signing_dir.name))
     os.environ.setdefault("CERTIFICATE_SIGNING_KEY", str(key))
     os.environ.setdefault("CERTIFICATE_SIGNING_CERT", str(chain))
-    from portal.certificates.credentials import write_demo_keys
+    from portal.certificates.credentials import write_key_file
 
-    os.environ.setdefault("CREDENTIAL_SIGNING_KEYS", str(write_demo_keys(Path(config.signing_dir.name) / "jwks.json")))
+    os.environ.setdefault("CREDENTIAL_SIGNING_KEYS", str(write_key_file(Path(config.signing_dir.name) / "jwks.json")))
 
 
 def pytest_unconfigure(config):

@@ -65,8 +65,8 @@ def _write_keys(path: Path, keys: list[dict]) -> None:
         json.dump({"keys": keys}, out, indent=1)
 
 
-def write_demo_keys(path: Path) -> Path:
-    """A key file with one fresh key, written once (development and demo installations)."""
+def write_key_file(path: Path) -> Path:
+    """A key file with one fresh key, written once (development generates one into instance/)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_keys(path, [new_key()])
@@ -268,3 +268,11 @@ def check(token: str, on: datetime | None = None) -> CredentialCheck:
     else:
         status = CertificateStatus.VALID
     return CredentialCheck(certificate, status, valid_until)
+
+
+if __name__ == "__main__":  # `python -m portal.certificates.credentials FILE`: a key file for production
+    import sys
+
+    if len(sys.argv) != 2 or Path(sys.argv[1]).exists():
+        sys.exit("usage: python -m portal.certificates.credentials NEW_FILE (it must not exist yet)")
+    print(f"Wrote {write_key_file(Path(sys.argv[1]))}: set CREDENTIAL_SIGNING_KEYS to it.")

@@ -17,7 +17,7 @@ from portal.auth.roles import Role
 from portal.certificates.models import RevocationReason
 from portal.certificates.services import revoke
 from portal.config import ConfigError
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.timeutil import today
 
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -224,3 +224,18 @@ def test_anyone_may_fetch_the_keys_and_the_status_list(client, login, make):
     login(make.user(Role.OFFICER))
     assert client.get("/.well-known/jwks.json").status_code == 200
     assert client.get("/credentials/status/revocation").status_code == 200
+
+
+def test_credential_checks_and_downloads_share_the_verification_rate_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    try:
+        statuses = [check(client, "not a credential").status_code,
+                    client.get("/verify/NOTACODE/credential").status_code,
+                    client.get("/verify").status_code]
+        assert statuses == [404, 404, 200]
+        assert check(client, "not a credential").status_code == 429
+        assert client.get("/verify/NOTACODE/credential").status_code == 429
+    finally:
+        limiter.reset()
