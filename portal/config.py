@@ -38,6 +38,36 @@ def secret_key(env: dict, instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+SIGNING_FILE_SETTINGS = ("CERTIFICATE_SIGNING_KEY", "CERTIFICATE_SIGNING_CERT", "CERTIFICATE_SIGNING_PKCS12")
+
+
+def signing_configured(settings: dict) -> bool:
+    return bool(settings.get("CERTIFICATE_SIGNING_PKCS12")
+                or (settings.get("CERTIFICATE_SIGNING_KEY") and settings.get("CERTIFICATE_SIGNING_CERT")))
+
+
+def certificate_signing(env: dict, instance_path: Path, production: bool) -> dict:
+    """The key and chain that sign certificate PDFs; outside production, a local root and signing
+    certificate are generated once into instance/certificate-signing when none is configured."""
+    settings = {name: env.get(name, "") for name in (*SIGNING_FILE_SETTINGS, "CERTIFICATE_SIGNING_PASSWORD")}
+    if not production and not signing_configured(settings):
+        from portal.certificates.signing import write_demo_material
+
+        key, chain = write_demo_material(instance_path / "certificate-signing")
+        settings.update(CERTIFICATE_SIGNING_KEY=str(key), CERTIFICATE_SIGNING_CERT=str(chain))
+    return settings
+
+
+def credential_keys(env: dict, instance_path: Path, production: bool) -> str:
+    """The JWK Set that signs Open Badges credentials; generated once into instance/ outside production."""
+    path = env.get("CREDENTIAL_SIGNING_KEYS", "")
+    if not path and not production:
+        from portal.certificates.credentials import write_key_file
+
+        path = str(write_key_file(instance_path / "credential-keys.json"))
+    return path
+
+
 def flag(env: dict, name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -72,6 +102,26 @@ def check(config: dict) -> None:
     elif config.get("PORTAL_ENV") == PRODUCTION and not config.get("SERVER_NAME"):
         # Certificates print and QR-encode the portal's address; without one, completing a course fails.
         raise ConfigError("PORTAL_BASE_URL (or SERVER_NAME) must be set when PORTAL_ENV=production")
+    if config.get("PORTAL_ENV") == PRODUCTION and not config.get("CREDENTIAL_SIGNING_KEYS"):
+        raise ConfigError("CREDENTIAL_SIGNING_KEYS must be set when PORTAL_ENV=production")
+    if config.get("CREDENTIAL_SIGNING_KEYS"):
+        from portal.certificates.credentials import CredentialKeyError, CredentialKeys
+
+        try:
+            CredentialKeys.load(config["CREDENTIAL_SIGNING_KEYS"])
+        except CredentialKeyError as exc:
+            raise ConfigError(str(exc)) from None
+    if not signing_configured(config):
+        if config.get("PORTAL_ENV") == PRODUCTION:
+            raise ConfigError("CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT (or CERTIFICATE_SIGNING_PKCS12) "
+                              "must be set when PORTAL_ENV=production")
+        return
+    from portal.certificates.signing import CertificateSigner, SigningConfigError
+
+    try:  # an unreadable key or chain stops the start, not the first certificate issued
+        CertificateSigner(config)
+    except SigningConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def load_config(instance_path: Path, env: dict | None = None) -> dict:
@@ -101,6 +151,13 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "CERTIFICATE_FILES": env.get("CERTIFICATE_FILES", str(instance_path / "certificate-files")),
         # Absolute address printed (and QR-encoded) on certificates: set it in production.
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", ""),
+        # PAdES signature on every certificate PDF (portal/certificates/signing.py); B-T with a
+        # timestamp from this RFC 3161 authority when set.
+        **certificate_signing(env, instance_path, production),
+        "CERTIFICATE_TSA_URL": env.get("CERTIFICATE_TSA_URL", ""),
+        # Open Badges 3.0 credentials (portal/certificates/credentials.py): a JWK Set file, the
+        # first key signs, all are published at /.well-known/jwks.json.
+        "CREDENTIAL_SIGNING_KEYS": credential_keys(env, instance_path, production),
         # Account lockout (ASVS 2.2.1, NIST AC-7): this many failures within the window lock the
         # account for the duration, the right password included.
         "LOGIN_LOCKOUT_THRESHOLD": 5,

@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -24,6 +26,23 @@ TEST_CONFIG = {
     # (the `app` fixture) keeps them in a temporary directory.
     "CERTIFICATE_FILES": "",
 }
+
+
+def pytest_configure(config):
+    """The suite signs certificates and credentials with keys of its own, never instance/'s."""
+    from portal.certificates.signing import write_demo_material
+
+    config.signing_dir = tempfile.TemporaryDirectory(prefix="portal-test-signing-")
+    key, chain = write_demo_material(Path(config.signing_dir.name))
+    os.environ.setdefault("CERTIFICATE_SIGNING_KEY", str(key))
+    os.environ.setdefault("CERTIFICATE_SIGNING_CERT", str(chain))
+    from portal.certificates.credentials import write_key_file
+
+    os.environ.setdefault("CREDENTIAL_SIGNING_KEYS", str(write_key_file(Path(config.signing_dir.name) / "jwks.json")))
+
+
+def pytest_unconfigure(config):
+    config.signing_dir.cleanup()
 
 
 def pytest_sessionstart(session):

@@ -15,6 +15,7 @@ from portal.auth.tokens import make_set_password_token
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.links import external_url
 from portal.pagination import paginate
 
 
@@ -110,7 +111,7 @@ def user_show(user_id: int):
 @roles(Role.ADMIN)
 def user_password_link(user_id: int):
     user = db.get_or_404(User, user_id)
-    link = url_for("auth.set_password_from_link", token=make_set_password_token(user), _external=True)
+    link = external_url("auth.set_password_from_link", token=make_set_password_token(user))
     record("set_password_link_created", user)
     db.session.commit()
     return render_template("admin/user_show.html", user=user, form=FlaskForm(), link=link)

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.agencies.models import Agency
 from portal.audit.services import record
-from portal.certificates import services, zips
+from portal.certificates import credentials, services, signing, zips
 from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.classes.models import TrainingClass
@@ -17,7 +18,7 @@ from portal.extensions import db
 
 @click.group("certificates")
 def certificates_cli() -> None:
-    """Certificates: export, revoke, expiry reminders."""
+    """Certificates: export, revoke, expiry reminders, signing chain and credential keys."""
 
 
 @certificates_cli.command("export")
@@ -77,3 +78,40 @@ def remind(on) -> None:
     count = services.queue_expiry_reminders(day)
     db.session.commit()
     click.echo(f"Queued {count} expiry reminder(s). Send them with `flask --app portal send-mail`.")
+
+
+@certificates_cli.command("signing-cert")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the PEM chain to ('-' for standard output).")
+@with_appcontext
+def signing_cert(out_file: Path) -> None:
+    """Write the certificate chain that signs certificate PDFs (PEM, signing certificate first).
+
+    A records office adds its last certificate (the root) to its trust list: Adobe Reader,
+    `pyhanko sign validate --trust`, `openssl verify -CAfile`.
+    """
+    chain = signing.signer_of_app().chain_pem()
+    if str(out_file) == "-":
+        click.echo(chain.decode(), nl=False)
+        return
+    try:
+        out_file.write_bytes(chain)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {out_file}: {exc.strerror or exc}.") from None
+    click.echo(f"Wrote the signing certificate chain ({chain.count(b'BEGIN CERTIFICATE')} certificates) to {out_file}.")
+
+
+@certificates_cli.command("rotate-credential-key")
+@with_appcontext
+def rotate_credential_key() -> None:
+    """Sign digital credentials with a new key from now on; the previous keys stay published, so
+    credentials already issued keep verifying. Restart the portal's processes afterwards."""
+    path = Path(current_app.config["CREDENTIAL_SIGNING_KEYS"])
+    try:
+        kid = credentials.rotate(path)
+    except (credentials.CredentialKeyError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    current_app.extensions.pop("credential_keys", None)
+    record("credential_key_rotated", None, kid=kid, via="cli")
+    db.session.commit()
+    click.echo(f"Credentials are now signed with key {kid}; {path} keeps the previous keys.")

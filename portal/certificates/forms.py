@@ -26,6 +26,22 @@ class VerifyUploadForm(FlaskForm):
     submit = SubmitField("Check the file")
 
 
+class VerifyCredentialForm(FlaskForm):
+    credential = TextAreaField("Digital credential", validators=[Optional()],
+                               description="Paste the credential (a long text in three parts separated "
+                                           "by dots), or choose its file below.")
+    credential_file = FileField("Digital credential file", description="The .jwt file downloaded from the portal.")
+    submit = SubmitField("Check the credential")
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not (self.credential.data or "").strip() and not self.credential_file.data:
+            self.credential.errors.append("Paste the credential or choose its file.")
+            return False
+        return True
+
+
 class ReissueForm(FlaskForm):
     reason = TextAreaField("Reason for reissuing", validators=[DataRequired(), Length(max=500)],
                            description="For example “Officer's surname corrected from Smyth to Smith”.")

@@ -1,4 +1,4 @@
-"""Certificate of Completion as a PDF/A-3b document.
+"""Certificate of Completion as a tagged (accessible) PDF/A-3a document.
 
 Three steps, each usable on its own:
 
@@ -74,7 +74,27 @@ _ALLOWED_SUFFIXES = {
 _MAX_STATIC_BYTES = 4 * 1024 * 1024
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9.+-]*):")
 
-PDF_VARIANT = "pdf/a-3b"
+#: PDF/A-3 level A: tagged (structure tree, /MarkInfo, /Lang, alternative text) as well as
+#: archivable. WeasyPrint writes the tags; `_identify_pdf_ua` adds the PDF/UA-1 identification.
+PDF_VARIANT = "pdf/a-3a"
+
+#: PDF/UA-1 identification in the XMP, with the extension schema PDF/A asks for a property
+#: outside its predefined schemas.
+_PDF_UA_XMP = (
+    b'<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    b' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    b' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    b'<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    b'<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>'
+    b'<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>'
+    b'<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>'
+    b'<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    b'<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>'
+    b'<pdfaProperty:category>internal</pdfaProperty:category>'
+    b'<pdfaProperty:description>Part of ISO 14289 the document conforms to</pdfaProperty:description>'
+    b'</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>'
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>'
+)
 
 
 # --------------------------------------------------------------------------
@@ -161,12 +181,13 @@ def qr_svg(url: str) -> str:
     """The QR code of ``url`` as an inline ``<svg>`` element (no XML declaration).
 
     Sized by CSS (``omitsize``); quiet zone kept (border=4 modules) so phones
-    can read it off paper.
+    can read it off paper. Its ``<title>`` is the figure's alternative text in the
+    tagged PDF.
     """
     qr = segno.make(url, error="m", micro=False)
     return qr.svg_inline(
         scale=1, border=4, dark="#14213d", light="#ffffff", omitsize=True,
-        svgclass="qr-code", lineclass=None,
+        svgclass="qr-code", lineclass=None, title=f"QR code of the verification address {url}",
     )
 
 
@@ -304,9 +325,15 @@ def _identifier(html: str) -> bytes:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
 
 
+def _identify_pdf_ua(document, pdf) -> None:  # noqa: ARG001 - WeasyPrint's finisher signature
+    """Add the PDF/UA-1 identification to the XMP WeasyPrint wrote (it writes one per PDF)."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    metadata.stream = [b"".join(metadata.stream).replace(b"</rdf:RDF>", _PDF_UA_XMP + b"</rdf:RDF>", 1)]
+
+
 def render_pdf(html: str, *, base_url: str = STATIC_BASE_URL,
                url_fetcher: CertificateUrlFetcher | None = None) -> bytes:
-    """Render ``html`` to PDF/A-3b bytes. The only WeasyPrint call in the portal.
+    """Render ``html`` to tagged PDF/A-3a (and PDF/UA-1) bytes. The only WeasyPrint call in the portal.
 
     Document metadata comes from the HTML: ``<title>`` -> /Title,
     ``<meta name=author>`` -> /Author, ``<meta name=description>`` -> /Subject,
@@ -320,9 +347,10 @@ def render_pdf(html: str, *, base_url: str = STATIC_BASE_URL,
         pdf_variant=PDF_VARIANT,
         pdf_identifier=_identifier(html),
         uncompressed_pdf=False,
+        finisher=_identify_pdf_ua,
     )
 
 
 def render_certificate_pdf(values: CertificatePdfValues) -> bytes:
-    """Certificate of Completion for ``values`` as PDF/A-3b bytes."""
+    """Certificate of Completion for ``values`` as tagged PDF/A-3a bytes (unsigned)."""
     return render_pdf(build_certificate_html(values))

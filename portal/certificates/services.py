@@ -6,14 +6,11 @@ does). Issuing runs inside the transaction that completed the enrollment (see re
 from __future__ import annotations
 
 import hashlib
-import os
 import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
@@ -23,9 +20,10 @@ from portal.certificates.files import PdfFiles
 from portal.certificates.models import Certificate, RevocationReason
 from portal.certificates.pdf import CertificatePdfValues, build_certificate_html, render_pdf
 from portal.certificates.serials import next_serial
+from portal.certificates.signing import SignatureCheck, signer_of_app
 from portal.classes.models import Enrollment, EnrollmentStatus
-from portal.config import is_absolute_http_url
 from portal.extensions import db
+from portal.links import BaseUrlNotConfigured, external_url
 from portal.notifications.messages import notify_certificate_issued
 from portal.notifications.services import queue
 from portal.timeutil import today, utcnow
@@ -55,25 +53,12 @@ class VerifyUrlNotConfigured(CertificateError):
 # --------------------------------------------------------------------------------------------
 
 def verify_url(canonical_code: str) -> str:
-    """The absolute URL printed (and QR-encoded) on a certificate.
-
-    PORTAL_BASE_URL when set (production should set it: a certificate must not carry whatever
-    Host header the completing request came with); else SERVER_NAME; else, in demo mode only,
-    the current request's host, or the local `make run` address outside a request.
-    """
-    config = current_app.config
-    base = (config.get("PORTAL_BASE_URL") or "").strip()
-    if not base and not config.get("SERVER_NAME") and not has_request_context() and config.get("DEMO_MODE"):
-        base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
-    if base:
-        if not is_absolute_http_url(base):  # create_app refuses this; the app's config may change later
-            raise VerifyUrlNotConfigured(f"PORTAL_BASE_URL is not an absolute http(s) URL: {base!r}")
-        parts = urlsplit(base)
-        adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-        return adapter.build(VERIFY_ENDPOINT, {"code": canonical_code}, force_external=True)
-    if config.get("SERVER_NAME") or (has_request_context() and config.get("DEMO_MODE")):
-        return url_for(VERIFY_ENDPOINT, code=canonical_code, _external=True)
-    raise VerifyUrlNotConfigured("Set PORTAL_BASE_URL (e.g. https://training.example.gov) to issue certificates.")
+    """The absolute URL printed (and QR-encoded) on a certificate: at the configured address,
+    never the request's host (see portal/links.py)."""
+    try:
+        return external_url(VERIFY_ENDPOINT, code=canonical_code)
+    except BaseUrlNotConfigured as exc:
+        raise VerifyUrlNotConfigured(f"{exc} Certificates print the portal's address.") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,7 +139,7 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
                 course_title=facts.course_title, course_code=facts.course_code, hours=facts.hours,
                 instructor_name=facts.instructor_name, issued_on=issued_on, expires_on=expires_on,
             )
-            pdf = render_pdf(build_certificate_html(values))
+            pdf = signer_of_app().sign(render_pdf(build_certificate_html(values)))
             certificate = Certificate(
                 serial=serial, code_sha256=codes.code_hash(code),
                 enrollment_id=enrollment.id, officer_id=enrollment.officer_id, agency_id=facts.agency_id,
@@ -274,6 +259,20 @@ def find_by_code(raw: str | None) -> Certificate | None:
 def find_by_pdf(data: bytes) -> Certificate | None:
     digest = hashlib.sha256(data).hexdigest()
     return db.session.scalar(sa.select(Certificate).where(Certificate.pdf_sha256 == digest))
+
+
+def find_issued_pdf(data: bytes) -> tuple[Certificate, SignatureCheck | None] | None:
+    """The certificate whose stored PDF is exactly `data`, and what its signature says (None:
+    issued before certificates were signed). A PDF changed after signing is not one, even by an
+    appended update the signature still covers, and neither is a stored PDF whose signature
+    no longer holds."""
+    certificate = find_by_pdf(data)
+    if certificate is None:
+        return None
+    signature = signer_of_app().check(data)
+    if signature is not None and not signature.intact:
+        return None
+    return certificate, signature
 
 
 def find_by_serial(serial: str) -> Certificate | None:

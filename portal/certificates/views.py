@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -7,11 +7,12 @@ from portal.access import public, roles
 from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.auth.roles import Role
-from portal.certificates import services, zips
+from portal.certificates import codes, credentials, services, zips
 from portal.certificates.files import PdfFiles
 from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
-                                       VerifyUploadForm)
+                                       VerifyCredentialForm, VerifyUploadForm)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
+from portal.certificates.signing import signer_of_app
 from portal.classes.models import Enrollment, TrainingClass
 from portal.auth.models import User
 from portal.extensions import db, limit_from_config, limiter
@@ -27,15 +28,23 @@ NO_INDEX = {"X-Robots-Tag": "noindex, nofollow"}
 
 # --- public verification ----------------------------------------------------------------------
 
-def verification_page(certificate: Certificate | None, *, uploaded: bool = False):
+def verification_page(certificate: Certificate | None, *, uploaded: bool = False, signature=None,
+                      code: str | None = None, credential: credentials.CredentialCheck | None = None):
+    """The result page of a code lookup, an uploaded PDF or a checked credential. The signature is
+    read from the stored PDF unless the upload's was (the same bytes): certificates issued before
+    signing show as unsigned. `code` (a code lookup) offers the digital credential's download."""
     if certificate is None:
+        if credential is not None:
+            return render_template("certificates/verify_credential_unknown.html"), 404, NO_INDEX
         if uploaded:
             return render_template("certificates/verify_upload_unknown.html", form=VerifyUploadForm()), 404, NO_INDEX
         # Unknown and malformed codes: the same status and the same body (the code is not echoed).
         return render_template("certificates/verify_not_found.html", code_form=VerifyCodeForm(formdata=None)), 404, NO_INDEX
     successor = certificate.superseded_by
     return render_template("certificates/verify_result.html", certificate=certificate,
-                           status=certificate.status, successor=successor, uploaded=uploaded), 200, NO_INDEX
+                           status=credential.status if credential else certificate.status, successor=successor,
+                           uploaded=uploaded, credential=credential, code=code,
+                           signature=signature or signer_of_app().check(certificate.pdf)), 200, NO_INDEX
 
 
 # One budget per client address for both verification pages (codes are unguessable; this slows scraping).
@@ -53,21 +62,83 @@ def verify():
             if len(data) > MAX_UPLOAD_BYTES:
                 upload_form.pdf.errors.append("The file is larger than any certificate the portal issues.")
             else:
-                return verification_page(services.find_by_pdf(data), uploaded=True)
-        # form=: the layout's title starts with "Error: " when the page's form has errors.
-        return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
-                               upload_form=upload_form, form=upload_form), 400, NO_INDEX
+                certificate, signature = services.find_issued_pdf(data) or (None, None)
+                return verification_page(certificate, uploaded=True, signature=signature)
+        return verify_form_page(upload_form=upload_form)
     if "code" in request.args:
-        return verification_page(services.find_by_code(request.args.get("code", "")))
-    return render_template("certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None),
-                           upload_form=upload_form), 200, NO_INDEX
+        code = request.args.get("code", "")
+        return verification_page(services.find_by_code(code), code=codes.normalise(code))
+    return verify_form_page()
+
+
+def verify_form_page(upload_form=None, credential_form=None):
+    """The three ways to verify; 400 when the submitted one has errors (`form=`: the layout's title
+    then starts with "Error: ")."""
+    submitted = upload_form or credential_form
+    return render_template(
+        "certificates/verify_form.html", code_form=VerifyCodeForm(formdata=None), form=submitted,
+        upload_form=upload_form or VerifyUploadForm(formdata=None),
+        credential_form=credential_form or VerifyCredentialForm(formdata=None),
+    ), 400 if submitted else 200, NO_INDEX
 
 
 @bp.get("/verify/<path:code>")  # path: a code with a slash is "not found" like any other
 @public
 @verify_throttle
 def verify_code(code: str):
-    return verification_page(services.find_by_code(code))
+    return verification_page(services.find_by_code(code), code=codes.normalise(code))
+
+
+# --- digital credentials (Open Badges 3.0, see credentials.py) ------------------------------------
+
+def credential_response(certificate: Certificate) -> Response:
+    return Response(credentials.issue(certificate), mimetype=credentials.MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{certificate.serial}.jwt"',
+        "Cache-Control": "no-store", **NO_INDEX,
+    })
+
+
+@bp.get("/verify/<code>/credential")
+@public
+@verify_throttle
+def verify_code_credential(code: str):
+    certificate = services.find_by_code(code)
+    return verification_page(None) if certificate is None else credential_response(certificate)
+
+
+@bp.get("/certificates/<int:certificate_id>/credential")
+@roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
+def credential_download(certificate_id: int):
+    return credential_response(visible_certificate(certificate_id))
+
+
+@bp.get("/.well-known/jwks.json")
+@public
+def jwks():
+    """The public keys credentials are signed with (current and previous), by kid."""
+    return jsonify(credentials.keys_of_app().jwks()), 200, {"Cache-Control": "public, max-age=300"}
+
+
+@bp.get("/credentials/status/revocation")
+@public
+def credential_status_list():
+    """The revocation list every credential's credentialStatus points at."""
+    return Response(credentials.status_list(), mimetype=credentials.MEDIA_TYPE,
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.post("/verify/credential")
+@public
+@verify_throttle
+def verify_credential():
+    form = VerifyCredentialForm()
+    if not form.validate_on_submit():
+        return verify_form_page(credential_form=form)
+    token = form.credential.data or ""
+    if form.credential_file.data:
+        token = form.credential_file.data.read(credentials.MAX_TOKEN_CHARS + 1).decode("utf-8", "replace")
+    result = credentials.check(token)
+    return verification_page(result.certificate, credential=result)
 
 
 # --- downloads ----------------------------------------------------------------------------------

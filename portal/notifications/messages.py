@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from portal.auth.models import User
 from portal.auth.tokens import make_set_password_token
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, TrainingClass
 from portal.extensions import db
+from portal.links import BaseUrlNotConfigured, external_url
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import queue
 from portal.timeutil import today
@@ -22,10 +23,11 @@ SIGN_OFF = "\n\n— The 287(g) Training Program office"
 
 
 def portal_link(endpoint: str, **values) -> str:
-    """An absolute link when one can be built (a request, or SERVER_NAME in the CLI), else ''."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True, **values)
-    return ""
+    """An absolute link at the configured address (never the request's host), else ''."""
+    try:
+        return external_url(endpoint, **values)
+    except BaseUrlNotConfigured:
+        return ""
 
 
 def sign_in_line() -> str:
@@ -40,7 +42,7 @@ def class_line(tc: TrainingClass) -> str:
 
 def notify_invitation(user: User) -> OutboxMessage | None:
     """The approved officer's invitation, with the single-use link to choose a password."""
-    link = url_for("auth.set_password_from_link", token=make_set_password_token(user), _external=True)
+    link = external_url("auth.set_password_from_link", token=make_set_password_token(user))
     hours = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 3600
     body = (
         f"Dear {user.full_name},\n\n"

@@ -63,7 +63,7 @@ def test_completing_the_last_lesson_issues_one_certificate_read_back_from_the_pd
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     rdf = ET.fromstring(xmp[xmp.index(b"<rdf:RDF"):xmp.index(b"</rdf:RDF>") + len(b"</rdf:RDF>")])
     [ident] = [d for d in rdf.iter(f"{RDF}Description") if f"{PDFAID}part" in d.attrib]
-    assert (ident.attrib[f"{PDFAID}part"], ident.attrib[f"{PDFAID}conformance"]) == ("3", "B")
+    assert (ident.attrib[f"{PDFAID}part"], ident.attrib[f"{PDFAID}conformance"]) == ("3", "A")  # signed, still PDF/A
     info = reader.metadata
     assert certificate.serial in info.title and enrollment.training_class.course.title in info.title
     assert info.author == "Section 287(g) Program"
