@@ -283,3 +283,41 @@ def test_a_regrade_needs_a_reason(pending_essay):
     assert refused.value.field == "reason"
     grading.grade_response(response, 3, "", grader, reason="Recounted")
     assert response.score == 3 and response.attempt.passed is True
+
+
+def test_an_attempt_is_seen_by_administrators_and_the_instructors_of_its_class_only(make, exams):
+    enrollment, week1, *_ = exams
+    attempt = make.attempt(week1, enrollment, outcome=None)
+    teacher = make.user(Role.INSTRUCTOR)
+    enrollment.training_class.instructors.append(teacher)
+    db.session.flush()
+    seen = {role: grading.can_see_attempt(make.user(role), attempt) for role in Role}
+    assert seen == {Role.ADMIN: True, Role.INSTRUCTOR: False, Role.COORDINATOR: False, Role.OFFICER: False}
+    assert grading.can_see_attempt(teacher, attempt) is True
+    assert grading.can_see_attempt(enrollment.officer, attempt) is False
+
+
+@pytest.mark.parametrize("fraction, max_points, earned", [(1, 4, 4), (0.7, 3, 2.1), (1 / 3, 1, 0.3333), (0, 5, 0)])
+def test_points_are_the_fraction_of_the_questions_points_to_four_places(fraction, max_points, earned):
+    assert grading.points(fraction, max_points) == earned
+
+
+def test_an_answered_essay_waits_for_a_grader_and_a_blank_one_scores_0_at_once(make, exams):
+    enrollment, week1, *_ = exams
+    course = enrollment.training_class.course
+    essay, choice_question = make.question(course, "essay", "", points=3), choice(make, course, 2)
+    exam = make.quiz(course, [essay, choice_question], module=course.modules[0])
+    attempt = make.attempt(exam, enrollment, outcome="open", answers=[(essay, None), (choice_question, None)])
+    choice_response = attempt.responses[1]
+    kind = choice_question.type
+    choice_response.answer = kind.read_answer(choice_question, {"q": kind.choices(choice_question)[0]["id"]}, "q")
+    grading.auto_grade(attempt)
+    essay_response = attempt.responses[0]
+    assert (essay_response.auto_score, essay_response.needs_grading) == (None, True)
+    assert (choice_response.auto_score, choice_response.needs_grading) == (2.0, False)
+    assert attempt.max_score == 5 and attempt.status.value == "pending_grading" and attempt.passed is None
+
+    essay_response.answer = None
+    grading.auto_grade(attempt)
+    assert (essay_response.auto_score, essay_response.needs_grading) == (0.0, False)
+    assert attempt.status.value == "graded" and attempt.score == 2 and attempt.passed is False  # 40%
