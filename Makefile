@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser bench assets serve-production clean
+.PHONY: run test test-browser bench assets serve-production clean mutation
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,18 @@ BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(VENV)/.installed-bench
 	BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(BIN)/python -m bench
 
+$(VENV)/.installed-mutation: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	touch $@
+
+# Mutation testing of the program's rules (docs/mutation-testing.md): mutmut mutates the rule-bearing
+# functions and runs the tests that pin them, on SQLite; prints the score per module and the
+# surviving mutants. From scratch each time (mutants/ is rebuilt). MUTATION_JOBS=2 workers.
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed-mutation
+	rm -rf mutants
+	env -u TEST_DATABASE_URL MUTATION_JOBS=$(MUTATION_JOBS) $(BIN)/python scripts/mutation.py
+
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade
 	PORTAL_ENV=production $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 wsgi:app
@@ -67,4 +79,4 @@ assets:
 	bash scripts/vendor-assets.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -2,6 +2,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import hypothesis
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -12,6 +13,13 @@ from tests import factories
 from tests.databases import check_postgres_reachable, fresh_database, postgres_server_url
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef0123456789")
+
+# Hypothesis: the same examples on every run (derandomized), and a failure printed with the blob
+# that replays it (@reproduce_failure). Tests that set no count of their own run `max_examples`:
+# a few on a workstation, more in CI (CI=1, or HYPOTHESIS_PROFILE=ci).
+hypothesis.settings.register_profile("dev", derandomize=True, print_blob=True, database=None, max_examples=6)
+hypothesis.settings.register_profile("ci", hypothesis.settings.get_profile("dev"), max_examples=25)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 TEST_CONFIG = {
     "TESTING": True,

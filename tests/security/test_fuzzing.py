@@ -32,11 +32,12 @@ from tests.security.support import (
     shows_form_errors,
 )
 
+# As many examples as the Hypothesis profile says (tests/conftest.py: a few locally, more in CI).
 FUZZ = settings(
-    max_examples=6, deadline=None, derandomize=False, database=None,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-QUERY_FUZZ = settings(FUZZ, max_examples=5)
+QUERY_FUZZ = FUZZ
 QUERY_NAMES = ["page", "q", "role", "next", "per_page", "sort", "status", "id", "format",
                "category", "agency_id", "class_id", "course_id"]
 

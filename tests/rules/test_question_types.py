@@ -1,0 +1,188 @@
+"""How each question type grades an answer (portal.quizzes.types): the best matching answer counts,
+not the first; short answers match the whole answer; an empty value is no answer. Questions are
+written as an author writes them (the "answers" box) and answered as the officer's form sends them."""
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from portal.quizzes.models import Question
+from portal.quizzes.types import QuestionDataError, parse_number, question_type
+
+
+def question(kind, lines):
+    return Question(kind=kind, text="?", points=1.0, data=question_type(kind).data_from_lines(lines))
+
+
+def grade(q, *values, field="q"):
+    """The fraction earned by submitting `values` in the question's form field."""
+    kind = question_type(q.kind)
+    form = MultiDict([(field, v) for v in values])
+    return kind.grade(q, kind.read_answer(q, form, field))
+
+
+def grade_pairs(q, chosen: dict):
+    kind = question_type(q.kind)
+    by_prompt = {p["prompt"]: p["id"] for p in kind.prompts(q)}
+    form = MultiDict({f"q-{by_prompt[prompt]}": answer for prompt, answer in chosen.items()})
+    return kind.grade(q, kind.read_answer(q, form, "q"))
+
+
+# --- short answer -------------------------------------------------------------------------------
+
+def test_short_answer_takes_the_best_matching_answer_not_the_first():
+    q = question("short_answer", "50 | Nail*\n100 | Nail file\n0 | *")
+    assert grade(q, "Nail file") == 1.0
+    assert grade(q, "Nail clipper") == 0.5
+    assert grade(q, "Hammer") == 0.0
+
+
+def test_short_answer_patterns_match_the_whole_answer():
+    q = question("short_answer", "100 | Na")
+    assert grade(q, "Na") == 1.0
+    assert grade(q, "Nail") == 0.0     # not a prefix match
+    assert grade(q, "NNa") == 0.0      # nor a suffix match
+    assert grade(q, "a Na") == 0.0
+
+
+def test_short_answer_ignores_case_and_spacing_and_star_matches_any_run():
+    q = question("short_answer", "100 | 8 U.S.C. * 1357(g)")
+    assert grade(q, "  8 u.s.c.   §   1357(G) ") == 1.0
+    assert grade(q, "8 U.S.C. 1357(g)") == 0.0   # the spaces around * are part of the pattern
+    assert grade(q, "8 U.S.C. x 1357(g)") == 1.0
+    assert grade(q, "8 U.S.C.X1357(g)") == 0.0   # regex characters are taken literally
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\t\n"])
+def test_an_empty_short_answer_is_no_answer(value):
+    q = question("short_answer", "100 | *")
+    kind = question_type("short_answer")
+    assert kind.read_answer(q, MultiDict({"q": value}), "q") is None
+    assert grade(q, value) == 0.0
+    assert kind.grade(q, {"text": value}) == 0.0   # even a catch-all accepts no empty answer
+
+
+def test_a_short_answer_is_cut_at_its_maximum_length():
+    q = question("short_answer", "100 | x*")
+    answer = question_type("short_answer").read_answer(q, MultiDict({"q": "x" * 5000}), "q")
+    assert question_type("short_answer").answer_text(q, answer) == "x" * 1000
+
+
+def test_a_negative_weight_never_takes_a_short_answer_below_zero():
+    q = question("short_answer", "100 | right\n-50 | wrong")
+    assert grade(q, "wrong") == 0.0
+
+
+# --- numeric -------------------------------------------------------------------------------------
+
+def test_numeric_takes_the_best_matching_answer_not_the_first():
+    q = question("numeric", "10 | 5 | 50\n10 | 0 | 100\n* | | 10")
+    assert grade(q, "10") == 1.0       # within both: the better one
+    assert grade(q, "12") == 0.5       # within the wider one only
+    assert grade(q, "99") == 0.1       # neither: the catch-all
+
+
+@pytest.mark.parametrize("typed, earned", [("9.5", 1.0), ("10.5", 1.0), ("9.49", 0.0), ("10.51", 0.0)])
+def test_numeric_tolerance_includes_its_edges(typed, earned):
+    assert grade(question("numeric", "10 | 0.5"), typed) == earned
+
+
+def test_an_exact_numeric_answer_allows_only_rounding_noise():
+    q = question("numeric", "0.3")
+    assert grade(q, "0.3") == 1.0
+    assert grade(q, str(0.1 + 0.2)) == 1.0
+    assert grade(q, "0.3001") == 0.0
+
+
+@pytest.mark.parametrize("value", ["", "  ", "abc", "1,2,3", "inf", "nan", "1e999"])
+def test_an_empty_or_unreadable_number_earns_nothing_without_a_catch_all(value):
+    assert grade(question("numeric", "1 | 1"), value) == 0.0
+
+
+@pytest.mark.parametrize("typed, value", [
+    ("1,234.5", 1234.5), ("1 234", 1234.0), ("3,5", 3.5), ("-2", -2.0), ("+.5", 0.5), ("2e3", 2000.0),
+    ("12,345,678", 12345678.0), (" 7 ", 7.0), ("1,2", 1.2),
+])
+def test_numbers_are_read_as_officers_type_them(typed, value):
+    assert parse_number(typed) == value
+
+
+@pytest.mark.parametrize("typed", ["", "1.2.3", "1,234,56", "1,2.5", "--1", "e5", "1e", "12a", None])
+def test_what_is_not_a_number_is_refused(typed):
+    assert parse_number(typed) is None
+
+
+# --- choices -------------------------------------------------------------------------------------
+
+def test_single_choice_earns_the_chosen_weight_and_nothing_for_no_or_unknown_choice():
+    q = question("single_choice", "100 | Right\n50 | Half\n0 | Wrong")
+    assert grade(q, "a") == 1.0 and grade(q, "b") == 0.5 and grade(q, "c") == 0.0
+    assert question_type("single_choice").read_answer(q, MultiDict({"q": "zz"}), "q") is None
+    assert grade(q, "zz") == 0.0 and grade(q) == 0.0
+
+
+def test_a_single_choice_weight_is_kept_between_0_and_1():
+    q = question("single_choice", "100 | Right\n-50 | Bad")
+    assert grade(q, "b") == 0.0
+
+
+def test_single_choice_needs_two_choices_one_of_them_worth_100():
+    with pytest.raises(QuestionDataError, match="two choices"):
+        question("single_choice", "100 | Only")
+    with pytest.raises(QuestionDataError, match="100%"):
+        question("single_choice", "99.9 | Almost\n0 | No")
+    assert question("single_choice", "100 | Yes\n0 | No")
+
+
+def test_multiple_response_adds_right_picks_and_subtracts_wrong_ones():
+    q = question("multiple_response", "50 | A\n50 | B\n | C\n-100 | D")
+    assert grade(q, "a", "b") == 1.0
+    assert grade(q, "a") == 0.5
+    assert grade(q, "a", "b", "c") == 0.5          # default penalty: 1 / (right choices)
+    assert grade(q, "a", "c") == 0.0
+    assert grade(q, "c") == 0.0                     # never below zero
+    assert grade(q, "a", "b", "d") == 0.0           # its own weight
+    assert grade(q, "a", "a", "b") == 1.0           # a repeated pick counts once
+    assert grade(q, "zz") == 0.0 and question_type("multiple_response").read_answer(q, MultiDict(), "q") is None
+
+
+def test_multiple_response_default_penalty_follows_the_number_of_right_choices():
+    q = question("multiple_response", "25 | A\n25 | B\n25 | C\n25 | D\n | E")
+    assert grade(q, "a", "b", "c") == 0.75
+    assert grade(q, "a", "b", "c", "e") == 0.5
+
+
+def test_multiple_response_weights_must_add_up_to_100():
+    with pytest.raises(QuestionDataError, match="add up to 90%"):
+        question("multiple_response", "50 | A\n40 | B\n | C")
+    with pytest.raises(QuestionDataError, match="two choices"):
+        question("multiple_response", "100 | A")
+    assert question("multiple_response", "33.33 | A\n33.33 | B\n33.34 | C")
+
+
+def test_true_false_grades_the_right_word():
+    q = question("true_false", "False")
+    assert grade(q, "false") == 1.0 and grade(q, "true") == 0.0 and grade(q) == 0.0
+
+
+# --- matching and essay ----------------------------------------------------------------------------
+
+def test_matching_scores_the_share_of_prompts_matched_right():
+    q = question("matching", "JEM -> Jail\nTFM -> Task force\nWSO -> Warrants\n-> Patrol")
+    assert grade_pairs(q, {"JEM": "Jail", "TFM": "Task force", "WSO": "Warrants"}) == 1.0
+    assert grade_pairs(q, {"JEM": "Jail", "TFM": "Patrol"}) == pytest.approx(1 / 3)
+    assert grade_pairs(q, {"JEM": "Not an option"}) == 0.0
+    assert grade_pairs(q, {}) == 0.0
+
+
+def test_an_essay_waits_for_a_grader_unless_it_is_blank():
+    q = question("essay", "")
+    assert grade(q, "My answer.") is None
+    assert grade(q, "   ") == 0.0
+    assert question_type("essay").read_answer(q, MultiDict({"q": "  text  "}), "q") == {"text": "text"}
+
+
+@pytest.mark.parametrize("answer, answered", [
+    (None, False), ({}, False), ({"text": ""}, False), ({"choices": []}, False), ({"matches": {}}, False),
+    ({"text": None}, False), ({"text": "x"}, True), ({"choice": "a"}, True), ({"text": "", "choice": "a"}, True),
+])
+def test_empty_values_do_not_count_as_an_answer(answer, answered):
+    assert question_type("essay").is_answered(answer) is answered
