@@ -60,7 +60,7 @@ def _finish_sign_in(user: User, next_url: str | None, method: str):
 def index():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
-    return redirect(url_for("auth.login"))
+    return render_template("auth/home.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
