@@ -141,6 +141,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         "SET_PASSWORD_LINK_MAX_AGE": integer(env, "SET_PASSWORD_LINK_MAX_AGE", 72 * 3600, minimum=1),
+        "PASSWORD_RESET_LINK_MAX_AGE": integer(env, "PASSWORD_RESET_LINK_MAX_AGE", 3600, minimum=1),
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
@@ -167,6 +168,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         # Per client address, on every submission of the public application form (spam brake).
+        "PASSWORD_RESET_RATE_LIMIT_ENABLED": True,
+        "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         "APPLICATION_RATE_LIMIT_ENABLED": True,
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "10 per hour;30 per day"),
         # Per client address, on the public verification pages (form, code and upload together).

@@ -26,6 +26,7 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,  # tests/security turns it back on to test it
     "LOGIN_RATE_LIMIT_ENABLED": False,  # every test signs in from 127.0.0.1; tests/security tests it
     "APPLICATION_RATE_LIMIT_ENABLED": False,
+    "PASSWORD_RESET_RATE_LIMIT_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
     "SERVER_NAME": "portal.test",
     # The whole suite verifies from one address; tests/certificates/test_verify.py tests the limit.

@@ -11,6 +11,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)],
+                       description="The address you sign in with.", render_kw={"autocomplete": "email"})
+    submit = SubmitField("Email me a link")
+
+
 class NewPasswordMixin:
     """Checks the new password against the policy, knowing whose it is."""
 

@@ -9,6 +9,7 @@ from portal.auth import sessions
 from portal.auth import two_factor as tfa
 from portal.auth.forms import (
     ChangePasswordForm,
+    ForgotPasswordForm,
     LoginForm,
     RecoveryCodesForm,
     SecondFactorForm,
@@ -19,9 +20,10 @@ from portal.auth.forms import (
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.redirects import landing_url, safe_next
+from portal.auth.reset import request_password_reset, reset_password as reset_password_to
 from portal.auth.roles import Role
 from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
-from portal.auth.tokens import TokenError, user_for_token
+from portal.auth.tokens import RESET_PASSWORD, TokenError, user_for_token
 from portal.extensions import db, limit_from_config, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -58,7 +60,7 @@ def _finish_sign_in(user: User, next_url: str | None, method: str):
 def index():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
-    return redirect(url_for("auth.login"))
+    return render_template("auth/home.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -165,6 +167,38 @@ def set_password_from_link(token: str):
         flash("Your password is set. You can sign in now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(**limit_from_config("PASSWORD_RESET_RATE_LIMIT"), scope="password-reset", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        db.session.commit()
+        # The same page whether or not the address has an account.
+        return render_template("auth/forgot_password_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        user = user_for_token(token, RESET_PASSWORD)
+    except TokenError as exc:
+        return render_template("auth/link_invalid.html", reason=str(exc)), 400
+    form = SetPasswordForm()
+    form.owner_email = user.email
+    form.owner_names = (user.first_name, user.last_name)
+    if form.validate_on_submit():
+        reset_password_to(user, form.new_password.data)
+        db.session.commit()
+        flash("Your password is changed, and every session of your account has ended. Sign in with the new password.",
+              "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, user=user)
 
 
 # --- two-step sign-in enrolment -----------------------------------------------------------------

@@ -39,12 +39,32 @@ def test_public_visitor_sees_health_and_the_sign_in_page(new_context, javascript
     assert response.json() == {"status": "ok", "database": "reachable"}
 
     page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("287(g) Training Portal")
+    expect(page.get_by_role("link", name="Apply for a 287(g) agreement")).to_be_visible()
+    expect(page.get_by_role("link", name="Verify a certificate").first).to_be_visible()
+    screenshot(page, f"public-home-{mode(javascript)}")
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page).to_have_title("Sign in | 287(g) Training Portal")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.get_by_label("Email address", exact=True)).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_be_visible()
     screenshot(page, f"public-sign-in-{mode(javascript)}")
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_forgotten_password_is_asked_for_from_the_sign_in_page(new_context, javascript):
+    page = new_context(javascript).new_page()
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")
+    page.get_by_role("button", name="Email me a link").click()  # empty: a field error, nothing sent
+    expect(page).to_have_title(re.compile(r"^Error: Forgot your password\?"))
+    # An address with no account: the answer is the page any address gets (nothing is mailed).
+    page.get_by_label("Email address").fill(f"nobody-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Email address").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    screenshot(page, f"public-forgot-password-{mode(javascript)}")
 
 
 # The demo officer for the JavaScript run; another officer of the running class without it, so
