@@ -9,6 +9,7 @@ NAVIGATION = {
     Role.OFFICER: [
         ("progress.dashboard", "My training"),
         ("certificates.mine", "My certificates"),
+        ("records.mine", "My record"),
         ("classes.upcoming", "Class dates"),
         ("notifications.inbox", "Notifications"),
     ],
