@@ -78,9 +78,8 @@ def bench_issue(app) -> dict:
             enrollment_ids.append(enrollment.id)
         db.session.commit()
 
-        from portal.classes.models import Enrollment
-
         from portal.certificates.signing import signer_of_app
+        from portal.classes.models import Enrollment
 
         issue_times, render_times, sign_times = [], [], []
         identical = True

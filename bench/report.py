@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import platform
+import statistics
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

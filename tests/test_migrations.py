@@ -18,6 +18,7 @@ def test_models_and_migrations_agree(database_url):
 
 def test_audit_table_refuses_update_and_delete(make):
     import pytest
+
     from portal.audit.services import record
 
     event = record("test_event", make.user())

@@ -89,7 +89,7 @@ def test_a_host_header_that_cannot_be_bound_is_a_400_page_not_a_500(app, make, m
 def test_a_nul_in_an_uploaded_question_file_is_a_field_error_and_imports_nothing(client, make, admin):
     """PostgreSQL refuses NUL in text: a GIFT file holding one answered 500 there."""
     course = make.course()
-    gift = "::Q1:: What is 2+2? {=four ~five}\n\n::Q2:: Te\x00xt {T}\n".encode()
+    gift = b"::Q1:: What is 2+2? {=four ~five}\n\n::Q2:: Te\x00xt {T}\n"
     response = client.post(f"/bank/courses/{course.id}/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(gift), "questions.gift"), "file_format": ""})
     assert response.status_code == 200
@@ -99,9 +99,9 @@ def test_a_nul_in_an_uploaded_question_file_is_a_field_error_and_imports_nothing
 
 def test_a_nul_in_an_uploaded_moodle_xml_file_imports_nothing(client, make, admin):
     course = make.course()
-    xml = ('<?xml version="1.0"?><quiz><question type="truefalse"><name><text>A\x00B</text></name>'
-           '<questiontext format="html"><text>Text</text></questiontext><answer fraction="100"><text>true</text>'
-           '</answer><answer fraction="0"><text>false</text></answer></question></quiz>').encode()
+    xml = (b'<?xml version="1.0"?><quiz><question type="truefalse"><name><text>A\x00B</text></name>'
+           b'<questiontext format="html"><text>Text</text></questiontext><answer fraction="100"><text>true</text>'
+           b'</answer><answer fraction="0"><text>false</text></answer></question></quiz>')
     response = client.post(f"/bank/courses/{course.id}/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(xml), "questions.xml"), "file_format": ""})
     assert response.status_code == 200 and b"Nothing was imported." in response.data

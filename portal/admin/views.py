@@ -1,8 +1,8 @@
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.admin.forms import UserForm
@@ -17,7 +17,6 @@ from portal.courses.models import Course
 from portal.extensions import db
 from portal.links import external_url
 from portal.pagination import paginate
-
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.column_types import enum_column
 from portal.extensions import db
 from portal.timeutil import today, utcnow
-from portal.column_types import enum_column
 
 # "Renewal due" shows this many days ahead of an agreement's end date.
 RENEWAL_NOTICE_DAYS = 180

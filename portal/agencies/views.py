@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.access import public, roles
+from portal.agencies import roster
 from portal.agencies.forms import AgencyForm, AgreementForm, ApplicationForm, RenewalForm, StatusChangeForm
 from portal.agencies.models import (
     PENDING_AGREEMENT_STATUSES,
@@ -13,7 +14,6 @@ from portal.agencies.models import (
     AgreementModel,
     AgreementStatus,
 )
-from portal.agencies import roster
 from portal.agencies.services import (
     AgreementError,
     ApplicationError,
@@ -32,7 +32,6 @@ from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
 from portal.timeutil import today
-
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 
@@ -53,8 +52,8 @@ def coordinator_home():
     progress = {p.enrollment.id: p for p in progress_counts(enrollments, completed_lesson_ids(enrollment_ids))}
     rows = [(officer, roster.STATUS_BY_VALUE[details[officer.id][0]], progress.get(details[officer.id][1]))
             for officer in page.items]
-    from portal.reports.queries import agency_dashboard_tables
     from portal.reports.charts import chart_for
+    from portal.reports.queries import agency_dashboard_tables
 
     return render_template(
         "agencies/coordinator_home.html", agency=agency, page=page, rows=rows, search=search, status=status,

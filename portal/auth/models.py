@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import Role
+from portal.column_types import enum_column
 from portal.extensions import db
 from portal.secret_box import TOTP_SECRET_PURPOSE, EncryptedString
 from portal.timeutil import utcnow
-from portal.column_types import enum_column
 
 if TYPE_CHECKING:
     from portal.agencies.models import Agency

@@ -12,7 +12,6 @@ from portal.auth.passwords import hash_password, verify_password
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -58,7 +58,7 @@ def totp_counter_for(secret: str, code: str, last_counter: int | None = None) ->
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
-    current = totp.timecode(datetime.now(timezone.utc))
+    current = totp.timecode(datetime.now(UTC))
     for counter in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.generate_otp(counter), code):
             if last_counter is not None and counter <= last_counter:

@@ -20,7 +20,8 @@ from portal.auth.forms import (
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.redirects import landing_url, safe_next
-from portal.auth.reset import request_password_reset, reset_password as reset_password_to
+from portal.auth.reset import request_password_reset
+from portal.auth.reset import reset_password as reset_password_to
 from portal.auth.roles import Role
 from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
 from portal.auth.tokens import RESET_PASSWORD, TokenError, user_for_token

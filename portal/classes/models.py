@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
+from portal.column_types import enum_column
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.column_types import enum_column
 
 class_instructors = sa.Table(
     "class_instructors",

@@ -1,25 +1,32 @@
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import roles
 from portal.agencies.models import Agency
+from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
 from portal.classes.forms import ClassForm, EnrollForm, MoveForm, WithdrawForm
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
-from portal.classes.services import (EnrollmentError, eligible_officers, enroll, move, move_targets,
-                                    seats_taken, seats_taken_by_class, withdraw)
-from portal.timeutil import today
+from portal.classes.services import (
+    EnrollmentError,
+    eligible_officers,
+    enroll,
+    move,
+    move_targets,
+    seats_taken,
+    seats_taken_by_class,
+    withdraw,
+)
 from portal.courses.models import Course
 from portal.extensions import db
 from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
-from portal.audit.services import record
-
+from portal.timeutil import today
 
 bp = Blueprint("classes", __name__, template_folder="templates")
 

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agencies.models import AgreementModel
+from portal.column_types import enum_column
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.column_types import enum_column
 
 
 class Course(db.Model):

@@ -1,6 +1,6 @@
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.audit.services import record
@@ -11,7 +11,6 @@ from portal.extensions import db
 from portal.markdown_render import render_markdown
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
-
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 

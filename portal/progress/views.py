@@ -14,11 +14,16 @@ from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.markdown_render import render_markdown
-from portal.progress.services import (EnrollmentProgress, LessonLocked, build_progress, complete_lesson,
-                                      completed_lesson_ids, with_curriculum)
+from portal.progress.services import (
+    EnrollmentProgress,
+    LessonLocked,
+    build_progress,
+    complete_lesson,
+    completed_lesson_ids,
+    with_curriculum,
+)
 from portal.quizzes.services.gradebook import ExamRecords, officer_exam_rows
 from portal.quizzes.services.rules import Standing
-
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 

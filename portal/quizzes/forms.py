@@ -1,7 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 

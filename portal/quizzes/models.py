@@ -13,10 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.classes.models import Enrollment
+from portal.column_types import enum_column
 from portal.courses.models import Course, Module
 from portal.extensions import db
 from portal.timeutil import utcnow
-from portal.column_types import enum_column
 
 
 class QuestionCategory(db.Model):

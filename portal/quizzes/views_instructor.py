@@ -1,9 +1,10 @@
 """Instructors: grading queue, grading and regrading, gradebooks, retake grants, item analysis.
 Coordinators: their agency's grades."""
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.auth.models import User
@@ -15,9 +16,15 @@ from portal.pagination import page_number, paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
+from portal.quizzes.services.gradebook import (
+    attempt_summaries,
+    class_gradebook,
+    enrollment_rows,
+    gradebook_csv,
+    item_analysis,
+    item_analysis_csv,
+)
 from portal.quizzes.views_bank import may_author
-from portal.quizzes.services.gradebook import (attempt_summaries, class_gradebook, enrollment_rows,
-                                              gradebook_csv, item_analysis, item_analysis_csv)
 
 bp = Blueprint("grading", __name__, template_folder="templates")
 

@@ -1,5 +1,5 @@
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from portal.agencies.models import Agency, AgreementStatus
 from portal.auth.roles import Role

@@ -68,8 +68,8 @@ def chromium_executable() -> str:
         problem = SKIP_REASON
     else:
         try:
-            import playwright.sync_api  # noqa: F401
             import axe_playwright_python  # noqa: F401
+            import playwright.sync_api  # noqa: F401
         except ImportError as exc:  # pragma: no cover - the test extra installs both
             problem = f"Playwright or axe-playwright-python missing ({exc}): pip install -e '.[test]'"
     if problem:

@@ -30,7 +30,6 @@ from collections import Counter, deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import CHROMIUM_ARGS, report, sign_in

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.classes.models import EnrollmentStatus
-from portal.progress.models import LessonProgress
 from portal.extensions import db
+from portal.progress.models import LessonProgress
 from portal.timeutil import today
 
 

@@ -10,7 +10,6 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from portal.auth.roles import Role
 from portal.extensions import db
 from portal.quizzes.models import AttemptStatus
 from portal.quizzes.services import attempts as svc

@@ -6,7 +6,15 @@ from werkzeug.datastructures import MultiDict
 
 from portal.quizzes.models import Question
 from portal.quizzes.types import (
-    REGISTRY, Essay, Matching, MultipleResponse, Numeric, QuestionDataError, ShortAnswer, SingleChoice, TrueFalse,
+    REGISTRY,
+    Essay,
+    Matching,
+    MultipleResponse,
+    Numeric,
+    QuestionDataError,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
     parse_number,
 )
 

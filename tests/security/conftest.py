@@ -8,6 +8,7 @@ from tests.security.support import (
     OTHER_OFFICER,
     Identities,
 )
+
 # The one place where URL argument values are declared: the `world` fixture of the access matrix.
 from tests.test_access_matrix import world  # noqa: F401
 

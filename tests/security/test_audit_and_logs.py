@@ -5,7 +5,7 @@ log lines are escaped."""
 import io
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -182,4 +182,4 @@ def test_escaping_keeps_ordinary_text():
 
 
 def test_audit_times_are_utc():
-    assert abs((utcnow() - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()) < 5
+    assert abs((utcnow() - datetime.now(UTC).replace(tzinfo=None)).total_seconds()) < 5

@@ -9,15 +9,13 @@ import io
 from urllib.parse import quote_from_bytes, urlsplit
 
 from flask_wtf import FlaskForm
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms import DateField, DateTimeField
 from wtforms.fields.core import UnboundField
 
-from portal.form_fields import DateRange
-
 from portal.auth.roles import Role
+from portal.form_fields import DateRange
 from tests.security.support import (
     ANONYMOUS,
     ATTEMPT_COLUMNS,

@@ -1,7 +1,7 @@
 """Item 4: optional TOTP two-step sign-in for instructors and administrators, required for
 administrators in production, one-time hashed recovery codes, server-drawn QR code."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -14,7 +14,7 @@ from portal.extensions import db
 
 
 def counter_now(secret):
-    return pyotp.TOTP(secret).timecode(datetime.now(timezone.utc))
+    return pyotp.TOTP(secret).timecode(datetime.now(UTC))
 
 
 def code_at(secret, counter):

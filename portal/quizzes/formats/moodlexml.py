@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+
 # ElementTree only builds/serialises trees here; parsing goes through expat with
 # DTDs refused (see _read_tree), so the entity attacks bandit warns of cannot occur.
 import xml.etree.ElementTree as ET  # nosec B405
