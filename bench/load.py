@@ -287,7 +287,7 @@ async def drive(base: str, people: list[tuple[str, int, int]], seconds: float, w
         async with limit:
             return await officer.set_up()
 
-    ready = [o for o, ok in zip(officers, await asyncio.gather(*(set_up(o) for o in officers))) if ok][:wanted]
+    ready = [o for o, ok in zip(officers, await asyncio.gather(*(set_up(o) for o in officers)), strict=True) if ok][:wanted]
     setup_errors = stats.errors.pop("setup", 0)
     if len(ready) < wanted:
         raise SystemExit(f"only {len(ready)} of {wanted} officers could sign in and start an exam; "

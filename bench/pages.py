@@ -181,7 +181,7 @@ def measure(site: Site, runs: int) -> dict[str, dict]:
         status, statements, _ = site.request(who, "GET", path)
         entry = dict(status=status, statements=statements)
         if runs:
-            times = timed_runs(lambda: site.request(who, "GET", path)[2], runs)
+            times = timed_runs(lambda who=who, path=path: site.request(who, "GET", path)[2], runs)
             entry.update(latency(times))
         measured[page] = dict(path=path, **entry)
     submits = site.fresh_attempts(2 + runs)

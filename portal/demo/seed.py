@@ -159,7 +159,8 @@ def seed(on: date | None = None) -> dict:
     courses = load_courses()
     agencies = load_agencies(on)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash shared by the demo accounts: fast to load
-    staff = {email: make_user(email, f, l, role, agencies.get(a), password_hash) for email, f, l, role, a in STAFF}
+    staff = {email: make_user(email, first, last, role, agencies.get(agency), password_hash)
+             for email, first, last, role, agency in STAFF}
     basic = courses["287G-JEM-BASIC"]
     running = TrainingClass(course=basic, name="JEM Basic — Charlotte, NC", start_date=on - timedelta(days=3),
                             capacity=24, location="Mecklenburg County Detention Center, training room B",

@@ -228,7 +228,7 @@ class _ChoiceType(QuestionType):
                 raise QuestionDataError(f"Line {number}: the choice text is missing.")
             rows.append((_percent(weight, 0.0, number), choice, feedback))
         data = {"choices": [{"id": i, "text": t, "fraction": f, "feedback": fb}
-                            for i, (f, t, fb) in zip(choice_ids(len(rows)), rows)]}
+                            for i, (f, t, fb) in zip(choice_ids(len(rows)), rows, strict=True)]}
         cls.check(data)
         return data
 
@@ -248,7 +248,7 @@ class _ChoiceType(QuestionType):
     @classmethod
     def data_from_imported(cls, q: ImportedQuestion) -> dict:
         return {"choices": [{"id": i, "text": c.text, "fraction": c.fraction, "feedback": c.feedback}
-                            for i, c in zip(choice_ids(len(q.choices)), q.choices)]}
+                            for i, c in zip(choice_ids(len(q.choices)), q.choices, strict=True)]}
 
     @classmethod
     def imported_fields(cls, data: dict) -> dict:
@@ -649,7 +649,7 @@ class Matching(QuestionType):
         answers = [p["answer"] for p in prompts]
         if not right:
             answers = answers[1:] + answers[:1]
-        return {"matches": {p["id"]: a for p, a in zip(prompts, answers)}}
+        return {"matches": {p["id"]: a for p, a in zip(prompts, answers, strict=True)}}
 
     @classmethod
     def data_from_lines(cls, text):

@@ -88,7 +88,7 @@ def tick(page, number: int, answers: list[str]) -> None:
     group = question(page, number)
     for answer in answers:
         box_id = group.get_by_role("checkbox", name=answer, exact=True).get_attribute("id")
-        tab_to(page, lambda e: e["id"] == box_id)
+        tab_to(page, lambda e, box_id=box_id: e["id"] == box_id)
         assert_choice_focus_visible(page)
         page.keyboard.press("Space")
         expect(group.get_by_role("checkbox", name=answer, exact=True)).to_be_checked()
@@ -107,7 +107,7 @@ def match(page, number: int, pairs: dict[str, str]) -> None:
     for prompt, answer in pairs.items():
         select = group.get_by_label(prompt)
         select_id = select.get_attribute("id")
-        assert_focus_visible(tab_to(page, lambda e: e["id"] == select_id))
+        assert_focus_visible(tab_to(page, lambda e, select_id=select_id: e["id"] == select_id))
         page.keyboard.type(answer[:12])
         expect(select.locator("option:checked")).to_have_text(answer)  # values are per-attempt tokens
 

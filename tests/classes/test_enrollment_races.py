@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.auth.roles import Role
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, TrainingClass
 from portal.extensions import db
-from tests.security.concurrency import committed, race_app, race_db, run_concurrently, signed_in_client  # noqa: F401
+from tests.security.concurrency import committed, run_concurrently, signed_in_client
 
 pytestmark = pytest.mark.postgres_only
 ROUNDS = 3
@@ -28,8 +28,8 @@ def test_two_moves_into_the_last_seat_take_it_once(race_db, make):
             admin_email, target_id = make.user(Role.ADMIN).email, target.id
         clients = [signed_in_client(race_db, admin_email) for _ in moving]
         outcomes = run_concurrently(race_db, *[
-            lambda c=c, e=e: c.post(f"/admin/enrollments/{e}/move", data={"class_id": target_id})
-            for c, e in zip(clients, moving)])
+            lambda c=c, e=e, target_id=target_id: c.post(f"/admin/enrollments/{e}/move", data={"class_id": target_id})
+            for c, e in zip(clients, moving, strict=True)])
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert sorted(o.value.status_code for o in outcomes) == [200, 302]  # one moved, one told it is full
         assert all(b"is full (2 seats)" in o.value.data for o in outcomes if o.value.status_code == 200)
@@ -46,8 +46,8 @@ def test_one_officer_enrolled_at_once_in_two_classes_of_a_course_is_enrolled_onc
             admin_email, officer_id, course_id = make.user(Role.ADMIN).email, officer.id, course.id
         clients = [signed_in_client(race_db, admin_email) for _ in classes]
         outcomes = run_concurrently(race_db, *[
-            lambda c=c, k=k: c.post(f"/admin/classes/{k}", data={"officer_ids": [officer_id]})
-            for c, k in zip(clients, classes)])
+            lambda c=c, k=k, officer_id=officer_id: c.post(f"/admin/classes/{k}", data={"officer_ids": [officer_id]})
+            for c, k in zip(clients, classes, strict=True)])
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert sorted(o.value.status_code for o in outcomes) == [200, 302]
         assert all(b"move that enrollment to this class instead" in o.value.data

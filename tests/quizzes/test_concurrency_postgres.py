@@ -74,7 +74,7 @@ def race(app, email, requests):
             codes[i] = client.post(path, data=data).status_code
             db.session.remove()
 
-    threads = [threading.Thread(target=fire, args=(i, c, *req)) for i, (c, req) in enumerate(zip(clients, requests))]
+    threads = [threading.Thread(target=fire, args=(i, c, *req)) for i, (c, req) in enumerate(zip(clients, requests, strict=True))]
     for t in threads:
         t.start()
     for t in threads:

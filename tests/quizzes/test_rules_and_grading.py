@@ -213,7 +213,7 @@ def test_item_analysis(client, login, make, world):
     bad = make.question(w.course, lines="100 | Right answer\n0 | Wrong answer")
     quiz = make.quiz(w.course, [good, bad], module=w.course.modules[0], review_policy="after_submit")
     pattern = [(True, False), (True, False), (False, True), (False, True)]  # the "bad" key discriminates negatively
-    for enrollment, (first, second) in zip(officers, pattern):
+    for enrollment, (first, second) in zip(officers, pattern, strict=True):
         client.post("/logout")
         login(enrollment.officer)
         client.post(f"/classes/{w.training_class.id}/exams/{quiz.id}/start")

@@ -73,6 +73,27 @@ def fuzz_target(app, ids, rule):
     return identity, client, url, (form.names if form else set())
 
 
+def garbage_posts(identity, client, url, names, rule):
+    """A Hypothesis test posting arbitrary bodies to one form."""
+    @FUZZ
+    @given(pairs=form_pairs(names), as_multipart=st.booleans())
+    def post_garbage(pairs, as_multipart):
+        before = fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)
+        if as_multipart:
+            data = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in pairs}
+            response = client.post(url, data=data, content_type="multipart/form-data")
+        else:
+            response = client.post(url, data=encode(pairs), content_type="application/x-www-form-urlencoded")
+        where = f"{identity} POST {rule.rule}"
+        assert response.status_code < 500, f"{where}: {response.status_code} for {pairs!r}"
+        refused = response.status_code >= 400 or shows_form_errors(response.data)
+        if refused:
+            changed = changed_tables(before, fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS))
+            assert not changed, f"{where}: refused ({response.status_code}) but changed {changed} for {pairs!r}"
+
+    return post_garbage
+
+
 def test_every_form_survives_arbitrary_input(app, ids):
     problems = []
     fuzzed = 0
@@ -83,25 +104,8 @@ def test_every_form_survives_arbitrary_input(app, ids):
         if identity is None:
             continue
         fuzzed += 1
-
-        @FUZZ
-        @given(pairs=form_pairs(names), as_multipart=st.booleans())
-        def post_garbage(pairs, as_multipart):
-            before = fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS)
-            if as_multipart:
-                data = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in pairs}
-                response = client.post(url, data=data, content_type="multipart/form-data")
-            else:
-                response = client.post(url, data=encode(pairs), content_type="application/x-www-form-urlencoded")
-            where = f"{identity} POST {rule.rule}"
-            assert response.status_code < 500, f"{where}: {response.status_code} for {pairs!r}"
-            refused = response.status_code >= 400 or shows_form_errors(response.data)
-            if refused:
-                changed = changed_tables(before, fingerprint(ignore_all_audit=True, ignore_columns=ATTEMPT_COLUMNS))
-                assert not changed, f"{where}: refused ({response.status_code}) but changed {changed} for {pairs!r}"
-
         try:
-            post_garbage()
+            garbage_posts(identity, client, url, names, rule)()
         except AssertionError as exc:
             problems.append(str(exc).splitlines()[0])
         # A fuzzed POST may have signed the client out (e.g. a password change): sign in again.
@@ -254,6 +258,18 @@ def test_every_date_field_of_every_form_is_bounded(app):
     assert checked >= 8
 
 
+def garbage_queries(identity, client, url, rule):
+    """A Hypothesis test requesting one page with arbitrary query strings."""
+    @QUERY_FUZZ
+    @given(pairs=st.lists(st.tuples(st.sampled_from(QUERY_NAMES).map(str.encode) | st.binary(max_size=8), raw_values),
+                          max_size=5))
+    def get_garbage(pairs):
+        response = client.get(url + "?" + encode(pairs).decode())
+        assert response.status_code < 500, f"{identity} GET {rule.rule}?{encode(pairs)!r}: {response.status_code}"
+
+    return get_garbage
+
+
 def test_every_query_string_is_harmless(app, ids):
     problems = []
     for rule in get_rules(app):
@@ -262,17 +278,9 @@ def test_every_query_string_is_harmless(app, ids):
             continue
         client = ids.client(identity)
         url = build(rule, ids.values)
-
-        @QUERY_FUZZ
-        @given(pairs=st.lists(st.tuples(st.sampled_from(QUERY_NAMES).map(str.encode) | st.binary(max_size=8), raw_values),
-                              max_size=5))
-        def get_garbage(pairs):
-            response = client.get(url + "?" + encode(pairs).decode())
-            assert response.status_code < 500, f"{identity} GET {rule.rule}?{encode(pairs)!r}: {response.status_code}"
-
         before = fingerprint()
         try:
-            get_garbage()
+            garbage_queries(identity, client, url, rule)()
         except AssertionError as exc:
             problems.append(str(exc).splitlines()[0])
         if changed := changed_tables(before, fingerprint()):

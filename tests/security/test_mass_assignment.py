@@ -44,7 +44,7 @@ def privileged_snapshot() -> dict:
         pk = list(table.primary_key.columns)
         for row in db.session.execute(sa.select(*pk, *columns)).all():
             key = (table.name, tuple(row[: len(pk)]))
-            snapshot[key] = dict(zip([c.name for c in columns], row[len(pk):]))
+            snapshot[key] = dict(zip([c.name for c in columns], row[len(pk):], strict=True))
     return snapshot
 
 

@@ -32,7 +32,7 @@ def test_the_same_lesson_completed_at_once_from_four_browsers_is_recorded_once(r
             email, enrollment_id = officer.email, enrollment.id
         first_audit = max_id(race_db, AuditEvent)
         clients = [signed_in_client(race_db, email) for _ in range(4)]
-        outcomes = run_concurrently(race_db, *[lambda c=c: c.post(url) for c in clients])
+        outcomes = run_concurrently(race_db, *[lambda c=c, url=url: c.post(url) for c in clients])
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert [o.value.status_code for o in outcomes] == [302] * 4
         with race_db.app_context():
@@ -53,7 +53,7 @@ def test_the_last_two_lessons_completed_at_once_still_complete_the_course(race_d
             email, enrollment_id = officer.email, enrollment.id
         first_audit = max_id(race_db, AuditEvent)
         clients = [signed_in_client(race_db, email) for _ in urls]
-        outcomes = run_concurrently(race_db, *[lambda c=c, u=u: c.post(u) for c, u in zip(clients, urls)])
+        outcomes = run_concurrently(race_db, *[lambda c=c, u=u: c.post(u) for c, u in zip(clients, urls, strict=True)])
         assert all(o.ok and o.value.status_code == 302 for o in outcomes), [o.error for o in outcomes]
         with race_db.app_context():
             assert count(LessonProgress, LessonProgress.enrollment_id == enrollment_id) == 2
@@ -72,8 +72,8 @@ def test_officers_racing_for_the_last_seat_never_exceed_the_capacity(race_db, ma
             class_id, email = tc.id, admin.email
         clients = [signed_in_client(race_db, email) for _ in officer_ids]
         outcomes = run_concurrently(race_db, *[
-            lambda c=c, o=o: c.post(f"/admin/classes/{class_id}", data={"officer_ids": [o]})
-            for c, o in zip(clients, officer_ids)])
+            lambda c=c, o=o, class_id=class_id: c.post(f"/admin/classes/{class_id}", data={"officer_ids": [o]})
+            for c, o in zip(clients, officer_ids, strict=True)])
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         statuses = sorted(o.value.status_code for o in outcomes)
         assert statuses == [200, 200, 200, 302]  # one enrolled, three told the class is full

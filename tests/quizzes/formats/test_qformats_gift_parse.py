@@ -106,7 +106,7 @@ def test_weight_after_equals_is_read():
     "key, correct_true", [("T", True), ("TRUE", True), ("F", False), ("FALSE", False)]
 )
 def test_true_false_spellings(key, correct_true):
-    q = one("The sun rises in the east.{%s}" % key)
+    q = one(f"The sun rises in the east.{{{key}}}")
     assert q.kind == "true_false"
     assert q.text == "The sun rises in the east."
     assert q.choices == [
