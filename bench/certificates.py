@@ -144,7 +144,8 @@ def fill_class(app, count: int, label: str) -> tuple[int, int]:
         rows = []
         for n in range(count):
             body = pdf + f"\n% bench {label} {n}\n".encode()
-            rows.append(dict(template, serial=f"287G-1990-{label}{n:05d}"[:20], code_sha256=hashlib.sha256(f"{label}{n}".encode()).hexdigest(),
+            rows.append(dict(template, serial=f"287G-1990-{label}{n:05d}"[:20],
+                             code_sha256=hashlib.sha256(f"{label}{n}".encode()).hexdigest(),
                              enrollment_id=enrollment.id, class_id=tc.id, pdf=body,
                              pdf_sha256=hashlib.sha256(body).hexdigest(), pdf_size=len(body),
                              pdf_crc32=zlib.crc32(body),

@@ -234,7 +234,8 @@ class Generator:
         for number in range(s.agencies):
             agency_id = self.next_id("agencies")
             state = STATES[number % len(STATES)]
-            name = f"{'Largest ' if number == 0 else ''}{LAST[number % len(LAST)]} {['County Sheriff', 'City Police', 'State Patrol', 'County Jail'][number % 4]} Office No. {number:04d}"
+            kind = ["County Sheriff", "City Police", "State Patrol", "County Jail"][number % 4]
+            name = f"{'Largest ' if number == 0 else ''}{LAST[number % len(LAST)]} {kind} Office No. {number:04d}"
             self.agency_names[agency_id] = name
             self.w.add("agencies", agency_id, name, KINDS[number % 4], state, "Training Coordinator",
                        f"training{number}@{EMAIL_DOMAIN}", "555-0100", now)
@@ -418,7 +419,8 @@ class Generator:
             self.w.add("responses", response_id, attempt_id, question_id, position, max_points, answer,
                        started + timedelta(minutes=position), auto, essay is not None,
                        essay if essay_graded else None,
-                       ("Clear and grounded in the MOA." if essay > max_points / 2 else "Cite the limits of delegated authority.") if essay_graded else "",
+                       (("Clear and grounded in the MOA." if essay > max_points / 2
+                         else "Cite the limits of delegated authority.") if essay_graded else ""),
                        grader if essay_graded else None, graded if essay_graded else None)
             if essay_graded:
                 self.w.add("grade_changes", self.next_id("grade_changes"), response_id, grader, None, essay, "", graded)
@@ -436,7 +438,8 @@ class Generator:
         self.w.add("certificates", certificate_id, serial, hashlib.sha256(verification_code(serial).encode()).hexdigest(),
                    enrollment_id, officer_id, agency_id, class_id, self.course.id, self.officer_names[officer_id],
                    self.agency_names[agency_id], self.course.title, self.course.code, self.course.hours,
-                   self.instructor_names[instructor_id], issued_on, issued_on + timedelta(days=self.course.certificate_validity_days),
+                   self.instructor_names[instructor_id], issued_on,
+                   issued_on + timedelta(days=self.course.certificate_validity_days),
                    stamp(issued_on, 17), pdf, hashlib.sha256(pdf).hexdigest(), len(pdf), zlib.crc32(pdf), None, "",
                    stamp(issued_on + timedelta(days=30)) if revoked else None, self.admin_id if revoked else None,
                    "left_agency" if revoked else None, "Officer left the agency." if revoked else "")

@@ -205,15 +205,31 @@ def run(small_url: str, full_url: str, runs: int) -> bool:
         flat = at_full["statements"] <= at_small["statements"]
         if not flat:
             grown.append(page)
-        line = dict(name="page", database=database, page=page, path=at_full["path"], status_small=at_small["status"], status_full=at_full["status"],
-                    statements_small=at_small["statements"], statements_full=at_full["statements"], flat=flat)
+        line = dict(
+            name="page",
+            database=database,
+            page=page,
+            path=at_full["path"],
+            status_small=at_small["status"],
+            status_full=at_full["status"],
+            statements_small=at_small["statements"],
+            statements_full=at_full["statements"],
+            flat=flat,
+        )
         if "median_ms" in at_full:
             line.update(median_ms=at_full["median_ms"], p95_ms=at_full["p95_ms"], runs=at_full["runs"])
             if page in TARGETS_MS:
                 line.update(target_median_ms=TARGETS_MS[page], within_target=at_full["median_ms"] <= TARGETS_MS[page])
         emit(**line)
     errors = [p for p, m in {**small, **full}.items() if m["status"] >= 400]
-    emit(name="pages_flat", database=database, ok=not grown and not errors, grown=grown, http_errors=errors, load_average=load_average())
+    emit(
+        name="pages_flat",
+        database=database,
+        ok=not grown and not errors,
+        grown=grown,
+        http_errors=errors,
+        load_average=load_average(),
+    )
     if grown:
         print(f"FAIL: statement counts grow with the data on: {', '.join(grown)}", file=sys.stderr)
     if errors:

@@ -32,4 +32,9 @@ def render_markdown(text: str) -> Markup:
 
 def scope_headers(html: str) -> str:
     """Markdown tables put their header cells in <thead>: say they head columns (WCAG 1.3.1)."""
-    return re.sub(r"<thead>(.*?)</thead>", lambda m: "<thead>" + m.group(1).replace("<th>", '<th scope="col">') + "</thead>", html, flags=re.S)
+    return re.sub(
+        r"<thead>(.*?)</thead>",
+        lambda m: "<thead>" + m.group(1).replace("<th>", '<th scope="col">') + "</thead>",
+        html,
+        flags=re.S,
+    )

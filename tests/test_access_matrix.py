@@ -101,7 +101,10 @@ def test_role_by_route_matrix(app, world):
     for who in [ANONYMOUS, *Role]:
         client = app.test_client()
         if who != ANONYMOUS:
-            assert client.post("/login", data={"email": users[who].email, "password": "correct horse battery staple"}).status_code == 302
+            assert (
+                client.post("/login", data={"email": users[who].email, "password": "correct horse battery staple"}).status_code
+                == 302
+            )
         for rule, method in routes(app):
             if rule.endpoint == "auth.logout":
                 continue  # signing out would end this client's session mid-matrix

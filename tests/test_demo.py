@@ -39,7 +39,10 @@ def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled
     assert all(a.history for a in db.session.scalars(sa.select(Agreement)))
     pending = db.session.scalars(sa.select(Nomination).where(Nomination.status == NominationStatus.NOMINATED)).all()
     assert len(pending) >= 2 and "O'Malley" in {n.last_name for n in pending}
-    assert db.session.scalar(sa.select(TrainingClass).where(TrainingClass.name == "JEM Basic — Houston, TX")).start_date > date.today()
+    assert (
+        db.session.scalar(sa.select(TrainingClass).where(TrainingClass.name == "JEM Basic — Houston, TX")).start_date
+        > date.today()
+    )
     admin = app.test_client()
     admin.post("/login", data={"email": "admin@example.com", "password": "demo-287g-portal"})
     for url in ["/admin/reports/", "/admin/nominations/", "/admin/applications/", "/admin/audit/", "/admin/agencies/"]:

@@ -61,7 +61,10 @@ def test_admin_class_page_links_the_gradebook_and_the_class_zip(client, login, m
 
     certificate = make.certificate(make.enrollment(training_class=training_class))
     page = client.get(f"/admin/classes/{training_class.id}").get_data(as_text=True)
-    assert f'href="/certificates/classes/{training_class.id}/certificates.zip" download>Download the class\'s 1 certificate (ZIP)' in page
+    assert (
+        f'href="/certificates/classes/{training_class.id}/certificates.zip" download>Download the class\'s 1 certificate (ZIP)'
+        in page
+    )
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/certificates/classes/{training_class.id}/certificates.zip").data))
     assert any(certificate.serial in name for name in archive.namelist())
 

@@ -28,7 +28,9 @@ def test_nul_in_a_search_is_ignored_not_a_500(client, admin, url):
 
 
 def test_nul_in_a_form_field_is_dropped_before_saving(client, admin):
-    response = client.post("/admin/agencies/new", data={"name": "Gaston\x00 County Sheriff's Office", "kind": "county", "state": "NC"})
+    response = client.post(
+        "/admin/agencies/new", data={"name": "Gaston\x00 County Sheriff's Office", "kind": "county", "state": "NC"}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Agency.name)) == "Gaston County Sheriff's Office"
 

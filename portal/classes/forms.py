@@ -24,7 +24,9 @@ class ClassForm(FlaskForm):
 
 
 class EnrollForm(FlaskForm):
-    officer_ids = CheckboxListField("Officers to enroll", coerce=coerce_id, validators=[DataRequired(message="Choose at least one officer.")])
+    officer_ids = CheckboxListField(
+        "Officers to enroll", coerce=coerce_id, validators=[DataRequired(message="Choose at least one officer.")]
+    )
     submit = SubmitField("Enroll selected officers")
 
 

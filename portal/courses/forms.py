@@ -12,13 +12,17 @@ class CourseForm(FlaskForm):
                        Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes, e.g. 287G-JEM-BASIC.")])
     title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
-    agreement_model = SelectField("Agreement model", choices=[("", "Any")] + [(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    agreement_model = SelectField(
+        "Agreement model", choices=[("", "Any")] + [(m.value, f"{m.value} — {m.label}") for m in AgreementModel]
+    )
     weeks = WholeNumberField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
     hours = WholeNumberField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
     certificate_validity_days = WholeNumberField("Certificate valid for (days)", default=365,
                                                  validators=[DataRequired(), NumberRange(min=1, max=3650)])
-    refresher_interval_months = WholeNumberField("Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)])
+    refresher_interval_months = WholeNumberField(
+        "Refresher due every (months)", validators=[Optional(), NumberRange(min=1, max=120)]
+    )
     is_refresher = BooleanField("This is a refresher course")
     submit = SubmitField("Save course")
 

@@ -18,7 +18,9 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 @bp.get("/admin/courses/")
 @roles(Role.ADMIN)
 def admin_list():
-    return render_template("courses/admin_list.html", page=paginate(sa.select(Course).order_by(Course.code).options(selectinload(Course.modules))))
+    return render_template(
+        "courses/admin_list.html", page=paginate(sa.select(Course).order_by(Course.code).options(selectinload(Course.modules)))
+    )
 
 
 def save_course(form: CourseForm, course: Course) -> bool:

@@ -22,15 +22,20 @@ CONTENT = Path(__file__).parent / "content"
 DEMO_PASSWORD = "demo-287g-portal"
 MECKLENBURG = "Mecklenburg County Sheriff's Office"
 
-# name, kind, state, model, status, signed (days ago) — None for agreements not signed yet
+# name, kind, state, model, status, signed (days ago; None for agreements not signed yet), kind of agreement
 AGENCIES = [
     (MECKLENBURG, AgencyKind.COUNTY, "NC", AgreementModel.JEM, AgreementStatus.ACTIVE, 400, AgreementKind.MOA),
-    ("Harris County Sheriff's Office", AgencyKind.COUNTY, "TX", AgreementModel.JEM, AgreementStatus.ACTIVE, 900, AgreementKind.MOA),
+    ("Harris County Sheriff's Office", AgencyKind.COUNTY, "TX", AgreementModel.JEM, AgreementStatus.ACTIVE, 900,
+     AgreementKind.MOA),
     ("Florida Highway Patrol", AgencyKind.STATE, "FL", AgreementModel.TFM, AgreementStatus.ACTIVE, 200, AgreementKind.MOA),
-    ("Frederick County Sheriff's Office", AgencyKind.COUNTY, "MD", AgreementModel.WSO, AgreementStatus.SUSPENDED, 700, AgreementKind.MOA),
-    ("Cobb County Sheriff's Office", AgencyKind.COUNTY, "GA", AgreementModel.JEM, AgreementStatus.UNDER_REVIEW, None, AgreementKind.MOA),
-    ("City of Mesa Police Department", AgencyKind.CITY, "AZ", AgreementModel.TFM, AgreementStatus.APPLIED, None, AgreementKind.MOA),
-    ("Town of Herndon Police Department", AgencyKind.CITY, "VA", AgreementModel.TFM, AgreementStatus.TERMINATED, 1500, AgreementKind.MOU),
+    ("Frederick County Sheriff's Office", AgencyKind.COUNTY, "MD", AgreementModel.WSO, AgreementStatus.SUSPENDED, 700,
+     AgreementKind.MOA),
+    ("Cobb County Sheriff's Office", AgencyKind.COUNTY, "GA", AgreementModel.JEM, AgreementStatus.UNDER_REVIEW, None,
+     AgreementKind.MOA),
+    ("City of Mesa Police Department", AgencyKind.CITY, "AZ", AgreementModel.TFM, AgreementStatus.APPLIED, None,
+     AgreementKind.MOA),
+    ("Town of Herndon Police Department", AgencyKind.CITY, "VA", AgreementModel.TFM, AgreementStatus.TERMINATED, 1500,
+     AgreementKind.MOU),
 ]
 
 HISTORY_COMMENTS = {

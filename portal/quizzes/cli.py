@@ -24,7 +24,9 @@ def course_by_code(code: str) -> Course:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--course", "code", required=True, help="Course code, e.g. 287G-JEM-BASIC.")
 @click.option("--category", default=None, help="Put the questions under this category (the file's categories go inside it).")
-@click.option("--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default=None, help="Guessed from the file when omitted.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default=None, help="Guessed from the file when omitted."
+)
 def import_command(path: Path, code: str, category: str | None, fmt: str | None) -> None:
     """Import a GIFT or Moodle XML file: all of it, or nothing on any error."""
     from portal.quizzes.formats.detect import detect_format

@@ -41,11 +41,15 @@ class CategoryForm(FlaskForm):
 class QuestionForm(FlaskForm):
     kind = SelectField("Type", choices=ordered_kinds())
     category_id = SelectField("Category", coerce=coerce_id)
-    name = StringField("Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255), PrintableText()])
+    name = StringField(
+        "Name (for the bank; officers do not see it)", validators=[DataRequired(), Length(max=255), PrintableText()]
+    )
     text = TextAreaField("Question text (Markdown)", validators=[DataRequired(), Length(max=20000)])
     points = FiniteDecimalField("Points", places=None, validators=[InputRequired(), NumberRange(min=0, max=1000)])
     answers = TextAreaField("Answers", validators=[Optional(), Length(max=20000)])
-    general_feedback = TextAreaField("General feedback (shown when review is allowed)", validators=[Optional(), Length(max=20000)])
+    general_feedback = TextAreaField(
+        "General feedback (shown when review is allowed)", validators=[Optional(), Length(max=20000)]
+    )
     submit = SubmitField("Save question")
 
 
@@ -53,25 +57,38 @@ class ImportForm(FlaskForm):
     file = FileField("Question file (GIFT .gift/.txt or Moodle XML .xml)", validators=[FileRequired(message="Choose a file.")])
     file_format = SelectField("Format", choices=[("", "Guess from the file"), ("gift", "GIFT"), ("moodlexml", "Moodle XML")],
                               validate_choice=False)
-    category = StringField("Put the questions under this category (optional)", validators=[Optional(), Length(max=200), PrintableText()],
-                           description="Categories named in the file ($CATEGORY: or <category>) are created inside it.")
+    category = StringField(
+        "Put the questions under this category (optional)",
+        validators=[Optional(), Length(max=200), PrintableText()],
+        description="Categories named in the file ($CATEGORY: or <category>) are created inside it.",
+    )
     submit = SubmitField("Import")
 
 
 class QuizForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200), PrintableText()])
-    module_id = SelectField("Belongs to", coerce=coerce_id, description="A module for a weekly exam, or the whole course for the final exam.")
+    module_id = SelectField(
+        "Belongs to", coerce=coerce_id, description="A module for a weekly exam, or the whole course for the final exam."
+    )
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
     required = BooleanField("Required for course completion (counts under the exam rules)", default=True)
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
-    time_limit_minutes = WholeNumberField("Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)])
-    attempts_allowed = WholeNumberField("Attempts allowed", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)],
-                                        description="Including the remediation retake; the course-wide retake rule still applies.")
+    time_limit_minutes = WholeNumberField(
+        "Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)]
+    )
+    attempts_allowed = WholeNumberField(
+        "Attempts allowed",
+        default=2,
+        validators=[InputRequired(), NumberRange(min=1, max=10)],
+        description="Including the remediation retake; the course-wide retake rule still applies.",
+    )
     opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
     closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
     shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
-    questions_per_page = WholeNumberField("Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    questions_per_page = WholeNumberField(
+        "Questions per page", default=5, validators=[InputRequired(), NumberRange(min=1, max=50)]
+    )
     grading_policy = SelectField("Grade that counts", choices=[(p.value, p.label) for p in GradingPolicy])
     review_policy = SelectField("Officers may see correct answers", choices=[(p.value, p.label) for p in ReviewPolicy])
     submit = SubmitField("Save quiz")

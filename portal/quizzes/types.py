@@ -183,7 +183,9 @@ def _fmt_percent(fraction: float) -> str:
 # --- choice types --------------------------------------------------------------------------------
 
 class _ChoiceType(QuestionType):
-    answers_hint = "One choice per line: weight in % | choice text | feedback for this choice. Example: 100 | 8 U.S.C. §1357(g) | Correct."
+    answers_hint = (
+        "One choice per line: weight in % | choice text | feedback for this choice. Example: 100 | 8 U.S.C. §1357(g) | Correct."
+    )
     # Whether an exam's "shuffle choices" setting applies (True / False keeps its natural order).
     shuffles = True
 
@@ -291,7 +293,9 @@ class SingleChoice(_ChoiceType):
 class TrueFalse(SingleChoice):
     key = "true_false"
     label = "True / false"
-    answers_hint = "Write the correct answer, True or False, on the first line; optional feedback lines: True | feedback, False | feedback."
+    answers_hint = (
+        "Write the correct answer, True or False, on the first line; optional feedback lines: True | feedback, False | feedback."
+    )
     shuffles = False
 
     @classmethod
@@ -439,7 +443,9 @@ class _TypedAnswerType(QuestionType):
 class ShortAnswer(_TypedAnswerType):
     key = "short_answer"
     label = "Short answer"
-    answers_hint = "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
+    answers_hint = (
+        "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
+    )
 
     @classmethod
     def best(cls, question, answer):
@@ -522,8 +528,11 @@ class Numeric(_TypedAnswerType):
         value = parse_number((answer or {}).get("text", ""))
         if value is None:
             return None
-        hits = [a for a in cls.answers(question)
-                if a["value"] is not None and abs(value - a["value"]) <= a.get("tolerance", 0.0) + 1e-9 * max(1.0, abs(a["value"]))]
+        hits = [
+            a
+            for a in cls.answers(question)
+            if a["value"] is not None and abs(value - a["value"]) <= a.get("tolerance", 0.0) + 1e-9 * max(1.0, abs(a["value"]))
+        ]
         if hits:
             return max(hits, key=lambda a: a["fraction"])
         return next((a for a in cls.answers(question) if a["value"] is None), None)  # "*" catch-all

@@ -34,12 +34,24 @@ def test_bad_agency_input_rerenders_with_errors_and_saves_nothing(client, admin)
 
 
 def agreement_data(status, signed="2026-01-15", **extra):
-    return {"kind": "MOA", "model": "JEM", "status": status, "applied_on": "2025-10-01", "signed_on": signed, "ends_on": "", "notes": "", "comment": f"Moved to {status}.", **extra}
+    return {
+        "kind": "MOA",
+        "model": "JEM",
+        "status": status,
+        "applied_on": "2025-10-01",
+        "signed_on": signed,
+        "ends_on": "",
+        "notes": "",
+        "comment": f"Moved to {status}.",
+        **extra,
+    }
 
 
 def test_agreement_lifecycle_moves_and_three_year_term(client, make, admin):
     agency = make.agency(status=None)
-    assert client.post(f"/admin/agencies/{agency.id}/agreements/new", data=agreement_data("applied", signed="")).status_code == 302
+    assert (
+        client.post(f"/admin/agencies/{agency.id}/agreements/new", data=agreement_data("applied", signed="")).status_code == 302
+    )
     agreement = agency.current_agreement
     assert agreement.status == AgreementStatus.APPLIED
     # applied cannot jump to suspended

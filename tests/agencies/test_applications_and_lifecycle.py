@@ -66,7 +66,10 @@ def test_admin_reviews_pending_applications_through_the_lifecycle(client, make, 
     assert "Collier County Sheriff&#39;s Office" in listing and "Capt. María Ibáñez" in listing
     agreement = db.session.scalar(sa.select(Agreement))
     url = f"/admin/agreements/{agreement.id}/status"
-    assert b"Say why the status changes." in client.post(url, data={"status": "under_review", "effective_on": "2026-02-01", "comment": ""}).data
+    assert (
+        b"Say why the status changes."
+        in client.post(url, data={"status": "under_review", "effective_on": "2026-02-01", "comment": ""}).data
+    )
     refused = client.post(url, data={"status": "suspended", "effective_on": "2026-02-01", "comment": "x"})
     assert refused.status_code == 200 and b"Not a valid choice" in refused.data
     client.post(url, data={"status": "under_review", "effective_on": "2026-02-01", "comment": "Documents complete."})
@@ -90,7 +93,10 @@ def test_terminated_agreement_cannot_change_status(client, make, admin):
     agency = make.agency(status=AgreementStatus.TERMINATED)
     page = client.get(f"/admin/agreements/{agency.current_agreement.id}/status").get_data(as_text=True)
     assert "cannot change status any more" in page
-    client.post(f"/admin/agreements/{agency.current_agreement.id}/status", data={"status": "active", "effective_on": "2026-01-01", "comment": "x"})
+    client.post(
+        f"/admin/agreements/{agency.current_agreement.id}/status",
+        data={"status": "active", "effective_on": "2026-01-01", "comment": "x"},
+    )
     db.session.refresh(agency.current_agreement)
     assert agency.current_agreement.status == AgreementStatus.TERMINATED
 

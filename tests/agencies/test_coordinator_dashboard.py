@@ -81,7 +81,10 @@ def test_search_and_filter_are_a_labelled_get_form(client, coordinator):
     form = re.search(r'<form method="get"[^>]*aria-label="Find officers">(.*?)</form>', page, re.S).group(1)
     assert '<label class="usa-label" for="officer-q">Name or email</label>' in form and 'id="officer-q" name="q"' in form
     assert '<label class="usa-label" for="officer-status">Status</label>' in form and 'id="officer-status" name="status"' in form
-    assert '<option value="certified">Certified</option>' in form and '<button class="usa-button usa-button--outline" type="submit">' in form
+    assert (
+        '<option value="certified">Certified</option>' in form
+        and '<button class="usa-button usa-button--outline" type="submit">' in form
+    )
 
 
 def test_search_by_name_or_email_across_pages(client, coordinator):

@@ -18,7 +18,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make):
     unknown = client.post("/login", data={"email": "nobody@example.test", "password": "not the password at all"})
     assert wrong_password.status_code == unknown.status_code == 200
     assert BAD in wrong_password.data and BAD in unknown.data
-    failures = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "login", AuditEvent.outcome == "failure")).all()
+    failures = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "login", AuditEvent.outcome == "failure")
+    ).all()
     assert len(failures) == 2
     assert all("password" not in str(event.details) for event in failures)
 
@@ -87,13 +89,24 @@ def test_change_password_checks_current_and_policy_and_ends_other_sessions(app, 
     login(officer)
     other = app.test_client()
     other.post("/login", data={"email": officer.email, "password": make.PASSWORD})
-    wrong = client.post("/account/password", data={"current_password": "nope", "new_password": "a fine long passphrase", "confirm": "a fine long passphrase"})
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "nope", "new_password": "a fine long passphrase", "confirm": "a fine long passphrase"},
+    )
     assert b"Your current password is not right." in wrong.data
-    short = client.post("/account/password", data={"current_password": make.PASSWORD, "new_password": "short", "confirm": "short"})
+    short = client.post(
+        "/account/password", data={"current_password": make.PASSWORD, "new_password": "short", "confirm": "short"}
+    )
     assert b"at least 12 characters" in short.data
-    named = client.post("/account/password", data={"current_password": make.PASSWORD, "new_password": "jordan-is-my-name", "confirm": "jordan-is-my-name"})
+    named = client.post(
+        "/account/password",
+        data={"current_password": make.PASSWORD, "new_password": "jordan-is-my-name", "confirm": "jordan-is-my-name"},
+    )
     assert b"Do not use your name" in named.data
-    ok = client.post("/account/password", data={"current_password": make.PASSWORD, "new_password": "a fine long passphrase", "confirm": "a fine long passphrase"})
+    ok = client.post(
+        "/account/password",
+        data={"current_password": make.PASSWORD, "new_password": "a fine long passphrase", "confirm": "a fine long passphrase"},
+    )
     assert ok.status_code == 302
     assert client.get("/dashboard").status_code == 200
     assert other.get("/dashboard").status_code == 302

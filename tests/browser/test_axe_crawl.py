@@ -1,11 +1,12 @@
 """axe-core (WCAG 2.0/2.1 A and AA) on every page each role can reach, and on every form's error state.
 
 A crawler signs in as each demo role (and browses anonymously), follows every same-origin link it
-finds breadth-first with GET only (the roles are crawled by a few browsers at once, see THREADS), and on each HTML page runs axe plus a few structural checks
-axe does not make (one h1, a title naming the page, skip link and main landmark, captions and
-scoped headers on tables, no horizontal scrolling at 320 px). Every POST form with fields is then
-submitted empty, and its error state checked the same way, plus: an error summary that links to
-existing fields and (with JavaScript) has the focus.
+finds breadth-first with GET only (the roles are crawled by a few browsers at once, see THREADS),
+and on each HTML page runs axe plus a few structural checks axe does not make (one h1, a title
+naming the page, skip link and main landmark, captions and scoped headers on tables, no horizontal
+scrolling at 320 px). Every POST form with fields is then submitted empty, and its error state
+checked the same way, plus: an error summary that links to existing fields and (with JavaScript)
+has the focus.
 
 What is not visited, and why:
 - sign-out: it is a POST form (never a link) and would end the crawl's session; button-only forms
@@ -78,11 +79,13 @@ STRUCTURE_JS = """
   document.querySelectorAll('table').forEach((t, i) => {
     if (!t.querySelector('caption') && !t.closest('.portal-lesson-body')) problems.push(`table ${i + 1} has no caption`);
     t.querySelectorAll('th').forEach(th => {
-      if (!['col', 'row', 'colgroup', 'rowgroup'].includes(th.getAttribute('scope'))) problems.push(`table ${i + 1}: th "${th.textContent.trim()}" has no scope`);
+      if (!['col', 'row', 'colgroup', 'rowgroup'].includes(th.getAttribute('scope')))
+        problems.push(`table ${i + 1}: th "${th.textContent.trim()}" has no scope`);
     });
   });
   document.querySelectorAll('progress').forEach(p => {
-    if (!p.getAttribute('aria-label') && !p.getAttribute('aria-labelledby') && !p.labels.length) problems.push('progress without a label');
+    if (!p.getAttribute('aria-label') && !p.getAttribute('aria-labelledby') && !p.labels.length)
+      problems.push('progress without a label');
   });
   return problems;
 }
@@ -125,7 +128,10 @@ ERROR_STATE_JS = """
   }
   const links = summary.querySelectorAll('a[href^="#"]');
   if (!links.length) problems.push('error summary has no links to the fields');
-  links.forEach(a => { if (!document.getElementById(a.getAttribute('href').slice(1))) problems.push(`error summary link ${a.getAttribute('href')} leads nowhere`); });
+  links.forEach(a => {
+    if (!document.getElementById(a.getAttribute('href').slice(1)))
+      problems.push(`error summary link ${a.getAttribute('href')} leads nowhere`);
+  });
   if (!document.title.startsWith('Error: ')) problems.push(`title does not start with "Error: ": ${document.title}`);
   return problems;
 }
@@ -334,7 +340,9 @@ def crawls(live_server, chromium_executable) -> dict[str, RoleCrawl]:
             crawl.enqueue(url)
     started = time.monotonic()
     threads = [
-        threading.Thread(target=work, args=([results[role] for role in roles], chromium_executable), name="crawl-" + "+".join(roles))
+        threading.Thread(
+            target=work, args=([results[role] for role in roles], chromium_executable), name="crawl-" + "+".join(roles)
+        )
         for roles in THREADS
     ]
     for thread in threads:

@@ -106,6 +106,8 @@ def test_public_verifies_valid_expired_and_revoked_codes(new_context, javascript
     page.get_by_label("Verification code").fill("0000-0000-0000-0000-0000-0000-0000")
     page.get_by_role("button", name="Verify", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Certificate not found")
-    expect(page.get_by_role("alert")).to_contain_text("No certificate issued by the 287(g) Training Portal has this verification code.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "No certificate issued by the 287(g) Training Portal has this verification code."
+    )
     expect(page.get_by_label("Verification code")).to_be_visible()  # try again from here
     screenshot(page, f"public-verifies-unknown-{mode(javascript)}")

@@ -130,8 +130,9 @@ def test_officer_takes_an_exam_with_the_keyboard_only_and_sees_the_result(new_co
     assert_no_axe_violations(page, javascript)
     choose(page, 1, "8 U.S.C. §1357(g)")
     # Question 2 is left for later: the confirm page must list it.
-    tick(page, 3, ["Officers performing delegated functions are subject to the direction and supervision of the federal government.",
-                   "No state or political subdivision is required to enter into an agreement."])
+    tick(page, 3, [
+        "Officers performing delegated functions are subject to the direction and supervision of the federal government.",
+        "No state or political subdivision is required to enter into an agreement."])
     choose(page, 4, "True")
     press_tab_to_button(page, "Save and go to page 2")
 
@@ -144,10 +145,14 @@ def test_officer_takes_an_exam_with_the_keyboard_only_and_sees_the_result(new_co
 
     expect(page).to_have_title(re.compile(r": page 3 of 3 \|"))
     match(page, 9, {
-        "ICE Office of Professional Responsibility": "Receives misconduct allegations involving ICE programs and inspects 287(g) programs",
-        "DHS Office of Inspector General": "Conducts independent audits and investigations across DHS and runs a public hotline",
-        "DHS Office for Civil Rights and Civil Liberties": "Reviews complaints alleging civil-rights or civil-liberties violations in DHS programs",
-        "Your agency's internal affairs unit": "Investigates and disciplines the agency's own personnel under agency policy",
+        "ICE Office of Professional Responsibility":
+            "Receives misconduct allegations involving ICE programs and inspects 287(g) programs",
+        "DHS Office of Inspector General":
+            "Conducts independent audits and investigations across DHS and runs a public hotline",
+        "DHS Office for Civil Rights and Civil Liberties":
+            "Reviews complaints alleging civil-rights or civil-liberties violations in DHS programs",
+        "Your agency's internal affairs unit":
+            "Investigates and disciplines the agency's own personnel under agency policy",
     })
     choose(page, 10, "Stop, inform both supervisors, and follow the resolution process in the MOA.")
     type_answer(page, 11, "Decline: the witness is not in custody, so the check is outside JEM scope. "

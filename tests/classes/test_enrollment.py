@@ -67,7 +67,9 @@ def test_admin_schedules_class_with_instructors(client, make, admin):
         "capacity": 20, "location": "Raleigh", "instructor_ids": [instructor.id],
     })
     assert response.status_code == 302
-    bad = client.post("/admin/classes/new", data={"course_id": course.id, "name": "", "start_date": "not a date", "capacity": "-1"})
+    bad = client.post(
+        "/admin/classes/new", data={"course_id": course.id, "name": "", "start_date": "not a date", "capacity": "-1"}
+    )
     assert bad.status_code == 200 and b"problems with this form" in bad.data
     far = client.post("/admin/classes/new", data={"course_id": course.id, "name": "Far", "start_date": "9999-12-31",
                                                    "capacity": 20})
@@ -76,7 +78,14 @@ def test_admin_schedules_class_with_instructors(client, make, admin):
 
 def test_admin_creates_user_and_refuses_duplicate_email_and_missing_agency(client, make, admin):
     agency = make.agency()
-    data = {"email": "New.Officer@Example.com", "first_name": "Nia", "last_name": "Okafor", "role": "officer", "agency_id": agency.id, "active": "y"}
+    data = {
+        "email": "New.Officer@Example.com",
+        "first_name": "Nia",
+        "last_name": "Okafor",
+        "role": "officer",
+        "agency_id": agency.id,
+        "active": "y",
+    }
     assert client.post("/admin/users/new", data=data).status_code == 302
     assert b"Another account already uses this email address." in client.post("/admin/users/new", data=data).data
     no_agency = client.post("/admin/users/new", data={**data, "email": "x@example.com", "agency_id": 0})
@@ -94,6 +103,13 @@ def test_an_agency_left_empty_means_no_agency(client, make, admin):
 
 
 def test_admin_cannot_remove_own_admin_role(client, admin):
-    data = {"email": "self.admin@example.com", "first_name": "A", "last_name": "B", "role": "instructor", "agency_id": 0, "active": "y"}
+    data = {
+        "email": "self.admin@example.com",
+        "first_name": "A",
+        "last_name": "B",
+        "role": "instructor",
+        "agency_id": 0,
+        "active": "y",
+    }
     response = client.post(f"/admin/users/{admin.id}/edit", data=data)
     assert b"You cannot remove your own administrator access." in response.data

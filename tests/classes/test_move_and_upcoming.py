@@ -33,7 +33,12 @@ def test_move_to_another_class_of_the_same_course_keeps_progress(client, make, a
     assert response.status_code == 302
     db.session.refresh(enrollment)
     assert enrollment.class_id == target.id
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.enrollment_id == enrollment.id)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.enrollment_id == enrollment.id)
+        )
+        == 1
+    )
     message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "enrollment_moved"))
     assert message.user_id == enrollment.officer_id and target.name in message.body
     refused = client.post(f"/admin/enrollments/{enrollment.id}/move", data={"class_id": other_course.id})

@@ -34,7 +34,10 @@ def test_notify_weeks_queues_the_current_week_once_per_enrollment(app, make):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["notify-weeks"])
     assert result.exit_code == 0 and "2 week-opening message(s) queued." in result.output
-    assert {(m.user_id, m.subject.split(":")[0]) for m in messages("week_open")} == {(a.officer_id, "Week 1 opens"), (b.officer_id, "Week 3 opens")}
+    assert {(m.user_id, m.subject.split(":")[0]) for m in messages("week_open")} == {
+        (a.officer_id, "Week 1 opens"),
+        (b.officer_id, "Week 3 opens"),
+    }
     assert "0 week-opening message(s) queued." in runner.invoke(args=["notify-weeks"]).output
     assert len(messages("week_open")) == 2
 

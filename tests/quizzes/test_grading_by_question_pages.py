@@ -80,8 +80,10 @@ def test_a_refused_grade_is_shown_on_the_page_that_holds_it_whatever_page_is_sen
     still shows the refused answer with its error, never a page without it or a 500."""
     login(world.instructor)
     target = pending[25]
-    refused = client.post(f"/teach/responses/{target.id}/grade?page={page}",
-                          data={f"r{target.id}-points": "-1", f"r{target.id}-feedback": "Kept.", f"r{target.id}-back": "question"})
+    refused = client.post(
+        f"/teach/responses/{target.id}/grade?page={page}",
+        data={f"r{target.id}-points": "-1", f"r{target.id}-feedback": "Kept.", f"r{target.id}-back": "question"},
+    )
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert target.id in answer_ids(html) and "page 2 of 2" in html

@@ -57,7 +57,11 @@ def test_malformed_files_import_nothing_and_name_the_fault(app, make, tmp_path):
     result = run(app, "import", str(bad_gift), "--course", course.code)
     assert result.exit_code != 0 and "line 3" in result.output and "Nothing was imported" in result.output
     bad_xml = tmp_path / "bad.xml"
-    bad_xml.write_text((DATA / "every_kind.xml").read_text().replace("<single>false</single>", "<single>false</single><answer fraction=\"abc\"><text>x</text></answer>"))
+    bad_xml.write_text(
+        (DATA / "every_kind.xml")
+        .read_text()
+        .replace("<single>false</single>", '<single>false</single><answer fraction="abc"><text>x</text></answer>')
+    )
     result = run(app, "import", str(bad_xml), "--course", course.code)
     assert result.exit_code != 0 and "Multi" in result.output
     broken_xml = tmp_path / "broken.xml"
@@ -92,8 +96,11 @@ def test_upload_import_in_the_browser(client, login, make):
     ok = client.post(f"/bank/courses/{course.id}/import", data={"file": (io.BytesIO(DEMO_GIFT.read_bytes()), "questions.gift")},
                      content_type="multipart/form-data", follow_redirects=True)
     assert b"Imported 58 question(s)" in ok.data
-    bad = client.post(f"/bank/courses/{course.id}/import", data={"file": (io.BytesIO(b"::X:: {=a ~b"), "x.gift"), "category": "Z"},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        f"/bank/courses/{course.id}/import",
+        data={"file": (io.BytesIO(b"::X:: {=a ~b"), "x.gift"), "category": "Z"},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 200 and b"Nothing was imported" in bad.data and b"line 1" in bad.data
     assert count(course) == 58
     export = client.get(f"/bank/courses/{course.id}/export?format=moodlexml")

@@ -102,7 +102,9 @@ class TestTrueFalse:
 
 
 class TestShortAnswer:
-    question = q("short_answer", "100 | ICE | Right\n100 | Immigration and Customs * | Right too\n50 | DHS | Close\n0 | * | Try again")
+    question = q(
+        "short_answer", "100 | ICE | Right\n100 | Immigration and Customs * | Right too\n50 | DHS | Close\n0 | * | Try again"
+    )
 
     @pytest.mark.parametrize("given, expected", [
         ("ICE", 1.0), ("ice", 1.0), ("  Ice  ", 1.0), ("I C E", 0.0),

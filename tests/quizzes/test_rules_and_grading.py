@@ -37,7 +37,9 @@ def test_fail_then_pass_the_retake_then_fail_another_exam_disqualifies(client, l
     assert b"Enrollment disqualified" in client.get(f"/classes/{w.training_class.id}/exams").data
     r = start_response(client, w, w.week2)
     assert b"disqualified" in r.data
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "disqualified")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "disqualified")) == 1
+    )
 
 
 def test_failing_the_retake_disqualifies(client, login, world):
@@ -134,8 +136,11 @@ def test_pending_essay_blocks_completion_until_graded(client, login, world):
         essay_response = next(r for r in final.responses if r.question_id == w.essay.id)
         page = client.get(f"/teach/grading/questions/{w.essay.id}")
         assert b"My essay." in page.data
-        too_many = client.post(f"/teach/responses/{essay_response.id}/grade",
-                               data={f"r{essay_response.id}-points": "5", f"r{essay_response.id}-back": "question"}, follow_redirects=True)
+        too_many = client.post(
+            f"/teach/responses/{essay_response.id}/grade",
+            data={f"r{essay_response.id}-points": "5", f"r{essay_response.id}-back": "question"},
+            follow_redirects=True,
+        )
         assert b"between 0 and 4" in too_many.data
         r = client.post(f"/teach/responses/{essay_response.id}/grade",
                         data={f"r{essay_response.id}-points": "3", f"r{essay_response.id}-feedback": "Good, cite the MOA."})

@@ -18,7 +18,9 @@ def pick(attempt, w, choice):
 
 
 def attempts_of(w, quiz):
-    return db.session.scalars(sa.select(Attempt).where(Attempt.enrollment_id == w.enrollment.id, Attempt.quiz_id == quiz.id)).all()
+    return db.session.scalars(
+        sa.select(Attempt).where(Attempt.enrollment_id == w.enrollment.id, Attempt.quiz_id == quiz.id)
+    ).all()
 
 
 def test_take_an_exam_page_by_page_and_see_the_result(client, login, world, make):

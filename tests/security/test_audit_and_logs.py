@@ -49,7 +49,10 @@ def test_denials_are_audited(client, make, login):
     assert client.get("/admin/users/").status_code == 403
     assert client.post("/admin/agencies/new", data={"name": "x"}).status_code == 403
     denied = events("access_denied", actor_id=officer.id)
-    assert [(e.details["method"], e.details["path"]) for e in denied] == [("GET", "/admin/users/"), ("POST", "/admin/agencies/new")]
+    assert [(e.details["method"], e.details["path"]) for e in denied] == [
+        ("GET", "/admin/users/"),
+        ("POST", "/admin/agencies/new"),
+    ]
     assert all(e.outcome == "denied" and e.ip_address == "127.0.0.1" and e.actor_email == officer.email for e in denied)
     # Nothing the refused POST carried was saved.
     from portal.agencies.models import Agency

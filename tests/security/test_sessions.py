@@ -69,7 +69,12 @@ def test_a_password_change_ends_every_other_session(app, client, make, login):
         other.post("/login", data={"email": officer.email, "password": make.PASSWORD})
         assert other.get("/dashboard").status_code == 200
     new = "a brand new long passphrase"
-    assert client.post("/account/password", data={"current_password": make.PASSWORD, "new_password": new, "confirm": new}).status_code == 302
+    assert (
+        client.post(
+            "/account/password", data={"current_password": make.PASSWORD, "new_password": new, "confirm": new}
+        ).status_code
+        == 302
+    )
     assert client.get("/dashboard").status_code == 200
     assert all(is_anonymous(other.get("/dashboard")) for other in others)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(UserSession.user_id == officer.id)) == 1

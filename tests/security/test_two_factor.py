@@ -187,7 +187,9 @@ def test_an_administrator_resets_a_lost_second_factor_after_confirming(app, make
     assert b"Two-step sign-in reset" in done.data
     db.session.refresh(instructor)
     assert not instructor.has_two_factor and sessions_of(instructor) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == instructor.id)) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == instructor.id)) == 0
+    )
     assert held.get("/teach/").status_code == 302  # the session held elsewhere is over
     assert password_step(app.test_client(), instructor, make).status_code == 302  # password alone now
 

@@ -91,7 +91,9 @@ def test_every_form_refuses_an_override_in_every_name_and_title_field(app, ids):
     fields = {field for _, field in walked}
     assert {"first_name", "last_name", "name", "title", "contact_name", "category", "location", "rank",
             "badge_number"} <= fields, fields
-    assert len(walked) >= 12, sorted(walked)  # nomination, user, agency, application, course, module, lesson, class, category, question, import, exam
+    assert len(walked) >= 12, sorted(
+        walked
+    )  # nomination, user, agency, application, course, module, lesson, class, category, question, import, exam
 
 
 # --- roster files ---------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None,
     if open_attempt is not None:
         return StartCheck(True, open_attempt=open_attempt)
     if enrollment.status == EnrollmentStatus.DISQUALIFIED:
-        return StartCheck(False, "Your enrollment is disqualified: you failed two exams, the remediation retake counted. No further attempts are possible.")
+        return StartCheck(False, "Your enrollment is disqualified: you failed two exams, the remediation retake counted. "
+                                 "No further attempts are possible.")
     if not enrollment.is_active:
         return StartCheck(False, f"Your enrollment is {enrollment.status.label.lower()}.")
     problem = rules.quiz_window_problem(quiz, enrollment, now)

@@ -339,7 +339,8 @@ def test_category_prefixes_are_stripped(path, expected):
 
 
 @pytest.mark.parametrize(
-    "marker, fmt", [("[html]", "html"), ("[plain]", "plain"), ("[markdown]", "markdown"), ("[moodle]", "markdown"), ("", "markdown")]
+    "marker, fmt",
+    [("[html]", "html"), ("[plain]", "plain"), ("[markdown]", "markdown"), ("[moodle]", "markdown"), ("", "markdown")],
 )
 def test_format_markers(marker, fmt):
     q = one(f"::A::{marker}Some *text* {{T}}")

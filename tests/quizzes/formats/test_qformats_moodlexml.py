@@ -292,7 +292,10 @@ def test_true_false_needs_two_answers():
         ('<file name="x.png" path="/" encoding="hex">00</file>', "not base64-encoded"),
         ('<file name="../x.png" path="/" encoding="base64">AA==</file>', "unsafe"),
         ('<file name="" path="/" encoding="base64">AA==</file>', "unsafe or missing"),
-        ('<file name="x.png" encoding="base64">AA==</file><file name="x.png" encoding="base64">AQ==</file>', "two different files"),
+        (
+            '<file name="x.png" encoding="base64">AA==</file><file name="x.png" encoding="base64">AQ==</file>',
+            "two different files",
+        ),
     ],
 )
 def test_bad_embedded_files(file_xml, message):
