@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.column_types import enum_column
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import today, utcnow
 
 # "Renewal due" shows this many days ahead of an agreement's end date.
@@ -78,7 +78,7 @@ US_STATES = (
 ).split()
 
 
-class Agency(db.Model):
+class Agency(Model):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class Agency(db.Model):
         return agreement is not None and agreement.is_in_force()
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     __tablename__ = "agreements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,7 +163,7 @@ def in_force_clause(on: date | None = None):
     return sa.and_(Agreement.status == AgreementStatus.ACTIVE, sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on))
 
 
-class AgreementStatusChange(db.Model):
+class AgreementStatusChange(Model):
     """One dated, commented move of an agreement through its lifecycle (its first row: the application)."""
 
     __tablename__ = "agreement_status_changes"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import Role
 from portal.column_types import enum_column
-from portal.extensions import db
+from portal.extensions import Model
 from portal.secret_box import TOTP_SECRET_PURPOSE, EncryptedString
 from portal.timeutil import utcnow
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from portal.agencies.models import Agency
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +82,7 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in browser. Deleting the row signs that browser out, whatever its cookie says."""
 
     __tablename__ = "user_sessions"
@@ -97,7 +97,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time two-step sign-in code for when the authenticator is lost; only its SHA-256 is kept."""
 
     __tablename__ = "recovery_codes"

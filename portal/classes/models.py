@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.column_types import enum_column
 from portal.courses.models import Course
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 class_instructors = sa.Table(
@@ -39,7 +39,7 @@ ACTIVE_ENROLLMENT_STATUSES = frozenset(
 SEAT_HOLDING_STATUSES = ACTIVE_ENROLLMENT_STATUSES | {EnrollmentStatus.COMPLETED}
 
 
-class TrainingClass(db.Model):
+class TrainingClass(Model):
     """A cohort taking one course together from a start date."""
 
     __tablename__ = "training_classes"
@@ -66,7 +66,7 @@ class TrainingClass(db.Model):
         return self.start_date + timedelta(days=7 * self.course.weeks - 1)
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     __tablename__ = "enrollments"
     __table_args__ = (sa.UniqueConstraint("class_id", "officer_id"),)
 

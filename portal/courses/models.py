@@ -7,11 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agencies.models import AgreementModel
 from portal.column_types import enum_column
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +37,7 @@ class Course(db.Model):
         return [lesson for module in self.modules for lesson in module.lessons]
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "modules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Module(db.Model):
     )
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     __tablename__ = "lessons"
 
     id: Mapped[int] = mapped_column(primary_key=True)

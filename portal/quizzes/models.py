@@ -5,8 +5,10 @@ and `data` holds that type's settings (choices, accepted answers, pairs ...) as 
 """
 from __future__ import annotations
 
+import builtins
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,11 +17,14 @@ from portal.auth.models import User
 from portal.classes.models import Enrollment
 from portal.column_types import enum_column
 from portal.courses.models import Course, Module
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from portal.quizzes.types import QuestionType
 
-class QuestionCategory(db.Model):
+
+class QuestionCategory(Model):
     __tablename__ = "question_categories"
     __table_args__ = (sa.UniqueConstraint("course_id", "parent_id", "name"),)
 
@@ -34,7 +39,8 @@ class QuestionCategory(db.Model):
 
     @property
     def path(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: QuestionCategory | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -49,7 +55,7 @@ class QuestionCategory(db.Model):
         return ids
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,13 +81,13 @@ class Question(db.Model):
     replaced_by: Mapped[Question | None] = relationship(remote_side=[id])
 
     @property
-    def type(self):
+    def type(self) -> builtins.type[QuestionType]:
         from portal.quizzes.types import question_type
 
         return question_type(self.kind)
 
 
-class QuestionImage(db.Model):
+class QuestionImage(Model):
     """A file embedded in a question's text (Moodle's @@PLUGINFILE@@ references)."""
 
     __tablename__ = "question_images"
@@ -120,7 +126,7 @@ class ReviewPolicy(enum.StrEnum):
         }[self.value]
 
 
-class Quiz(db.Model):
+class Quiz(Model):
     """A weekly exam (belongs to a module) or the final exam (module_id is None)."""
 
     __tablename__ = "quizzes"
@@ -163,7 +169,7 @@ class Quiz(db.Model):
         return (self.week, 1 if self.is_final else 0, self.position, self.id)
 
 
-class QuizSlot(db.Model):
+class QuizSlot(Model):
     """One fixed question, or `draw_count` questions drawn at random from a category."""
 
     __tablename__ = "quiz_slots"
@@ -191,7 +197,7 @@ class AttemptStatus(enum.StrEnum):
         return {"in_progress": "In progress", "pending_grading": "Pending grading", "graded": "Graded"}[self.value]
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __tablename__ = "attempts"
     __table_args__ = (
         sa.UniqueConstraint("quiz_id", "enrollment_id", "number"),
@@ -239,7 +245,7 @@ class Attempt(db.Model):
         return self.status == AttemptStatus.IN_PROGRESS
 
 
-class Response(db.Model):
+class Response(Model):
     """An officer's answer to one question of an attempt, and its score."""
 
     __tablename__ = "responses"
@@ -272,7 +278,7 @@ class Response(db.Model):
         return self.needs_grading and self.manual_score is None
 
 
-class GradeChange(db.Model):
+class GradeChange(Model):
     """Every manual grade and regrade: who, old, new, when, why."""
 
     __tablename__ = "grade_changes"
@@ -289,7 +295,7 @@ class GradeChange(db.Model):
     grader: Mapped[User] = relationship()
 
 
-class RetakeGrant(db.Model):
+class RetakeGrant(Model):
     """An extra remediation retake granted by an instructor beyond the program's one."""
 
     __tablename__ = "retake_grants"

@@ -25,9 +25,21 @@ import random
 import re
 import secrets
 import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from werkzeug.datastructures import MultiDict
 
 from portal.quizzes.formats.model import AcceptedAnswer, Choice, ImportedQuestion, MatchPair, NumericAnswer
+
+if TYPE_CHECKING:
+    from portal.quizzes.models import Question
+
+# A question's settings, an attempt's layout entry, a stored answer: JSON objects.
+JSON = dict[str, Any]
+# The submitted form an answer is read from.
+Form = MultiDict[str, str]
 
 REGISTRY: dict[str, type[QuestionType]] = {}
 
@@ -40,12 +52,15 @@ class AnswerRefused(ValueError):
     """What the officer typed cannot be an answer of this type (shown next to the field). `shown` is
     the typed answer, given back to the form so that it can be corrected."""
 
-    def __init__(self, message: str, shown: dict):
+    def __init__(self, message: str, shown: JSON):
         super().__init__(message)
         self.shown = shown
 
 
-def register(cls):
+QuestionTypeT = TypeVar("QuestionTypeT", bound="type[QuestionType]")
+
+
+def register(cls: QuestionTypeT) -> QuestionTypeT:
     REGISTRY[cls.key] = cls
     return cls
 
@@ -66,7 +81,7 @@ def choice_ids(n: int) -> list[str]:
     return [letters[i] if i < 26 else f"c{i}" for i in range(n)]
 
 
-def random_values(keys) -> dict[str, str]:
+def random_values(keys: Iterable[str]) -> dict[str, str]:
     """A random form value for each key, distinct within the question and drawn afresh for every
     attempt: what the browser sends names no authoring id, position or text."""
     values: dict[str, str] = {}
@@ -78,7 +93,7 @@ def random_values(keys) -> dict[str, str]:
     return values
 
 
-def preview_layout(question) -> dict:
+def preview_layout(question: Question) -> JSON:
     """A layout for showing a question to its authors outside any attempt."""
     return question.type.layout(question, random.Random(), shuffle_choices=False)
 
@@ -100,55 +115,55 @@ class QuestionType:
 
     # --- answering ------------------------------------------------------------------------------
     @classmethod
-    def layout(cls, question, rng: random.Random, shuffle_choices: bool) -> dict:
+    def layout(cls, question: Question, rng: random.Random, shuffle_choices: bool) -> JSON:
         """What an attempt keeps about this question besides its id, decided once when it starts:
         the order its options are shown in and their random form values."""
         return {}
 
     @classmethod
-    def read_answer(cls, question, form, prefix: str, entry: dict) -> dict | None:
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         """The answer in the submitted form (fields named from `prefix`), read through the attempt's
         layout `entry`; None when unanswered. Raises AnswerRefused for input that is no answer."""
         raise NotImplementedError
 
     @classmethod
-    def is_answered(cls, answer: dict | None) -> bool:
-        return bool(answer) and any(v not in (None, "", [], {}) for v in answer.values())
+    def is_answered(cls, answer: JSON | None) -> bool:
+        return answer is not None and any(v not in (None, "", [], {}) for v in answer.values())
 
     @classmethod
-    def grade(cls, question, answer: dict | None) -> float | None:
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
         raise NotImplementedError
 
     @classmethod
-    def feedback(cls, question, answer: dict | None) -> Feedback:
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
         raise NotImplementedError
 
     @classmethod
-    def answer_text(cls, question, answer: dict | None) -> str:
+    def answer_text(cls, question: Question, answer: JSON | None) -> str:
         """The officer's answer in words, for graders, reviews and CSV."""
         return (answer or {}).get("text", "") or ""
 
     @classmethod
-    def model_answer(cls, question, right: bool) -> dict:
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         """A stored answer that is right (or wrong), for demo data and load tests."""
         raise NotImplementedError
 
     # --- authoring -----------------------------------------------------------------------------
     @classmethod
-    def data_from_lines(cls, text: str) -> dict:
+    def data_from_lines(cls, text: str) -> JSON:
         return {}
 
     @classmethod
-    def lines_from_data(cls, data: dict) -> str:
+    def lines_from_data(cls, data: JSON) -> str:
         return ""
 
     # --- import / export -----------------------------------------------------------------------
     @classmethod
-    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         return {}
 
     @classmethod
-    def imported_fields(cls, data: dict) -> dict:
+    def imported_fields(cls, data: JSON) -> JSON:
         return {}
 
 
@@ -170,7 +185,7 @@ def _percent(raw: str, default: float, line_no: int) -> float:
     return round(value / 100, 7)
 
 
-def _lines(text: str):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     for number, line in enumerate((text or "").splitlines(), start=1):
         if line.strip():
             yield number, line
@@ -190,39 +205,39 @@ class _ChoiceType(QuestionType):
     shuffles = True
 
     @classmethod
-    def choices(cls, question) -> list[dict]:
+    def choices(cls, question: Question) -> list[JSON]:
         return list((question.data or {}).get("choices", []))
 
     @classmethod
-    def by_id(cls, question) -> dict[str, dict]:
+    def by_id(cls, question: Question) -> dict[str, JSON]:
         return {c["id"]: c for c in cls.choices(question)}
 
     @classmethod
-    def layout(cls, question, rng, shuffle_choices):
+    def layout(cls, question: Question, rng: random.Random, shuffle_choices: bool) -> JSON:
         order = [c["id"] for c in cls.choices(question)]
         if shuffle_choices and cls.shuffles:
             rng.shuffle(order)
         return {"choice_order": order, "choice_values": random_values(order)}
 
     @classmethod
-    def shown_choices(cls, question, entry: dict) -> list[tuple[str, dict]]:
+    def shown_choices(cls, question: Question, entry: JSON) -> list[tuple[str, JSON]]:
         """(form value, choice) in the attempt's order."""
         by_id = cls.by_id(question)
         values = entry.get("choice_values", {})
         return [(values[cid], by_id[cid]) for cid in entry.get("choice_order", []) if cid in by_id and cid in values]
 
     @classmethod
-    def chosen_ids(cls, question, entry: dict, values: list[str]) -> list[str]:
+    def chosen_ids(cls, question: Question, entry: JSON, values: list[str]) -> list[str]:
         """The choice ids behind the submitted form values; values of no choice are dropped."""
         by_value = {value: choice["id"] for value, choice in cls.shown_choices(question, entry)}
         return list(dict.fromkeys(by_value[v] for v in values if v in by_value))
 
     @classmethod
-    def correct_texts(cls, question) -> list[str]:
+    def correct_texts(cls, question: Question) -> list[str]:
         return [c["text"] for c in cls.choices(question) if c["fraction"] > 0]
 
     @classmethod
-    def data_from_lines(cls, text: str) -> dict:
+    def data_from_lines(cls, text: str) -> JSON:
         rows = []
         for number, line in _lines(text):
             weight, choice, feedback = _split(line, 3)[:3]
@@ -235,12 +250,12 @@ class _ChoiceType(QuestionType):
         return data
 
     @classmethod
-    def lines_from_data(cls, data: dict) -> str:
+    def lines_from_data(cls, data: JSON) -> str:
         return "\n".join(f"{_fmt_percent(c['fraction'])} | {c['text']} | {c.get('feedback', '')}".rstrip(" |")
                          for c in data.get("choices", []))
 
     @classmethod
-    def check(cls, data: dict) -> None:
+    def check(cls, data: JSON) -> None:
         choices = data.get("choices", [])
         if len(choices) < 2:
             raise QuestionDataError("Give at least two choices.")
@@ -248,12 +263,12 @@ class _ChoiceType(QuestionType):
             raise QuestionDataError("One choice must be worth 100%.")
 
     @classmethod
-    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         return {"choices": [{"id": i, "text": c.text, "fraction": c.fraction, "feedback": c.feedback}
                             for i, c in zip(choice_ids(len(q.choices)), q.choices, strict=True)]}
 
     @classmethod
-    def imported_fields(cls, data: dict) -> dict:
+    def imported_fields(cls, data: JSON) -> JSON:
         return {"choices": [Choice(c["text"], c["fraction"], c.get("feedback", "")) for c in data.get("choices", [])]}
 
 
@@ -263,28 +278,34 @@ class SingleChoice(_ChoiceType):
     label = "Single choice"
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
-        chosen = cls.chosen_ids(question, entry, [form.get(prefix)])
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
+        chosen = cls.chosen_ids(question, entry, [form.get(prefix, "")])
         return {"choice": chosen[0]} if chosen else None
 
     @classmethod
-    def grade(cls, question, answer):
-        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+    def chosen(cls, question: Question, answer: JSON | None) -> JSON | None:
+        """The choice a stored answer picked, if the question still has it."""
+        choice_id = (answer or {}).get("choice")
+        return None if choice_id is None else cls.by_id(question).get(choice_id)
+
+    @classmethod
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
+        chosen = cls.chosen(question, answer)
         return clamp(chosen["fraction"]) if chosen else 0.0
 
     @classmethod
-    def feedback(cls, question, answer):
-        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
+        chosen = cls.chosen(question, answer)
         return Feedback(", ".join(t for t in [c["text"] for c in cls.choices(question) if c["fraction"] >= 0.9999999]),
                         chosen.get("feedback", "") if chosen else "")
 
     @classmethod
-    def answer_text(cls, question, answer):
-        chosen = cls.by_id(question).get((answer or {}).get("choice"))
+    def answer_text(cls, question: Question, answer: JSON | None) -> str:
+        chosen = cls.chosen(question, answer)
         return chosen["text"] if chosen else ""
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         choices = sorted(cls.choices(question), key=lambda c: c["fraction"], reverse=right)
         return {"choice": choices[0]["id"]}
 
@@ -299,7 +320,7 @@ class TrueFalse(SingleChoice):
     shuffles = False
 
     @classmethod
-    def data_from_lines(cls, text: str) -> dict:
+    def data_from_lines(cls, text: str) -> JSON:
         lines = [line for _n, line in _lines(text)]
         if not lines or lines[0].strip().lower() not in ("true", "false"):
             raise QuestionDataError("Line 1 must say True or False: the correct answer.")
@@ -312,14 +333,14 @@ class TrueFalse(SingleChoice):
         return cls.make(correct, feedback.get("true", ""), feedback.get("false", ""))
 
     @classmethod
-    def make(cls, correct: bool, true_feedback: str = "", false_feedback: str = "") -> dict:
+    def make(cls, correct: bool, true_feedback: str = "", false_feedback: str = "") -> JSON:
         return {"choices": [
             {"id": "true", "text": "True", "fraction": 1.0 if correct else 0.0, "feedback": true_feedback},
             {"id": "false", "text": "False", "fraction": 0.0 if correct else 1.0, "feedback": false_feedback},
         ]}
 
     @classmethod
-    def lines_from_data(cls, data: dict) -> str:
+    def lines_from_data(cls, data: JSON) -> str:
         by_id = {c["id"]: c for c in data.get("choices", [])}
         correct = "True" if by_id.get("true", {}).get("fraction", 0) > 0 else "False"
         lines = [correct]
@@ -329,7 +350,7 @@ class TrueFalse(SingleChoice):
         return "\n".join(lines)
 
     @classmethod
-    def data_from_imported(cls, q: ImportedQuestion) -> dict:
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         by_text = {c.text: c for c in q.choices}
         return cls.make(by_text["True"].fraction > 0, by_text["True"].feedback, by_text["False"].feedback)
 
@@ -345,7 +366,7 @@ class MultipleResponse(_ChoiceType):
                     "to 100 (e.g. 50 and 50); give wrong choices a negative weight, or leave it blank for the default penalty.")
 
     @classmethod
-    def check(cls, data: dict) -> None:
+    def check(cls, data: JSON) -> None:
         choices = data.get("choices", [])
         if len(choices) < 2:
             raise QuestionDataError("Give at least two choices.")
@@ -354,19 +375,20 @@ class MultipleResponse(_ChoiceType):
             raise QuestionDataError(f"The positive weights add up to {total * 100:g}%, not 100%.")
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         picked = cls.chosen_ids(question, entry, form.getlist(prefix))
         return {"choices": picked} if picked else None
 
     @classmethod
-    def penalty(cls, question, choice: dict) -> float:
-        if choice["fraction"] < 0:
-            return choice["fraction"]
+    def penalty(cls, question: Question, choice: JSON) -> float:
+        own: float = choice["fraction"]
+        if own < 0:
+            return own
         right = sum(1 for c in cls.choices(question) if c["fraction"] > 0)
         return -1.0 / max(right, 1)
 
     @classmethod
-    def grade(cls, question, answer):
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
         known = cls.by_id(question)
         total = 0.0
         for cid in set((answer or {}).get("choices", [])):
@@ -377,19 +399,19 @@ class MultipleResponse(_ChoiceType):
         return round(clamp(total), 7)
 
     @classmethod
-    def feedback(cls, question, answer):
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
         known = cls.by_id(question)
         picked = [known[c] for c in (answer or {}).get("choices", []) if c in known]
         return Feedback("; ".join(cls.correct_texts(question)),
                         " ".join(c["feedback"] for c in picked if c.get("feedback")))
 
     @classmethod
-    def answer_text(cls, question, answer):
+    def answer_text(cls, question: Question, answer: JSON | None) -> str:
         known = cls.by_id(question)
         return "; ".join(known[c]["text"] for c in (answer or {}).get("choices", []) if c in known)
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         return {"choices": [c["id"] for c in cls.choices(question) if (c["fraction"] > 0) == right]}
 
 
@@ -399,7 +421,7 @@ def normalize_text(value: str) -> str:
     return " ".join((value or "").split()).casefold()
 
 
-def wildcard_pattern(accepted: str) -> re.Pattern:
+def wildcard_pattern(accepted: str) -> re.Pattern[str]:
     """Case-insensitive whole-answer match where `*` stands for any run of characters."""
     parts = [re.escape(p) for p in normalize_text(accepted).split("*")]
     return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
@@ -412,29 +434,29 @@ class _TypedAnswerType(QuestionType):
     max_length = 1000
 
     @classmethod
-    def answers(cls, question) -> list[dict]:
+    def answers(cls, question: Question) -> list[JSON]:
         return list((question.data or {}).get("answers", []))
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         text = (form.get(prefix) or "").strip()[:cls.max_length]
         return {"text": text} if text else None
 
     @classmethod
-    def best(cls, question, answer) -> dict | None:
+    def best(cls, question: Question, answer: JSON | None) -> JSON | None:
         raise NotImplementedError
 
     @classmethod
-    def right_answers(cls, question) -> list[str]:
+    def right_answers(cls, question: Question) -> list[str]:
         raise NotImplementedError
 
     @classmethod
-    def grade(cls, question, answer):
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
         match = cls.best(question, answer)
         return clamp(match["fraction"]) if match else 0.0
 
     @classmethod
-    def feedback(cls, question, answer):
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
         match = cls.best(question, answer)
         return Feedback(" or ".join(cls.right_answers(question)), match.get("feedback", "") if match else "")
 
@@ -448,7 +470,7 @@ class ShortAnswer(_TypedAnswerType):
     )
 
     @classmethod
-    def best(cls, question, answer):
+    def best(cls, question: Question, answer: JSON | None) -> JSON | None:
         given = normalize_text((answer or {}).get("text", ""))
         if not given:
             return None
@@ -456,17 +478,17 @@ class ShortAnswer(_TypedAnswerType):
         return max(matches, key=lambda a: a["fraction"], default=None)
 
     @classmethod
-    def right_answers(cls, question):
+    def right_answers(cls, question: Question) -> list[str]:
         return [a["text"] for a in cls.answers(question) if a["fraction"] >= 0.9999999]
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         best = max(cls.answers(question), key=lambda a: a["fraction"])
         return {"text": best["text"].replace("*", "") if right else "I do not know"}
 
     @classmethod
-    def data_from_lines(cls, text):
-        answers = []
+    def data_from_lines(cls, text: str) -> JSON:
+        answers: list[JSON] = []
         for number, line in _lines(text):
             weight, value, feedback = _split(line, 3)[:3]
             if not value:
@@ -477,16 +499,16 @@ class ShortAnswer(_TypedAnswerType):
         return {"answers": answers}
 
     @classmethod
-    def lines_from_data(cls, data):
+    def lines_from_data(cls, data: JSON) -> str:
         return "\n".join(f"{_fmt_percent(a['fraction'])} | {a['text']} | {a.get('feedback', '')}".rstrip(" |")
                          for a in data.get("answers", []))
 
     @classmethod
-    def data_from_imported(cls, q):
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         return {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback} for a in q.accepted_answers]}
 
     @classmethod
-    def imported_fields(cls, data):
+    def imported_fields(cls, data: JSON) -> JSON:
         return {"accepted_answers": [AcceptedAnswer(a["text"], a["fraction"], a.get("feedback", ""))
                                      for a in data.get("answers", [])]}
 
@@ -516,7 +538,7 @@ class Numeric(_TypedAnswerType):
     max_length = 100
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         answer = super().read_answer(question, form, prefix, entry)
         if answer and parse_number(answer["text"]) is None:
             raise AnswerRefused(f"“{answer['text']}” is not a number: write it in digits, such as 12, 3.5 or 3,5. "
@@ -524,7 +546,7 @@ class Numeric(_TypedAnswerType):
         return answer
 
     @classmethod
-    def best(cls, question, answer):
+    def best(cls, question: Question, answer: JSON | None) -> JSON | None:
         value = parse_number((answer or {}).get("text", ""))
         if value is None:
             return None
@@ -538,18 +560,18 @@ class Numeric(_TypedAnswerType):
         return next((a for a in cls.answers(question) if a["value"] is None), None)  # "*" catch-all
 
     @classmethod
-    def right_answers(cls, question):
+    def right_answers(cls, question: Question) -> list[str]:
         return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         best = max((a for a in cls.answers(question) if a["value"] is not None), key=lambda a: a["fraction"])
         return {"text": f"{best['value']:g}" if right else f"{best['value'] + best.get('tolerance', 0) + 17:g}"}
 
     @classmethod
-    def data_from_lines(cls, text):
-        answers = []
+    def data_from_lines(cls, text: str) -> JSON:
+        answers: list[JSON] = []
         for number, line in _lines(text):
             value, tolerance, weight, feedback = _split(line, 4)[:4]
             if value == "*":
@@ -567,19 +589,19 @@ class Numeric(_TypedAnswerType):
         return {"answers": answers}
 
     @classmethod
-    def lines_from_data(cls, data):
+    def lines_from_data(cls, data: JSON) -> str:
         return "\n".join(
             f"{'*' if a['value'] is None else format(a['value'], 'g')} | {format(a.get('tolerance', 0), 'g')} | "
             f"{_fmt_percent(a['fraction'])} | {a.get('feedback', '')}".rstrip(" |")
             for a in data.get("answers", []))
 
     @classmethod
-    def data_from_imported(cls, q):
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         return {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction, "feedback": a.feedback}
                             for a in q.numeric_answers]}
 
     @classmethod
-    def imported_fields(cls, data):
+    def imported_fields(cls, data: JSON) -> JSON:
         return {"numeric_answers": [NumericAnswer(a["value"], a.get("tolerance", 0.0), a["fraction"], a.get("feedback", ""))
                                     for a in data.get("answers", [])]}
 
@@ -593,49 +615,49 @@ class Matching(QuestionType):
     answers_hint = "One pair per line: prompt -> answer. A line “-> answer” adds an extra wrong answer."
 
     @classmethod
-    def pairs(cls, question) -> list[dict]:
+    def pairs(cls, question: Question) -> list[JSON]:
         return list((question.data or {}).get("pairs", []))
 
     @classmethod
-    def prompts(cls, question) -> list[dict]:
+    def prompts(cls, question: Question) -> list[JSON]:
         return [p for p in cls.pairs(question) if p["prompt"]]
 
     @classmethod
-    def options(cls, question) -> list[str]:
+    def options(cls, question: Question) -> list[str]:
         return list(dict.fromkeys(p["answer"] for p in cls.pairs(question)))
 
     @classmethod
-    def layout(cls, question, rng, shuffle_choices):
+    def layout(cls, question: Question, rng: random.Random, shuffle_choices: bool) -> JSON:
         options = cls.options(question)
         rng.shuffle(options)  # a list in author order would give the answers away
         return {"option_order": options, "option_values": random_values(options),
                 "prompt_values": random_values(p["id"] for p in cls.prompts(question))}
 
     @classmethod
-    def shown_prompts(cls, question, entry: dict) -> list[tuple[str, dict]]:
+    def shown_prompts(cls, question: Question, entry: JSON) -> list[tuple[str, JSON]]:
         """(form field suffix, pair) for each prompt."""
         names = entry.get("prompt_values", {})
         return [(names[p["id"]], p) for p in cls.prompts(question) if p["id"] in names]
 
     @classmethod
-    def shown_options(cls, question, entry: dict) -> list[tuple[str, str]]:
+    def shown_options(cls, question: Question, entry: JSON) -> list[tuple[str, str]]:
         """(form value, answer text) in the attempt's order."""
         known = set(cls.options(question))
         values = entry.get("option_values", {})
         return [(values[o], o) for o in entry.get("option_order", []) if o in known and o in values]
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         options = dict(cls.shown_options(question, entry))
         matches = {}
         for name, pair in cls.shown_prompts(question, entry):
-            text = options.get(form.get(f"{prefix}-{name}"))
+            text = options.get(form.get(f"{prefix}-{name}", ""))
             if text is not None:
                 matches[pair["id"]] = text
         return {"matches": matches} if matches else None
 
     @classmethod
-    def grade(cls, question, answer):
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
         prompts = cls.prompts(question)
         if not prompts:
             return 0.0
@@ -644,16 +666,16 @@ class Matching(QuestionType):
         return round(right / len(prompts), 7)
 
     @classmethod
-    def feedback(cls, question, answer):
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
         return Feedback("; ".join(f"{p['prompt']} → {p['answer']}" for p in cls.prompts(question)))
 
     @classmethod
-    def answer_text(cls, question, answer):
+    def answer_text(cls, question: Question, answer: JSON | None) -> str:
         matches = (answer or {}).get("matches", {})
         return "; ".join(f"{p['prompt']} → {matches[p['id']]}" for p in cls.prompts(question) if p["id"] in matches)
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         prompts = cls.prompts(question)
         answers = [p["answer"] for p in prompts]
         if not right:
@@ -661,7 +683,7 @@ class Matching(QuestionType):
         return {"matches": {p["id"]: a for p, a in zip(prompts, answers, strict=True)}}
 
     @classmethod
-    def data_from_lines(cls, text):
+    def data_from_lines(cls, text: str) -> JSON:
         pairs = []
         for number, line in _lines(text):
             if "->" not in line:
@@ -675,15 +697,15 @@ class Matching(QuestionType):
         return {"pairs": [{"id": f"p{i}", "prompt": p, "answer": a} for i, (p, a) in enumerate(pairs, start=1)]}
 
     @classmethod
-    def lines_from_data(cls, data):
+    def lines_from_data(cls, data: JSON) -> str:
         return "\n".join(f"{p['prompt']} -> {p['answer']}".strip() for p in data.get("pairs", []))
 
     @classmethod
-    def data_from_imported(cls, q):
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
         return {"pairs": [{"id": f"p{i}", "prompt": p.prompt, "answer": p.answer} for i, p in enumerate(q.pairs, start=1)]}
 
     @classmethod
-    def imported_fields(cls, data):
+    def imported_fields(cls, data: JSON) -> JSON:
         return {"pairs": [MatchPair(p["prompt"], p["answer"]) for p in data.get("pairs", [])]}
 
 
@@ -697,20 +719,20 @@ class Essay(QuestionType):
     answers_hint = "Nothing here: an instructor grades essays. Put guidance for graders in the general feedback."
 
     @classmethod
-    def read_answer(cls, question, form, prefix, entry):
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         text = (form.get(prefix) or "").strip()[:20000]
         return {"text": text} if text else None
 
     @classmethod
-    def grade(cls, question, answer):
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
         return None if cls.is_answered(answer) else 0.0
 
     @classmethod
-    def feedback(cls, question, answer):
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
         return Feedback("")
 
     @classmethod
-    def model_answer(cls, question, right):
+    def model_answer(cls, question: Question, right: bool) -> JSON:
         return {"text": "The request falls outside the delegated authority: I would decline, explain why, record the "
                         "request and consult my ICE supervisor, as the MOA requires." if right else "Not sure."}
 
