@@ -15,6 +15,7 @@ from portal.agencies.models import (
     AgreementStatusChange,
 )
 from portal.audit.services import record
+from portal.auth.models import User
 from portal.extensions import db
 from portal.timeutil import today
 
@@ -38,14 +39,15 @@ def three_years_after(day: date) -> date:
         return day.replace(year=day.year + TERM_YEARS, day=28)
 
 
-def _acting_user(actor):
+def _acting_user(actor: User | None) -> User | None:
     if actor is None and has_request_context() and current_user.is_authenticated:
-        return current_user
+        signed_in: User = current_user  # flask_login is untyped
+        return signed_in
     return actor
 
 
 def log_status(agreement: Agreement, old: AgreementStatus | None, new: AgreementStatus, *,
-               comment: str, effective_on: date | None = None, actor=None) -> AgreementStatusChange:
+               comment: str, effective_on: date | None = None, actor: User | None = None) -> AgreementStatusChange:
     """Add a history row for a status move (or for the agreement's first status)."""
     actor = _acting_user(actor)
     change = AgreementStatusChange(
@@ -58,7 +60,7 @@ def log_status(agreement: Agreement, old: AgreementStatus | None, new: Agreement
 
 
 def apply_agreement_changes(agreement: Agreement, *, status: AgreementStatus, comment: str = "",
-                            effective_on: date | None = None, **fields) -> None:
+                            effective_on: date | None = None, **fields: object) -> None:
     """Change an agreement, refusing status moves the lifecycle does not allow; a status move
     needs a comment and is written to the agreement's history."""
     if agreement.status is not None and not agreement.can_move_to(status):
@@ -97,7 +99,7 @@ def pending_application(agency: Agency) -> Agreement | None:
 
 def submit_application(*, name: str, kind: AgencyKind, state: str, model: AgreementModel,
                        contact_name: str, contact_email: str, contact_phone: str = "",
-                       comment: str = "", actor=None) -> Agreement:
+                       comment: str = "", actor: User | None = None) -> Agreement:
     """A new agency asks to join the program: the agency and an 'applied' agreement."""
     name = " ".join(name.split())
     if db.session.scalar(sa.select(Agency.id).where(sa.func.lower(Agency.name) == name.lower())):
@@ -119,7 +121,7 @@ def submit_application(*, name: str, kind: AgencyKind, state: str, model: Agreem
     return agreement
 
 
-def apply_for_renewal(agency: Agency, model: AgreementModel, comment: str = "", actor=None) -> Agreement:
+def apply_for_renewal(agency: Agency, model: AgreementModel, comment: str = "", actor: User | None = None) -> Agreement:
     """A coordinator asks for a new agreement (renewal, another model, or after one ended)."""
     if pending_application(agency) is not None:
         raise ApplicationError("model", "Your agency already has an application under consideration.")

@@ -1,5 +1,6 @@
 """Queue emails in the outbox (never commits) and deliver them (CLI)."""
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -24,12 +25,12 @@ def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | N
 
 
 def pending(limit: int = 500) -> list[OutboxMessage]:
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
         .order_by(OutboxMessage.id)
         .limit(limit)
-    ).all()
+    ))
 
 
 def as_email(message: OutboxMessage) -> EmailMessage:
@@ -41,7 +42,10 @@ def as_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def deliver(messages: list[OutboxMessage], send) -> tuple[int, int]:
+Sender = Callable[[EmailMessage], None]
+
+
+def deliver(messages: list[OutboxMessage], send: Sender) -> tuple[int, int]:
     """Send each message with `send(EmailMessage)`; returns (sent, failed). Commits per message."""
     sent = failed = 0
     for message in messages:
@@ -58,7 +62,7 @@ def deliver(messages: list[OutboxMessage], send) -> tuple[int, int]:
     return sent, failed
 
 
-def smtp_sender():
+def smtp_sender() -> Sender:
     config = current_app.config
     host, port = config["SMTP_HOST"], config["SMTP_PORT"]
 

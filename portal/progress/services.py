@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
@@ -91,7 +92,7 @@ def completed_lesson_ids(enrollment_ids: list[int]) -> dict[int, set[int]]:
     return done
 
 
-def with_curriculum(training_class_path):
+def with_curriculum(training_class_path: QueryableAttribute[TrainingClass]) -> LoaderOption:
     """Loader option: a class's course, modules and lessons, one query per table (for build_progress)."""
     return (selectinload(training_class_path).selectinload(TrainingClass.course)
             .selectinload(Course.modules).selectinload(Module.lessons))

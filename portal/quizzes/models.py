@@ -32,6 +32,7 @@ class QuestionCategory(Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question_categories.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    depth = 0  # how deep in the course's tree: set by banks.categories()
 
     course: Mapped[Course] = relationship()
     parent: Mapped[QuestionCategory | None] = relationship(remote_side=[id], back_populates="children")

@@ -1,6 +1,7 @@
 """Who may read an officer's record, and the record itself (read only: nothing here writes)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def officer_record(officer: User) -> OfficerRecord:
 CSV_HEADER = ("section", "class", "course", "item", "status", "score (%)", "attempts", "date", "detail")
 
 
-def record_rows(record: OfficerRecord):
+def record_rows(record: OfficerRecord) -> Iterator[tuple[object, ...]]:
     """The record as CSV rows: one per enrollment, exam, certificate and nomination."""
     for item in record.enrollments:
         tc = item.enrollment.training_class

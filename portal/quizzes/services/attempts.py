@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
-from portal.quizzes.models import Attempt, AttemptStatus, Question, QuestionCategory, Quiz, Response
+from portal.quizzes.models import Attempt, AttemptStatus, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
 from portal.quizzes.services.locks import lock_attempt, lock_enrollment
-from portal.quizzes.types import AnswerRefused
+from portal.quizzes.types import JSON, AnswerRefused, Form
 from portal.timeutil import utcnow
 
 DEFAULT_GRACE_SECONDS = 60
@@ -54,9 +54,9 @@ def seconds_left(attempt: Attempt, now: datetime | None = None) -> int | None:
 
 
 def attempts_for(enrollment: Enrollment, quiz: Quiz) -> list[Attempt]:
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(Attempt).where(Attempt.enrollment_id == enrollment.id, Attempt.quiz_id == quiz.id).order_by(Attempt.number)
-    ).all()
+    ))
 
 
 def attempt_limit(enrollment: Enrollment, quiz: Quiz, retakes: int | None = None) -> int:
@@ -118,10 +118,12 @@ def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     for slot in quiz.slots:
         if slot.question_id is not None:
             if slot.question_id not in used:
+                assert slot.question is not None
                 chosen.append(slot.question)
                 used.add(slot.question_id)
             continue
-        category: QuestionCategory = slot.category
+        category = slot.category
+        assert category is not None  # a slot names a question or a category to draw from
         ids = category.descendant_ids() if slot.include_subcategories else [category.id]
         pool = db.session.scalars(
             sa.select(Question).where(Question.category_id.in_(ids), Question.replaced_by_id.is_(None),
@@ -138,7 +140,7 @@ def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     return chosen
 
 
-def build_layout(quiz: Quiz, questions: list[Question], rng: random.Random) -> list[dict]:
+def build_layout(quiz: Quiz, questions: list[Question], rng: random.Random) -> list[JSON]:
     """The attempt's own copy of the exam: question order, and for each question what its type
     keeps (option order, per-attempt form values)."""
     if quiz.shuffle_questions:
@@ -146,7 +148,7 @@ def build_layout(quiz: Quiz, questions: list[Question], rng: random.Random) -> l
     return [{"question_id": q.id, **q.type.layout(q, rng, quiz.shuffle_choices)} for q in questions]
 
 
-def layout_entries(attempt: Attempt) -> dict[int, dict]:
+def layout_entries(attempt: Attempt) -> dict[int, JSON]:
     """The attempt's layout entry of each question, by question id."""
     return {entry["question_id"]: entry for entry in attempt.layout}
 
@@ -193,7 +195,7 @@ def pages(attempt: Attempt) -> list[list[Response]]:
     return [responses[i:i + per_page] for i in range(0, len(responses), per_page)] or [[]]
 
 
-def save_answers(attempt: Attempt, form, page: int, now: datetime | None = None) -> dict[int, AnswerRefused]:
+def save_answers(attempt: Attempt, form: Form, page: int, now: datetime | None = None) -> dict[int, AnswerRefused]:
     """Save the answers of one page. Returns the answers refused, by question id: those stay as they
     were saved before, the rest of the page is saved. Raises AttemptClosed if the attempt is over
     (closing it if its time ran out)."""

@@ -34,7 +34,7 @@ def categories(course: Course) -> list[QuestionCategory]:
         children.setdefault(row.parent_id, []).append(row)
     ordered: list[QuestionCategory] = []
 
-    def walk(parent_id, depth):
+    def walk(parent_id: int | None, depth: int) -> None:
         for node in sorted(children.get(parent_id, []), key=lambda c: c.name.lower()):
             node.depth = depth
             ordered.append(node)
@@ -46,7 +46,7 @@ def categories(course: Course) -> list[QuestionCategory]:
 
 def ensure_category(course: Course, path: str) -> QuestionCategory:
     """The category at `path` ("Week 1/Scenarios"), created along the way."""
-    parent = None
+    parent: QuestionCategory | None = None
     names = [n.strip() for n in (path or "").split("/") if n.strip()] or [DEFAULT_CATEGORY]
     for name in names:
         name = name[:200]
@@ -58,6 +58,7 @@ def ensure_category(course: Course, path: str) -> QuestionCategory:
             db.session.add(node)
             db.session.flush()
         parent = node
+    assert parent is not None  # `names` is never empty
     return parent
 
 
@@ -76,7 +77,7 @@ def category_problem(category: QuestionCategory, name: str, parent: QuestionCate
     return "A category of that name already exists there." if clash else None
 
 
-def current_questions(course_id: int) -> sa.Select:
+def current_questions(course_id: int) -> sa.Select[Question]:
     """The course's bank as authors see it: the latest version of each question."""
     return (sa.select(Question).where(Question.course_id == course_id, Question.replaced_by_id.is_(None))
             .order_by(Question.category_id, Question.id))
@@ -126,7 +127,7 @@ PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\s\"'<>)]+)")
 def _with_images(html: str, question: Question) -> str:
     by_name = {image.filename: image for image in question.images}
 
-    def swap(match):
+    def swap(match: re.Match[str]) -> str:
         image = by_name.get(match.group(1))
         return url_for("bank.image", image_id=image.id) if image else ""
 
@@ -156,11 +157,11 @@ def render_inline(question: Question, text: str) -> Markup:
 
 # --- import / export -----------------------------------------------------------------------------
 
-def import_questions(course: Course, questions: list[ImportedQuestion], under: str | None = None) -> Counter:
+def import_questions(course: Course, questions: list[ImportedQuestion], under: str | None = None) -> Counter[str]:
     """Add parsed questions to the bank, all or nothing: every question is checked before anything is
     written, so a FormatError leaves the bank untouched. Returns how many of each kind were imported;
     skipped kinds are counted as "skipped <kind>"."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     ready = []
     if problem := unprintable_character(under or ""):
         raise FormatError(f"the category {problem}")
@@ -206,7 +207,7 @@ def export_questions(course: Course, fmt: str, category: QuestionCategory | None
     return export_gift(questions) if fmt == "gift" else export_moodle_xml(questions)
 
 
-def summary(counts: Counter) -> str:
+def summary(counts: Counter[str]) -> str:
     labels = {key: cls.label.lower() for key, cls in REGISTRY.items()}
     parts = [f"{n} {labels.get(kind, kind)}" for kind, n in sorted(counts.items())]
     total = sum(n for kind, n in counts.items() if not kind.startswith("skipped"))

@@ -102,7 +102,7 @@ def grade_response(response: Response, score: float, feedback: str, grader: User
 
 # --- who grades what -------------------------------------------------------------------------------
 
-def visible_attempts_clause(user: User):
+def visible_attempts_clause(user: User) -> sa.ColumnElement[bool]:
     """Attempts an instructor may see (their classes); admins see all."""
     if user.role == Role.ADMIN:
         return sa.true()
@@ -116,7 +116,7 @@ def can_see_attempt(user: User, attempt: Attempt) -> bool:
     return user.role == Role.INSTRUCTOR and user in attempt.enrollment.training_class.instructors
 
 
-def pending_responses(user: User, question_id: int | None = None):
+def pending_responses(user: User, question_id: int | None = None) -> sa.Select[Response]:
     query = (
         sa.select(Response).join(Attempt)
         .where(Response.needs_grading.is_(True), Response.manual_score.is_(None),
@@ -128,7 +128,7 @@ def pending_responses(user: User, question_id: int | None = None):
     return query
 
 
-def pending_attempts(user: User):
+def pending_attempts(user: User) -> sa.Select[Attempt]:
     """Attempts waiting for a grade, with the officer, class and quiz the queue shows (eager loaded)."""
     enrollment = selectinload(Attempt.enrollment)
     return (
@@ -140,7 +140,7 @@ def pending_attempts(user: User):
     )
 
 
-def pending_by_question(user: User) -> list[tuple[Question, int, datetime]]:
+def pending_by_question(user: User) -> list[tuple[Question, int, datetime | None]]:
     rows = db.session.execute(
         sa.select(Response.question_id, sa.func.count(), sa.func.min(Attempt.submitted_at))
         .join(Attempt)
@@ -154,12 +154,12 @@ def pending_by_question(user: User) -> list[tuple[Question, int, datetime]]:
 
 
 def grade_history(attempt: Attempt) -> list[GradeChange]:
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(GradeChange).join(Response).where(Response.attempt_id == attempt.id).order_by(GradeChange.at, GradeChange.id)
-    ).all()
+    ))
 
 
-def classes_taught_query(user: User):
+def classes_taught_query(user: User) -> sa.Select[TrainingClass]:
     """The classes `user` teaches (every class, for an administrator), newest first."""
     query = sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
     if user.role != Role.ADMIN:
@@ -168,4 +168,4 @@ def classes_taught_query(user: User):
 
 
 def classes_taught(user: User) -> list[TrainingClass]:
-    return db.session.scalars(classes_taught_query(user)).all()
+    return list(db.session.scalars(classes_taught_query(user)))

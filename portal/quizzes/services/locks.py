@@ -1,17 +1,21 @@
 """Row locks that serialize an officer's exam requests on PostgreSQL (SQLite serializes writers anyway).
 
 Always lock the enrollment first, then the attempt, so concurrent requests cannot deadlock."""
+from typing import TypeVar
+
 import sqlalchemy as sa
 
 from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.quizzes.models import Attempt, Response
 
+Locked = TypeVar("Locked", Enrollment, Attempt)
 
-def _locked(model, ident):
-    return db.session.scalar(
+
+def _locked(model: type[Locked], ident: int) -> Locked:
+    return db.session.scalars(
         sa.select(model).where(model.id == ident).with_for_update().execution_options(populate_existing=True)
-    )
+    ).one()
 
 
 def lock_enrollment(enrollment_id: int) -> Enrollment:

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record
+from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
 from portal.notifications.services import queue
@@ -27,7 +29,7 @@ def course_quizzes(course_id: int) -> list[Quiz]:
     return quizzes_by_course([course_id])[course_id]
 
 
-def quizzes_by_course(course_ids) -> dict[int, list[Quiz]]:
+def quizzes_by_course(course_ids: Iterable[int]) -> dict[int, list[Quiz]]:
     """Each course's quizzes in curriculum order, in one query (their modules with one more)."""
     found: dict[int, list[Quiz]] = {course_id: [] for course_id in course_ids}
     if found:
@@ -41,16 +43,16 @@ def quizzes_by_course(course_ids) -> dict[int, list[Quiz]]:
 
 
 def enrollment_attempts(enrollment: Enrollment) -> list[Attempt]:
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(Attempt).where(Attempt.enrollment_id == enrollment.id).order_by(Attempt.quiz_id, Attempt.number)
-    ).all()
+    ))
 
 
 def retakes_allowed(enrollment: Enrollment) -> int:
     return retakes_allowed_by_enrollment([enrollment.id])[enrollment.id]
 
 
-def retakes_allowed_by_enrollment(enrollment_ids) -> dict[int, int]:
+def retakes_allowed_by_enrollment(enrollment_ids: Iterable[int]) -> dict[int, int]:
     """The program's retake plus those granted, per enrollment, in one query."""
     allowed = {enrollment_id: PROGRAM_RETAKES for enrollment_id in enrollment_ids}
     if allowed:
@@ -142,7 +144,7 @@ def notify(enrollment: Enrollment, status: EnrollmentStatus) -> None:
               )
 
 
-def grant_retake(enrollment: Enrollment, reason: str, by) -> RetakeGrant:
+def grant_retake(enrollment: Enrollment, reason: str, by: User) -> RetakeGrant:
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("Give the reason for the extra retake.")
