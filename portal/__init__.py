@@ -55,7 +55,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]  # Flask's documented way
     init_extensions(app)
     register_blueprints(app)
     connect_features()

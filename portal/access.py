@@ -10,6 +10,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal.auth.roles import Role
+from portal.extensions import login_manager
 
 PUBLIC = "public"
 ACCESS_ATTR = "access_rule"
@@ -51,7 +52,7 @@ def enforce_access():
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     if rule is None or current_user.role not in rule:
         abort(403)
     return None

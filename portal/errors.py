@@ -41,7 +41,8 @@ def register(app: Flask) -> None:
             except SQLAlchemyError:
                 db.session.rollback()
                 app.logger.exception("Could not audit a denial on %s", request.path)
-        return render_error(exc.code or 500, MESSAGES.get(exc.code, exc.description))
+        message = MESSAGES.get(exc.code) if exc.code is not None else None
+        return render_error(exc.code or 500, message or exc.description or "")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

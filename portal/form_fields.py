@@ -3,8 +3,9 @@ which raises (a 500, not a field error) for an integer past about 10**308 (Overf
 a signalling NaN (ValueError); these fields refuse such values while parsing them."""
 import unicodedata
 from datetime import date, datetime
+from typing import cast
 
-from wtforms import DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, Field, IntegerField, SelectField
 from wtforms.validators import ValidationError
 
 BIGINT_MAX = 2**63 - 1
@@ -55,7 +56,7 @@ class SearchableSelectField(SelectField):
 
     @property
     def first_value(self):
-        return self.choices[0][0] if self.choices else None
+        return self.choices[0][0] if isinstance(self.choices, list) and self.choices else None
 
     def pre_validate(self, form):
         # A combo box left empty submits nothing: take the first option, as a drop-down left alone
@@ -89,3 +90,9 @@ class PrintableText:
     def __call__(self, form, field):
         if isinstance(field.data, str) and (problem := unprintable_character(field.data)):
             raise ValidationError(problem[:1].upper() + problem[1:] + ".")
+
+
+def add_error(field: Field, message: str) -> None:
+    """Flag `field` with an error found after validation (WTForms types a field's errors as a sequence;
+    once validate() has run they are a list)."""
+    cast(list[str], field.errors).append(message)

@@ -4,6 +4,7 @@ from wtforms import Field
 
 from portal.audit.services import record
 from portal.extensions import db
+from portal.form_fields import add_error
 
 
 def commit_unless_duplicate(obj, field: Field, message: str, audit_action: str) -> bool:
@@ -12,7 +13,7 @@ def commit_unless_duplicate(obj, field: Field, message: str, audit_action: str) 
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        field.errors.append(message)
+        add_error(field, message)
         return False
     record(audit_action, obj)
     db.session.commit()

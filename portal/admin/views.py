@@ -15,6 +15,7 @@ from portal.auth.tokens import make_set_password_token
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.form_fields import add_error
 from portal.links import external_url
 from portal.pagination import paginate
 
@@ -76,11 +77,11 @@ def user_form_view(user: User | None):
     if form.validate_on_submit():
         try:
             user = save_user(
-                user, email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
+                user, email=form.email.data or "", first_name=form.first_name.data or "", last_name=form.last_name.data or "",
                 role=Role(form.role.data), agency_id=form.agency_id.data, active=form.active.data, by=current_user,
             )
         except UserError as exc:
-            form[exc.field].errors.append(str(exc))
+            add_error(form[exc.field], str(exc))
         else:
             db.session.commit()
             flash("User saved.", "success")

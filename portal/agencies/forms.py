@@ -3,7 +3,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
-from portal.form_fields import PROGRAM_DATES, PrintableText
+from portal.form_fields import PROGRAM_DATES, PrintableText, add_error
 
 
 class AgencyForm(FlaskForm):
@@ -33,13 +33,13 @@ class AgreementForm(FlaskForm):
         valid = super().validate(extra_validators)
         signed, ends = self.signed_on.data, self.ends_on.data
         if self.status.data in {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED} and not signed:
-            self.signed_on.errors.append("An active or suspended agreement needs its signature date.")
+            add_error(self.signed_on, "An active or suspended agreement needs its signature date.")
             valid = False
         if signed and self.applied_on.data and signed < self.applied_on.data:
-            self.signed_on.errors.append("The signature date cannot be before the application date.")
+            add_error(self.signed_on, "The signature date cannot be before the application date.")
             valid = False
         if ends and signed and ends <= signed:
-            self.ends_on.errors.append("The end date must be after the signature date.")
+            add_error(self.ends_on, "The end date must be after the signature date.")
             valid = False
         return valid
 

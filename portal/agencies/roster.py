@@ -70,7 +70,8 @@ def status_counts(agency_id: int) -> dict[str, int]:
     """How many of the agency's officers are in each status (every status present, zeros included)."""
     statuses = (sa.select(status_expression().label("status"))
                 .where(User.agency_id == agency_id, User.role == Role.OFFICER).subquery())
-    counts = dict(db.session.execute(sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
+    counts: dict[str, int] = dict(
+        db.session.execute(sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
     return {s.value: counts.get(s.value, 0) for s in STATUSES}
 
 

@@ -28,9 +28,10 @@ from portal.auth.roles import Role
 from portal.certificates.services import count_expiring_for_agency
 from portal.classes.models import Enrollment
 from portal.extensions import db, limit_from_config, limiter
+from portal.form_fields import add_error
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
-from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
+from portal.progress.services import EnrollmentProgress, completed_lesson_ids, progress_counts, with_curriculum
 from portal.timeutil import today
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
@@ -49,7 +50,8 @@ def coordinator_home():
     enrollments = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.id.in_(enrollment_ids)).options(with_curriculum(Enrollment.training_class))
     ).all() if enrollment_ids else []
-    progress = {p.enrollment.id: p for p in progress_counts(enrollments, completed_lesson_ids(enrollment_ids))}
+    counted = progress_counts(enrollments, completed_lesson_ids(enrollment_ids))
+    progress: dict[int | None, EnrollmentProgress] = {p.enrollment.id: p for p in counted}
     rows = [(officer, roster.STATUS_BY_VALUE[details[officer.id][0]], progress.get(details[officer.id][1]))
             for officer in page.items]
     from portal.reports.charts import chart_for
@@ -136,7 +138,7 @@ def agreement_form_view(agency: Agency, agreement: Agreement | None):
                 comment=form.comment.data or "",
             )
         except AgreementError as exc:
-            (form.comment if "comment" in str(exc) else form.status).errors.append(str(exc))
+            add_error(form.comment if "comment" in str(exc) else form.status, str(exc))
         else:
             db.session.add(target)
             db.session.commit()
@@ -183,10 +185,10 @@ def admin_agreement_status(agreement_id: int):
             form.status.data = wanted
     if allowed and form.validate_on_submit():
         try:
-            change_status(agreement, AgreementStatus(form.status.data), comment=form.comment.data,
+            change_status(agreement, AgreementStatus(form.status.data), comment=form.comment.data or "",
                           effective_on=form.effective_on.data)
         except AgreementError as exc:
-            form.status.errors.append(str(exc))
+            add_error(form.status, str(exc))
         else:
             db.session.commit()
             flash(f"The agreement is now {agreement.status.label.lower()}.", "success")
@@ -207,13 +209,13 @@ def apply():
     if form.validate_on_submit():
         try:
             submit_application(
-                name=form.name.data, kind=AgencyKind(form.kind.data), state=form.state.data,
-                model=AgreementModel(form.model.data), contact_name=form.contact_name.data,
-                contact_email=form.contact_email.data, contact_phone=form.contact_phone.data or "",
+                name=form.name.data or "", kind=AgencyKind(form.kind.data), state=form.state.data or "",
+                model=AgreementModel(form.model.data), contact_name=form.contact_name.data or "",
+                contact_email=form.contact_email.data or "", contact_phone=form.contact_phone.data or "",
                 comment=form.comment.data or "",
             )
         except ApplicationError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            add_error(getattr(form, exc.field), str(exc))
         else:
             db.session.commit()
             return redirect(url_for("agencies.application_received"))
@@ -228,7 +230,7 @@ def renewal_application():
         try:
             apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
         except ApplicationError as exc:
-            form.model.errors.append(str(exc))
+            add_error(form.model, str(exc))
         else:
             db.session.commit()
             return redirect(url_for("agencies.application_received"))

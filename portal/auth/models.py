@@ -49,6 +49,8 @@ class User(Model):
     )
 
     # Flask-Login: the id kept in the cookie is the server-side session token, set at sign-in.
+    if TYPE_CHECKING:
+        session_token: str | None  # not a column: declared here for mypy only
     session_token = None
 
     @property

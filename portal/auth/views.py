@@ -26,6 +26,7 @@ from portal.auth.roles import Role
 from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
 from portal.auth.tokens import RESET_PASSWORD, TokenError, user_for_token
 from portal.extensions import db, limit_from_config, limiter
+from portal.form_fields import add_error
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -72,10 +73,10 @@ def login():
         return redirect(landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             db.session.commit()  # keep the audit rows of the failure (and of a lock)
-            form.password.errors.append(BAD_CREDENTIALS)
+            add_error(form.password, BAD_CREDENTIALS)
             return render_template("auth/login.html", form=form), 200
         next_url = safe_next(request.args.get("next"))
         if user.has_two_factor:
@@ -111,7 +112,7 @@ def second_factor():
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
-        method = tfa.verify_second_factor(user, form.code.data)
+        method = tfa.verify_second_factor(user, form.code.data or "")
         if method is not None:
             return _finish_sign_in(user, pending.get("next"), method)
         locked = register_failure(user, "bad_second_factor")
@@ -120,7 +121,7 @@ def second_factor():
             session.pop(PENDING_KEY, None)
             flash(BAD_CODE, "error")
             return redirect(url_for("auth.login"))
-        form.code.errors.append(BAD_CODE)
+        add_error(form.code, BAD_CODE)
     return render_template("auth/second_factor.html", form=form)
 
 
@@ -142,10 +143,10 @@ def change_password():
     form.owner_email = current_user.email
     form.owner_names = (current_user.first_name, current_user.last_name)
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Your current password is not right.")
+        if not verify_password(current_user.password_hash, form.current_password.data or ""):
+            add_error(form.current_password, "Your current password is not right.")
         else:
-            set_password(current_user, form.new_password.data, keep_session=current_user.session_token)
+            set_password(current_user, form.new_password.data or "", keep_session=current_user.session_token)
             db.session.commit()
             flash("Your password has been changed. Other browsers signed in as you were signed out.", "success")
             return redirect(landing_url(current_user))
@@ -163,7 +164,7 @@ def set_password_from_link(token: str):
     form.owner_email = user.email
     form.owner_names = (user.first_name, user.last_name)
     if form.validate_on_submit():
-        set_password(user, form.new_password.data)
+        set_password(user, form.new_password.data or "")
         db.session.commit()
         flash("Your password is set. You can sign in now.", "success")
         return redirect(url_for("auth.login"))
@@ -176,7 +177,7 @@ def set_password_from_link(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        request_password_reset(form.email.data or "")
         db.session.commit()
         # The same page whether or not the address has an account.
         return render_template("auth/forgot_password_sent.html")
@@ -194,7 +195,7 @@ def reset_password(token: str):
     form.owner_email = user.email
     form.owner_names = (user.first_name, user.last_name)
     if form.validate_on_submit():
-        reset_password_to(user, form.new_password.data)
+        reset_password_to(user, form.new_password.data or "")
         db.session.commit()
         flash("Your password is changed, and every session of your account has ended. Sign in with the new password.",
               "success")
@@ -229,12 +230,12 @@ def two_factor_setup():
         secret = session[SETUP_KEY] = tfa.new_secret()
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Your password is not right.")
+        if not verify_password(current_user.password_hash, form.current_password.data or ""):
+            add_error(form.current_password, "Your password is not right.")
         else:
-            codes = tfa.enable(current_user, secret, form.code.data)
+            codes = tfa.enable(current_user, secret, form.code.data or "")
             if codes is None:
-                form.code.errors.append("That code is not right. Check the time on your phone and try the new code.")
+                add_error(form.code, "That code is not right. Check the time on your phone and try the new code.")
             else:
                 db.session.commit()
                 session.pop(SETUP_KEY, None)
@@ -251,7 +252,7 @@ def two_factor_disable():
         flash("Administrators must keep two-step sign-in on.", "error")
     elif not current_user.has_two_factor:
         pass
-    elif form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data):
+    elif form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data or ""):
         tfa.disable(current_user)
         db.session.commit()
         flash("Two-step sign-in is off.", "success")
@@ -266,7 +267,7 @@ def two_factor_recovery_codes():
     form = RecoveryCodesForm()
     if not current_user.has_two_factor:
         return redirect(url_for("auth.two_factor"))
-    if form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data):
+    if form.validate_on_submit() and verify_password(current_user.password_hash, form.current_password.data or ""):
         codes = tfa.new_recovery_codes(current_user)
         record("recovery_codes_replaced", current_user)
         db.session.commit()

@@ -23,6 +23,7 @@ from portal.classes.services import (
 )
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.form_fields import add_error
 from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
@@ -89,9 +90,11 @@ def fill_choices(form: ClassForm) -> None:
 
 def save_class(form: ClassForm, training_class: TrainingClass) -> None:
     training_class.course_id = form.course_id.data
-    training_class.name = form.name.data.strip()
-    training_class.start_date = form.start_date.data
-    training_class.capacity = form.capacity.data
+    start_date, capacity = form.start_date.data, form.capacity.data
+    assert start_date is not None and capacity is not None  # DataRequired
+    training_class.name = (form.name.data or "").strip()
+    training_class.start_date = start_date
+    training_class.capacity = capacity
     training_class.location = (form.location.data or "").strip()
     training_class.instructors = list(
         db.session.scalars(sa.select(User).where(User.id.in_(form.instructor_ids.data or []), User.role == Role.INSTRUCTOR))
@@ -132,8 +135,8 @@ def admin_edit(class_id: int):
     if request.method == "GET":
         form.instructor_ids.data = [u.id for u in training_class.instructors]
     if form.validate_on_submit():
-        if form.capacity.data < (taken := seats_taken(training_class)):
-            form.capacity.errors.append(f"{taken} seats are already taken.")
+        if (form.capacity.data or 0) < (taken := seats_taken(training_class)):
+            add_error(form.capacity, f"{taken} seats are already taken.")
         else:
             save_class(form, training_class)
             record("class_updated", training_class)
@@ -155,9 +158,9 @@ def admin_show(class_id: int):
     if form.is_submitted():  # the officers ticked may come from an earlier search: check them all
         ticked = [o for o in eligible_officers(training_class, ids=posted_ids(form)) if o not in candidates]
         candidates += ticked
-    form.officer_ids.choices = [(o.id, f"{o.sort_name} — {o.agency.name}") for o in candidates]
+    form.officer_ids.choices = [(o.id, f"{o.sort_name} — {o.agency.name if o.agency else ''}") for o in candidates]
     if form.validate_on_submit():
-        chosen = [o for o in candidates if o.id in set(form.officer_ids.data)]
+        chosen = [o for o in candidates if o.id in set(form.officer_ids.data or [])]
         try:
             enrolled = enroll(chosen, training_class)
             db.session.commit()
@@ -165,7 +168,7 @@ def admin_show(class_id: int):
             return redirect(url_for("classes.admin_show", class_id=class_id))
         except EnrollmentError as exc:
             db.session.rollback()
-            form.officer_ids.errors.append(str(exc))
+            add_error(form.officer_ids, str(exc))
     certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
     return render_template(
         "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
@@ -185,12 +188,12 @@ def admin_withdraw(enrollment_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            withdraw(enrollment, form.reason.data)
+            withdraw(enrollment, form.reason.data or "")
             db.session.commit()
             flash(f"{enrollment.officer.full_name} was withdrawn.", "success")
             return redirect(url_for("classes.admin_show", class_id=enrollment.class_id))
         except EnrollmentError as exc:
-            form.reason.errors.append(str(exc))
+            add_error(form.reason, str(exc))
     return render_template("classes/admin_withdraw.html", enrollment=enrollment, form=form,
                            withdrawable=enrollment.status != EnrollmentStatus.WITHDRAWN)
 
@@ -212,7 +215,7 @@ def admin_move(enrollment_id: int):
             move(enrollment, target)
         except EnrollmentError as exc:
             db.session.rollback()
-            form.class_id.errors.append(str(exc))
+            add_error(form.class_id, str(exc))
         else:
             db.session.commit()
             flash(f"{enrollment.officer.full_name} moved to {target.name}.", "success")

@@ -8,6 +8,7 @@ from portal.auth.roles import Role
 from portal.courses.forms import CourseForm, LessonForm, ModuleForm
 from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
+from portal.form_fields import add_error
 from portal.markdown_render import render_markdown
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
@@ -54,8 +55,8 @@ def admin_edit(course_id: int):
     course = db.get_or_404(Course, course_id)
     form = CourseForm(obj=course)
     if form.validate_on_submit():
-        if form.weeks.data < max((m.week for m in course.modules), default=0):
-            form.weeks.errors.append("Some modules are in later weeks; move them first.")
+        if (form.weeks.data or 0) < max((m.week for m in course.modules), default=0):
+            add_error(form.weeks, "Some modules are in later weeks; move them first.")
         elif save_course(form, course):
             flash("Course saved.", "success")
             return redirect(url_for("courses.admin_show", course_id=course.id))
@@ -65,8 +66,8 @@ def admin_edit(course_id: int):
 def module_form_view(course: Course, module: Module | None):
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
-        if form.week.data > course.weeks:
-            form.week.errors.append(f"This course has {course.weeks} weeks.")
+        if (form.week.data or 0) > course.weeks:
+            add_error(form.week, f"This course has {course.weeks} weeks.")
         else:
             module = module or Module(course=course)
             form.populate_obj(module)
@@ -100,7 +101,7 @@ def lesson_form_view(course: Course, lesson: Lesson | None, module: Module | Non
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
-            preview = render_markdown(form.body_markdown.data)
+            preview = render_markdown(form.body_markdown.data or "")
         else:
             lesson = lesson or Lesson()
             form.populate_obj(lesson)

@@ -164,7 +164,7 @@ def seed(on: date | None = None) -> dict:
     courses = load_courses()
     agencies = load_agencies(on)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash shared by the demo accounts: fast to load
-    staff = {email: make_user(email, first, last, role, agencies.get(agency), password_hash)
+    staff = {email: make_user(email, first, last, role, agencies.get(agency) if agency else None, password_hash)
              for email, first, last, role, agency in STAFF}
     basic = courses["287G-JEM-BASIC"]
     running = TrainingClass(course=basic, name="JEM Basic — Charlotte, NC", start_date=on - timedelta(days=3),
@@ -216,7 +216,7 @@ def seed(on: date | None = None) -> dict:
 def certificate_count() -> int:
     from portal.certificates.models import Certificate
 
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
+    return db.session.scalars(sa.select(sa.func.count()).select_from(Certificate)).one()
 
 
 def seed_certificates(course: Course, staff: dict, on: date) -> list:

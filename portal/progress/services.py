@@ -5,6 +5,7 @@ before it is complete. Progress is completed lessons over lessons, overall, per 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -147,7 +148,8 @@ def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: dat
     )
 
 
-def progress_counts(enrollments: list[Enrollment], done: dict[int, set[int]], on: date | None = None) -> list[EnrollmentProgress]:
+def progress_counts(enrollments: Sequence[Enrollment], done: dict[int, set[int]],
+                    on: date | None = None) -> list[EnrollmentProgress]:
     """The overall and weekly counts of build_progress without its lesson-by-lesson states (no
     modules, no next lesson), for pages listing hundreds of enrollments: each class's weeks and
     lessons are walked once, not once per enrollment."""

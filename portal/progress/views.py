@@ -82,6 +82,7 @@ def lesson(class_id: int, lesson_id: int):
     lesson = lesson_in_class(enrollment, lesson_id)
     progress = build_progress(enrollment)
     state = progress.lesson_state(lesson.id)
+    assert state is not None  # lesson_in_class() found the lesson in this class
     if not state.open:
         return render_template("progress/lesson_locked.html", progress=progress, state=state), 403
     return render_template(

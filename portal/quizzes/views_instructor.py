@@ -12,6 +12,7 @@ from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.form_fields import add_error
 from portal.pagination import page_number, paginate
 from portal.quizzes.forms import GradeForm, RetakeForm
 from portal.quizzes.models import Attempt, Question, Quiz, Response
@@ -130,10 +131,12 @@ def grade(response_id: int):
     back_to_question = form.back.data == "question"
     if form.validate_on_submit():
         try:
-            grading.grade_response(response, float(form.points.data), form.feedback.data, current_user, form.reason.data)
+            points = form.points.data
+            assert points is not None  # InputRequired
+            grading.grade_response(response, float(points), form.feedback.data or "", current_user, form.reason.data or "")
         except grading.GradingError as exc:
             db.session.rollback()
-            form[exc.field].errors.append(str(exc))
+            add_error(form[exc.field], str(exc))
         else:
             db.session.commit()
             flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
@@ -178,13 +181,13 @@ def grant_retake(enrollment_id: int):
     form = RetakeForm()
     if form.validate_on_submit():
         try:
-            rules.grant_retake(enrollment, form.reason.data, current_user)
+            rules.grant_retake(enrollment, form.reason.data or "", current_user)
             db.session.commit()
             flash(f"{enrollment.officer.full_name} may take one more retake.", "success")
             return redirect(url_for("grading.gradebook", class_id=enrollment.class_id))
         except ValueError as exc:
             db.session.rollback()
-            form.reason.errors.append(str(exc))
+            add_error(form.reason, str(exc))
     return render_template("quizzes/grant_retake.html", enrollment=enrollment, form=form, standing=rules.standing(enrollment))
 
 

@@ -28,6 +28,7 @@ differ from the default, so points survive a round trip.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .model import (
     NUMBER,
@@ -159,7 +160,7 @@ def _parse_question(raw: str, line: int, category: str | None, points: float | N
 def _build(raw: str, name: str | None, line: int, category: str | None, points: float | None) -> ImportedQuestion:
     start, end = raw.find("{"), raw.find("}")
     if start < 0 and end < 0:
-        kind, answer, qtext, gf = "description", None, raw, ""
+        kind, answer, qtext, gf = "description", "", raw, ""
     else:
         if start < 0:
             raise ValueError("'}' without '{' (escape a literal brace as \\})")
@@ -180,7 +181,7 @@ def _build(raw: str, name: str | None, line: int, category: str | None, points: 
 
     qtext, fmt = _split_format(qtext.strip(), "markdown", strict=True)
     text = _clean(qtext)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         kind=kind,
         name=name or default_name(text),
         text=text,
@@ -421,7 +422,8 @@ def _block(q: ImportedQuestion, fmt: str) -> str:
 
 def _answer_lines(q: ImportedQuestion, fmt: str) -> list[str]:
     if q.kind == "single_choice":
-        lines, has_tilde = [], any(c.fraction != 1 for c in q.choices)
+        lines: list[str] = []
+        has_tilde = any(c.fraction != 1 for c in q.choices)
         for c in q.choices:
             text = _answer_text(c.text, fmt)
             if c.fraction == 1 and (has_tilde or not lines):
