@@ -151,13 +151,13 @@ class Agreement(Model):
         return status == self.status or status in AGREEMENT_TRANSITIONS[self.status]
 
 
-def current_agreements():
+def current_agreements() -> sa.Subquery:
     """The newest agreement of each agency (its current one), as a subquery of (agency_id, agreement_id)."""
     return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
             .group_by(Agreement.agency_id).subquery())
 
 
-def in_force_clause(on: date | None = None):
+def in_force_clause(on: date | None = None) -> sa.ColumnElement[bool]:
     """SQL condition matching `Agreement.is_in_force(on)`."""
     on = on or today()
     return sa.and_(Agreement.status == AgreementStatus.ACTIVE, sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on))

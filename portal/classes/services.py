@@ -1,6 +1,9 @@
 """Enrollment rules. Functions change objects and record audit events; callers commit."""
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import QueryableAttribute, contains_eager
 
 from portal.agencies.models import Agency, Agreement, current_agreements, in_force_clause
 from portal.audit.services import record
@@ -28,7 +31,7 @@ def lock_class(training_class: TrainingClass) -> None:
     db.session.refresh(training_class, ["capacity"])
 
 
-def lock_officers(officer_ids) -> None:
+def lock_officers(officer_ids: Iterable[int]) -> None:
     """Lock the officers' rows (in id order, so two requests cannot deadlock), so that two requests
     enrolling the same officer in two classes of one course cannot both see no enrollment yet."""
     db.session.execute(sa.select(User.id).where(User.id.in_(officer_ids)).order_by(User.id).with_for_update())
@@ -38,7 +41,7 @@ def seats_taken(training_class: TrainingClass) -> int:
     return seats_taken_by_class([training_class.id])[training_class.id]
 
 
-def seats_taken_by_class(class_ids) -> dict[int, int]:
+def seats_taken_by_class(class_ids: Iterable[int]) -> dict[int, int]:
     """Seats taken in each class, in one query (for pages listing classes)."""
     seats = {class_id: 0 for class_id in class_ids}
     if seats:
@@ -50,7 +53,7 @@ def seats_taken_by_class(class_ids) -> dict[int, int]:
     return seats
 
 
-def agencies_in_force(agency_ids) -> set[int]:
+def agencies_in_force(agency_ids: Iterable[int | None]) -> set[int]:
     """Those of the agencies whose current agreement is in force (one query)."""
     current = current_agreements()
     return set(db.session.scalars(
@@ -59,13 +62,13 @@ def agencies_in_force(agency_ids) -> set[int]:
     ))
 
 
-def enrollments_in_course(officer_ids, course_id: int) -> list[Enrollment]:
+def enrollments_in_course(officer_ids: Iterable[int], course_id: int) -> list[Enrollment]:
     """The officers' enrollments in every class of a course, whatever their status (one query)."""
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(Enrollment).join(TrainingClass, TrainingClass.id == Enrollment.class_id)
         .where(Enrollment.officer_id.in_(officer_ids), TrainingClass.course_id == course_id)
         .options(contains_eager(Enrollment.training_class))
-    ).all()
+    ))
 
 
 def active_elsewhere_message(officer: User, enrollment: Enrollment) -> str:
@@ -100,7 +103,7 @@ def enrollment_problems(officers: list[User], training_class: TrainingClass, exi
     return problems
 
 
-def enrollment_precedence():
+def enrollment_precedence() -> tuple[sa.ColumnElement[Any], ...]:
     """The one rule that picks, among an officer's enrollments, the one that gives the officer's
     status (dashboards, reports): an active enrollment first, then a finished one (completed or
     disqualified), then a withdrawn one; among equals the latest class start, then the latest
@@ -110,7 +113,10 @@ def enrollment_precedence():
     return rank, TrainingClass.start_date.desc(), Enrollment.id.desc()
 
 
-def status_enrollment(column):
+Column = TypeVar("Column")
+
+
+def status_enrollment(column: QueryableAttribute[Column]) -> sa.ScalarSelect[Column]:
     """Correlated subquery: `column` of the enrollment that gives the officer's status (the
     officer being `User` of the enclosing query), by enrollment_precedence; None if never enrolled."""
     return (
@@ -208,7 +214,8 @@ def withdraw(enrollment: Enrollment, reason: str = "") -> None:
     record("withdrawn", enrollment.officer, class_id=enrollment.class_id, reason=reason[:500])
 
 
-def eligible_officers(training_class: TrainingClass, search: str = "", ids=None, limit: int | None = None) -> list[User]:
+def eligible_officers(training_class: TrainingClass, search: str = "", ids: Iterable[int] | None = None,
+                      limit: int | None = None) -> list[User]:
     """Active officers not yet (or no longer) in this class, of agencies whose current agreement is
     in force, by name. `search`: every word must appear in the officer's first or last name, email
     or agency name. `ids`: only these officers. Decided in SQL, so thousands of officers cost one query."""
@@ -230,4 +237,4 @@ def eligible_officers(training_class: TrainingClass, search: str = "", ids=None,
                                      (User.first_name, User.last_name, User.email, Agency.name))))
     if ids is not None:
         query = query.where(User.id.in_(ids))
-    return db.session.scalars(query.limit(limit)).all()
+    return list(db.session.scalars(query.limit(limit)))

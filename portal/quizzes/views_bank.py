@@ -2,26 +2,36 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_login import current_user
 
 from portal.access import roles
+from portal.audit.services import record
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, TrainingClass
 from portal.courses.models import Course, Module
 from portal.extensions import db
-from portal.pagination import paginate
+from portal.form_fields import add_error
 from portal.ids import id_arg
+from portal.pagination import paginate
 from portal.quizzes.formats import FormatError, parse_gift, parse_moodle_xml
 from portal.quizzes.formats.detect import detect_format, load_questions
 from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
 from portal.quizzes.models import (
-    Attempt, GradingPolicy, Question, QuestionCategory, QuestionImage, Quiz, QuizSlot, Response, ReviewPolicy,
+    Attempt,
+    GradingPolicy,
+    Question,
+    QuestionCategory,
+    QuestionImage,
+    Quiz,
+    QuizSlot,
+    Response,
+    ReviewPolicy,
 )
 from portal.quizzes.services import banks
 from portal.quizzes.types import REGISTRY, QuestionDataError
-from portal.audit.services import record
 
 bp = Blueprint("bank", __name__, template_folder="templates")
 
@@ -80,11 +90,11 @@ def category_form_view(course: Course, category: QuestionCategory | None):
     if form.validate_on_submit():
         parent = db.session.get(QuestionCategory, form.parent_id.data) if form.parent_id.data else None
         target = category or QuestionCategory(course_id=course.id)
-        problem = banks.category_problem(target, form.name.data, parent)
+        problem = banks.category_problem(target, form.name.data or "", parent)
         if problem:
-            form.name.errors.append(problem)
+            add_error(form.name, problem)
         else:
-            target.name, target.parent = form.name.data.strip(), parent
+            target.name, target.parent = (form.name.data or "").strip(), parent
             db.session.add(target)
             db.session.flush()
             record("question_category_saved", target, course_id=course.id, path=target.path)
@@ -125,14 +135,16 @@ def question_form_view(course: Course, question: Question | None):
         try:
             data = cls.data_from_lines(form.answers.data or "")
         except QuestionDataError as exc:
-            form.answers.errors.append(str(exc))
+            add_error(form.answers, str(exc))
         else:
             if question is not None and question.kind != form.kind.data and banks.question_in_use(question):
-                form.kind.errors.append("This question is already used or answered; its type cannot change.")
+                add_error(form.kind, "This question is already used or answered; its type cannot change.")
             else:
-                draft = Question(course_id=course.id, kind=form.kind.data, name=form.name.data.strip(), text=form.text.data,
-                                 text_format=question.text_format if question else "markdown", points=float(form.points.data),
-                                 general_feedback=form.general_feedback.data or "", data=data)
+                points = form.points.data
+                assert points is not None  # InputRequired
+                draft = Question(course_id=course.id, kind=form.kind.data, name=(form.name.data or "").strip(),
+                                 text=form.text.data, text_format=question.text_format if question else "markdown",
+                                 points=float(points), general_feedback=form.general_feedback.data or "", data=data)
                 if request.form.get("action") == "preview":
                     preview = draft
                 else:
@@ -208,7 +220,8 @@ def import_file(course_id: int):
         upload = form.file.data
         data = upload.read()
         try:
-            fmt = form.file_format.data if form.file_format.data in ("gift", "moodlexml") else detect_format(upload.filename or "", data)
+            fmt = (form.file_format.data if form.file_format.data in ("gift", "moodlexml")
+                   else detect_format(upload.filename or "", data))
             questions = parse_questions(upload.filename or "", data, fmt)
             counts = banks.import_questions(course, questions, (form.category.data or "").strip() or None)
             db.session.commit()
@@ -216,7 +229,7 @@ def import_file(course_id: int):
             return redirect(url_for("bank.index", course_id=course.id))
         except FormatError as exc:
             db.session.rollback()
-            form.file.errors.append(f"Nothing was imported. {exc}")
+            add_error(form.file, f"Nothing was imported. {exc}")
     return render_template("quizzes/import.html", form=form, course=course,
                            cancel_url=url_for("bank.index", course_id=course.id))
 
@@ -308,14 +321,15 @@ def quiz_form_view(course: Course, quiz: Quiz | None):
             form.pass_mark.data = course.pass_mark
     if form.validate_on_submit():
         if form.opens_at.data and form.closes_at.data and form.closes_at.data <= form.opens_at.data:
-            form.closes_at.errors.append("The quiz must close after it opens.")
+            add_error(form.closes_at, "The quiz must close after it opens.")
         else:
             target = quiz or Quiz(course_id=course.id)
             for name in ("title", "instructions", "required", "pass_mark", "time_limit_minutes", "attempts_allowed",
                          "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "questions_per_page"):
                 setattr(target, name, getattr(form, name).data)
             target.module_id = form.module_id.data or None
-            if target.module_id and db.session.get(Module, target.module_id).course_id != course.id:
+            module = db.session.get(Module, target.module_id) if target.module_id else None
+            if target.module_id and (module is None or module.course_id != course.id):
                 abort(404)
             target.grading_policy = GradingPolicy(form.grading_policy.data)
             target.review_policy = ReviewPolicy(form.review_policy.data)
@@ -352,7 +366,7 @@ def quiz(quiz_id: int):
     form.category_id.choices = category_choices(quiz.course, blank="(none)")
     if form.validate_on_submit():
         if bool(form.question_id.data) == bool(form.category_id.data):
-            form.question_id.errors.append("Choose either one question or a category to draw from.")
+            add_error(form.question_id, "Choose either one question or a category to draw from.")
         else:
             slot = QuizSlot(quiz=quiz, position=max([s.position for s in quiz.slots], default=0) + 1)
             if form.question_id.data:
