@@ -181,6 +181,12 @@ class CertificateSigner:
                                new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
         return out.getvalue()
 
+    @property
+    def signer_name(self) -> str:
+        """The signing certificate's common name, as the verify page shows it."""
+        subject = self.chain[0].subject
+        return subject.native.get("common_name") or subject.human_friendly
+
     def chain_pem(self) -> bytes:
         """The chain a records office adds to its trust list, signing certificate first."""
         return b"".join(asn1_pem.armor("CERTIFICATE", c.dump()) for c in self.chain)
@@ -202,8 +208,9 @@ class CertificateSigner:
         stamp = status.timestamp_validity
         signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
         whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+        subject = status.signing_cert.subject
         return SignatureCheck(
-            signed_by=status.signing_cert.subject.native.get("common_name", status.signing_cert.subject.human_friendly),
+            signed_by=subject.native.get("common_name") or subject.human_friendly,
             signed_at=signed_at, timestamped=stamp is not None,
             intact=bool(status.intact and status.valid and whole), trusted=bool(status.trusted),
         )
