@@ -3,6 +3,7 @@ by one changed byte, shown on the verify page; keys from PEM or PKCS#12; B-T wit
 import hashlib
 import http.server
 import io
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -236,3 +237,17 @@ def test_with_a_tsa_the_signature_carries_an_rfc3161_timestamp(app, make, tmp_pa
     _, status = validate(certificate.pdf, [chain[-1], tsa_cert])
     assert status.bottom_line
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted  # PAdES B-T
+
+
+def test_a_tsa_that_does_not_answer_costs_the_timestamp_not_the_certificate(app, make, tmp_path, caplog):
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    app.config["CERTIFICATE_TSA_URL"] = f"http://127.0.0.1:{port}/"
+    try:
+        certificate = make.certificate()
+    finally:
+        app.config["CERTIFICATE_TSA_URL"] = ""
+    _, status = validate(certificate.pdf, [exported_chain(app, tmp_path)[-1]])
+    assert status.bottom_line and status.timestamp_validity is None  # B-B
+    assert "Timestamp authority unavailable" in caplog.text
