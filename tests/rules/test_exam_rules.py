@@ -309,8 +309,7 @@ def test_an_answered_essay_waits_for_a_grader_and_a_blank_one_scores_0_at_once(m
     exam = make.quiz(course, [essay, choice_question], module=course.modules[0])
     attempt = make.attempt(exam, enrollment, outcome="open", answers=[(essay, None), (choice_question, None)])
     choice_response = attempt.responses[1]
-    kind = choice_question.type
-    choice_response.answer = kind.read_answer(choice_question, {"q": kind.choices(choice_question)[0]["id"]}, "q")
+    choice_response.answer = choice_question.type.model_answer(choice_question, right=True)
     grading.auto_grade(attempt)
     essay_response = attempt.responses[0]
     assert (essay_response.auto_score, essay_response.needs_grading) == (None, True)
