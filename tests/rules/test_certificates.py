@@ -209,3 +209,12 @@ def test_a_superseded_certificate_is_not_counted_as_current(client, login, make)
     login(make.user(Role.COORDINATOR, agency=agency))
     attention = needs_attention(client.get("/agency/certificates").get_data(as_text=True))
     assert new.serial in attention and old.serial not in attention
+
+
+def test_a_revocation_keeps_who_why_and_which_category(make):
+    admin = make.user(Role.ADMIN)
+    certificate = make.certificate_record(make.enrollment())
+    services.revoke(certificate, "misconduct", "  Found to have cheated  ", actor=admin)
+    assert (certificate.revoked_by_id, certificate.revocation_category, certificate.revocation_reason) == \
+        (admin.id, RevocationReason.MISCONDUCT, "Found to have cheated")
+    assert certificate.revoked_at is not None
