@@ -74,3 +74,9 @@ def test_a_row_with_errors_still_explains_the_eligibility_it_can_read():
         ["first_name", "us_citizen", "years_experience"]
     assert error_columns(first_name="", us_citizen="yes", years_experience="2") == ["first_name"]
     assert error_columns(us_citizen="maybe") == ["us_citizen"]
+
+
+@pytest.mark.parametrize("column", ["first_name", "last_name", "badge_number", "rank"])
+def test_an_unprintable_character_in_a_text_column_is_refused_there(column):
+    assert error_columns(**{column: "Ann\u200bie"}) == [column]
+    assert error_columns(**{column: " Annie\t"}) == []  # surrounding whitespace is trimmed, not refused
