@@ -235,3 +235,31 @@ def test_a_matching_option_no_longer_in_the_question_is_not_offered():
     entry["option_order"].append("Removed since")
     entry["option_values"]["Removed since"] = "stale-value"
     assert [text for _value, text in kind.shown_options(q, entry)] == [t for t in entry["option_order"][:-1]]
+
+
+def test_an_exact_numeric_answer_allows_a_billionth_of_its_size_and_no_more():
+    assert grade(question("numeric", "1000000000"), "1000000000.5") == 1.0
+    assert grade(question("numeric", "1000000000"), "1000000002") == 0.0
+    assert grade(question("numeric", "0.3"), "0.3000000015") == 0.0   # below 1: a billionth, absolute
+
+
+def test_a_stored_numeric_answer_without_tolerance_is_exact():
+    q = Question(kind="numeric", text="?", points=1.0, data={"answers": [{"value": 5.0, "fraction": 1.0}]})
+    assert question_type("numeric").grade(q, {"text": "5"}) == 1.0
+    assert question_type("numeric").grade(q, {"text": "5.5"}) == 0.0
+
+
+def test_with_one_right_choice_a_wrong_pick_takes_it_all_back():
+    q = question("multiple_response", "100 | Right\n | Wrong")
+    assert grade_choices(q, "Right") == 1.0 and grade_choices(q, "Right", "Wrong") == 0.0
+
+
+def test_multiple_response_scores_to_seven_places():
+    q = question("multiple_response", "33.33 | A\n33.33 | B\n33.34 | C\n | D")
+    assert grade_choices(q, "A", "B", "D") == 0.3332667
+
+
+def test_a_stored_pick_of_a_choice_since_removed_counts_for_nothing_and_spoils_nothing():
+    q = question("multiple_response", "50 | A\n50 | B\n | C")
+    removed = [f"removed-{n}" for n in range(10)]
+    assert question_type("multiple_response").grade(q, {"choices": [*removed, "a", "b"]}) == 1.0
