@@ -263,3 +263,12 @@ def test_a_stored_pick_of_a_choice_since_removed_counts_for_nothing_and_spoils_n
     q = question("multiple_response", "50 | A\n50 | B\n | C")
     removed = [f"removed-{n}" for n in range(10)]
     assert question_type("multiple_response").grade(q, {"choices": [*removed, "a", "b"]}) == 1.0
+
+
+def test_multiple_response_accepts_two_choices_and_weights_adding_to_100_at_two_places():
+    assert question("multiple_response", "50 | A\n50 | B")
+    assert question("multiple_response", "33.3 | A\n33.3 | B\n33.3 | C")  # thirds, to one decimal
+    with pytest.raises(QuestionDataError, match="add up to 99%"):
+        question("multiple_response", "33 | A\n33 | B\n33 | C")
+    with pytest.raises(QuestionDataError, match="two choices"):
+        question_type("multiple_response").check({})
