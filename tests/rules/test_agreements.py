@@ -90,6 +90,8 @@ def test_a_status_move_needs_a_comment_and_an_allowed_target(make):
     agreement_ = make.agency().agreements[0]
     with pytest.raises(services.AgreementError, match="comment"):
         services.change_status(agreement_, A.SUSPENDED, comment="  ")
+    with pytest.raises(services.AgreementError, match="comment"):
+        services.apply_agreement_changes(agreement_, status=A.SUSPENDED)
     with pytest.raises(services.AgreementError, match="cannot become"):
         services.change_status(agreement_, A.APPLIED, comment="Back to the start")
     with pytest.raises(services.AgreementError, match="already active"):

@@ -218,3 +218,12 @@ def test_a_revocation_keeps_who_why_and_which_category(make):
     assert (certificate.revoked_by_id, certificate.revocation_category, certificate.revocation_reason) == \
         (admin.id, RevocationReason.MISCONDUCT, "Found to have cheated")
     assert certificate.revoked_at is not None
+
+
+def test_each_reminder_counts_and_tells_the_days_left_on_the_day_it_is_run_for(app, make):
+    first, second = certificate_expiring_in(make, 100), certificate_expiring_in(make, 120)
+    run_on = today() + timedelta(days=40)  # 60 and 80 days left
+    assert "Queued 2" in remind(app, run_on)
+    bodies = {m.to_address: m.body for m in reminders()}
+    assert "expires in 60 days" in bodies[first.officer.email]
+    assert "expires in 80 days" in bodies[second.officer.email]

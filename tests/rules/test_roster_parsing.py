@@ -15,11 +15,18 @@ def error_columns(**overrides):
 
 
 def test_a_good_row_is_read_into_facts():
-    row = parse_row(7, {**ROW, "first_name": "  Rosa   María ", "rank": ""})
+    row = parse_row(7, {**ROW, "first_name": "  Rosa   María "})
     assert row.errors == [] and row.line == 7
     facts = row.facts
-    assert (facts.first_name, facts.email, facts.years_experience, facts.us_citizen, facts.background_check_date) == \
-        ("Rosa María", "rosa.nunez@example.gov", 6.0, True, date(2026, 1, 15))
+    assert (facts.first_name, facts.last_name, facts.email, facts.badge_number, facts.rank) == \
+        ("Rosa María", "Núñez", "rosa.nunez@example.gov", "4471", "Deputy")
+    assert (facts.years_experience, facts.us_citizen, facts.background_check_date) == (6.0, True, date(2026, 1, 15))
+
+
+def test_badge_and_rank_may_be_left_out():
+    values = {k: v for k, v in ROW.items() if k not in ("badge_number", "rank")}
+    facts = parse_row(2, values).facts
+    assert (facts.badge_number, facts.rank) == ("", "")
 
 
 @pytest.mark.parametrize("years, ok", [("0", True), ("60", True), ("60.01", False), ("-0.01", False),
