@@ -192,6 +192,10 @@ def test_reissue_and_revoke_need_a_reason(make):
         services.reissue(certificate, "  ")
     with pytest.raises(services.CertificateError, match="reason"):
         services.revoke(certificate, RevocationReason("other"), " ")
+    with pytest.raises(services.CertificateError, match="reason"):
+        services.revoke(certificate, RevocationReason("other"), None)
+    with pytest.raises(services.CertificateError, match="reason"):
+        services.reissue(certificate, None)
     services.revoke(certificate, RevocationReason("other"), "Misconduct")
     with pytest.raises(services.CertificateError, match="already revoked"):
         services.revoke(certificate, RevocationReason("other"), "Twice")

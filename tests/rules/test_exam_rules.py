@@ -176,11 +176,14 @@ def test_a_retake_needs_a_reason_and_an_open_enrollment(make, exams):
     instructor = make.user(Role.INSTRUCTOR)
     with pytest.raises(ValueError, match="reason"):
         rules.grant_retake(enrollment, "   ", instructor)
+    with pytest.raises(ValueError, match="reason"):
+        rules.grant_retake(enrollment, None, instructor)
+    assert rules.grant_retake(enrollment, "x" * 3000, instructor).reason == "x" * 2000
     for settled in (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN):
         enrollment.status = settled
         with pytest.raises(ValueError, match=settled.label.lower()):
             rules.grant_retake(enrollment, "a reason", instructor)
-    assert rules.retakes_allowed(enrollment) == 1
+    assert rules.retakes_allowed(enrollment) == 2
 
 
 def test_failed_optional_exams_count_for_nothing(make, exams):

@@ -272,3 +272,9 @@ def test_multiple_response_accepts_two_choices_and_weights_adding_to_100_at_two_
         question("multiple_response", "33 | A\n33 | B\n33 | C")
     with pytest.raises(QuestionDataError, match="two choices"):
         question_type("multiple_response").check({})
+
+
+def test_an_essay_is_kept_up_to_20000_characters_and_an_empty_one_is_no_answer():
+    q = question("essay", "")
+    assert read(q, {"q": "x" * 30000}) == {"text": "x" * 20000}
+    assert read(q, {"q": "  "}) is None and read(q, {}) is None
