@@ -45,11 +45,12 @@ def test_each_rule_is_explained_and_every_failing_rule_reported():
         ("years_experience", False, "needs 2 years of law-enforcement experience (has 1.5)"),
         ("background_check_date", False, "needs a completed background check (no date given)")]
     passing = eligibility.check(us_citizen=True, years_experience=2.5, background_check_date=ON, on=ON)
-    assert [(f.ok, f.text) for f in passing] == [
-        (True, "US citizen"), (True, "2.5 years of law-enforcement experience"),
-        (True, "background check completed 2026-06-15")]
+    assert [(f.column, f.ok, f.text) for f in passing] == [
+        ("us_citizen", True, "US citizen"), ("years_experience", True, "2.5 years of law-enforcement experience"),
+        ("background_check_date", True, "background check completed 2026-06-15")]
     [future] = eligibility.problems(us_citizen=True, years_experience=2, background_check_date=ON, on=ON - timedelta(days=1))
-    assert future.text == "background check date 2026-06-15 is in the future"
+    assert (future.column, future.ok, future.text) == \
+        ("background_check_date", False, "background check date 2026-06-15 is in the future")
 
 
 def form(**overrides):
