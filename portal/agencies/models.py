@@ -97,7 +97,10 @@ class Agency(db.Model):
 
     @property
     def current_agreement(self) -> Agreement | None:
-        return self.agreements[0] if self.agreements else None
+        """The newest agreement in force, else the newest: a renewal applied for while an agreement
+        runs does not displace it (the same rule as `current_agreements`)."""
+        in_force = [a for a in self.agreements if a.is_in_force()]
+        return max(in_force or self.agreements, key=lambda a: a.id or 0, default=None)
 
     @property
     def has_active_agreement(self) -> bool:
@@ -152,8 +155,11 @@ class Agreement(db.Model):
 
 
 def current_agreements():
-    """The newest agreement of each agency (its current one), as a subquery of (agency_id, agreement_id)."""
-    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
+    """Each agency's current agreement, as a subquery of (agency_id, agreement_id): the newest one in
+    force, else the newest (a renewal applied for while an agreement runs does not displace it)."""
+    newest_in_force = sa.func.max(sa.case((in_force_clause(), Agreement.id)))
+    return (sa.select(Agreement.agency_id,
+                      sa.func.coalesce(newest_in_force, sa.func.max(Agreement.id)).label("agreement_id"))
             .group_by(Agreement.agency_id).subquery())
 
 
