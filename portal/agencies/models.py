@@ -146,6 +146,11 @@ class Agreement(db.Model):
         on = on or today()
         return self.status == AgreementStatus.ACTIVE and self.ends_on is not None and on > self.ends_on
 
+    @property
+    def reference(self) -> str:
+        """The application's reference number, given to the applicant and shown to the program office."""
+        return f"287G-APP-{self.applied_on.year}-{self.id:06d}"
+
     def is_in_force(self, on: date | None = None) -> bool:
         on = on or today()
         return self.status == AgreementStatus.ACTIVE and (self.ends_on is None or on <= self.ends_on)
