@@ -147,3 +147,12 @@ def test_the_confirmation_gives_the_reference_number_once_and_the_office_sees_it
     assert reference not in client.get("/apply/received").data.decode()  # a reload no longer shows it
     login(make.user(Role.ADMIN))
     assert reference in client.get("/admin/applications/").data.decode()
+
+
+@pytest.mark.parametrize("field", ["kind", "state", "model"])
+def test_the_application_form_starts_unchosen_and_asks_for_each_choice(client, field):
+    page = client.get("/apply").data.decode()
+    assert page.count('<option value="">Select…</option>') == 3 and " selected" not in page
+    response = client.post("/apply", data={**APPLICATION, field: ""})
+    assert response.status_code == 200 and "Choose " in response.data.decode()
+    assert db.session.scalar(sa.select(Agency).where(Agency.name == APPLICATION["name"])) is None
