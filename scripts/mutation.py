@@ -21,11 +21,13 @@ SCOPE = {
         "x_points", "x_auto_grade", "x_finalize", "x_grade_response", "x_can_see_attempt",
     ],
     "portal.quizzes.types": [
-        "x_clamp", "xǁQuestionTypeǁis_answered", "xǁ_ChoiceTypeǁcheck", "xǁSingleChoiceǁread_answer",
+        "x_clamp", "xǁQuestionTypeǁis_answered", "xǁ_ChoiceTypeǁcheck", "xǁ_ChoiceTypeǁchosen_ids",
+        "xǁ_ChoiceTypeǁshown_choices", "xǁSingleChoiceǁread_answer",
         "xǁSingleChoiceǁgrade", "xǁMultipleResponseǁcheck", "xǁMultipleResponseǁread_answer",
         "xǁMultipleResponseǁpenalty", "xǁMultipleResponseǁgrade", "x_normalize_text", "x_wildcard_pattern",
         "xǁ_TypedAnswerTypeǁread_answer", "xǁ_TypedAnswerTypeǁgrade", "xǁShortAnswerǁbest", "x_parse_number",
-        "xǁNumericǁbest", "xǁMatchingǁread_answer", "xǁMatchingǁgrade", "xǁEssayǁread_answer", "xǁEssayǁgrade",
+        "xǁNumericǁread_answer", "xǁNumericǁbest", "xǁMatchingǁshown_prompts", "xǁMatchingǁshown_options",
+        "xǁMatchingǁread_answer", "xǁMatchingǁgrade", "xǁEssayǁread_answer", "xǁEssayǁgrade",
     ],
     "portal.certificates.serials": ["x_next_serial"],
     "portal.certificates.services": [

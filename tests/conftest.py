@@ -52,6 +52,10 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     config.signing_dir.cleanup()
+    # Forget the keys just deleted, for the next run in this process (`make mutation` runs many).
+    for name in ("CERTIFICATE_SIGNING_KEY", "CERTIFICATE_SIGNING_CERT", "CREDENTIAL_SIGNING_KEYS"):
+        if os.environ.get(name, "").startswith(config.signing_dir.name):
+            del os.environ[name]
 
 
 def pytest_sessionstart(session):

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +35,7 @@ from portal.progress.services import EnrollmentProgress, completed_lesson_ids, p
 from portal.timeutil import today
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
+REFERENCE_KEY = "application_reference"  # the reference number, from the form to its confirmation
 
 
 @bp.get("/agency/")
@@ -208,7 +209,7 @@ def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
         try:
-            submit_application(
+            agreement = submit_application(
                 name=form.name.data or "", kind=AgencyKind(form.kind.data), state=form.state.data or "",
                 model=AgreementModel(form.model.data), contact_name=form.contact_name.data or "",
                 contact_email=form.contact_email.data or "", contact_phone=form.contact_phone.data or "",
@@ -218,6 +219,7 @@ def apply():
             add_error(getattr(form, exc.field), str(exc))
         else:
             db.session.commit()
+            session[REFERENCE_KEY] = agreement.reference
             return redirect(url_for("agencies.application_received"))
     return render_template("agencies/apply.html", form=form)
 
@@ -228,11 +230,12 @@ def renewal_application():
     pending = pending_application(agency)
     if pending is None and form.validate_on_submit():
         try:
-            apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
+            agreement = apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
         except ApplicationError as exc:
             add_error(form.model, str(exc))
         else:
             db.session.commit()
+            session[REFERENCE_KEY] = agreement.reference
             return redirect(url_for("agencies.application_received"))
     return render_template("agencies/apply_renewal.html", form=form, agency=agency, pending=pending)
 
@@ -240,4 +243,5 @@ def renewal_application():
 @bp.get("/apply/received")
 @public
 def application_received():
-    return render_template("agencies/application_received.html")
+    # Shown once, to the browser that applied (a reload or another visitor sees the page without it).
+    return render_template("agencies/application_received.html", reference=session.pop(REFERENCE_KEY, None))

@@ -19,12 +19,14 @@ EXPECTED = {
     "grading.gradebook_export": STAFF_WHO_GRADE,
     "grading.grant_retake": STAFF_WHO_GRADE,
     "grading.statistics": STAFF_WHO_GRADE,
+    "grading.statistics_export": STAFF_WHO_GRADE,
     "grading.teaching_exams": STAFF_WHO_GRADE,
     "grading.agency_grades": {COORDINATOR},  # their agency's officers' grades, read only
     # Certificates: the officer's own, the agency's for its coordinator, all for administrators;
     # instructors teach but do not hand out certificates.
     "certificates.mine": {OFFICER},
     "certificates.download": {OFFICER, COORDINATOR, ADMIN},
+    "certificates.credential_download": {OFFICER, COORDINATOR, ADMIN},  # the same certificate, as a credential
     "certificates.agency_certificates": {COORDINATOR},
     "certificates.agency_zip": {COORDINATOR, ADMIN},
     "certificates.class_zip": {COORDINATOR, ADMIN},
@@ -34,6 +36,10 @@ EXPECTED = {
     "certificates.admin_reissue": {ADMIN},
     "certificates.verify": PUBLIC,  # the public checks a certificate by code or QR
     "certificates.verify_code": PUBLIC,
+    "certificates.verify_credential": PUBLIC,
+    "certificates.verify_code_credential": PUBLIC,
+    "certificates.credential_status_list": PUBLIC,  # verifiers read revocations without an account
+    "certificates.jwks": PUBLIC,  # the public keys credentials are checked with
     # Agency data: the coordinator of the agency; administrators run agencies and agreements.
     "agencies.coordinator_home": {COORDINATOR},
     "nominations.coordinator_list": {COORDINATOR},
@@ -63,6 +69,7 @@ EXPECTED = {
     "admin.user_password_link": {ADMIN},
     "admin.user_reset_two_factor": {ADMIN},
     "audit.events": {ADMIN},
+    "audit.export": {ADMIN},
     "reports.program": {ADMIN},
     "reports.program_csv": {ADMIN},
     "classes.admin_list": {ADMIN},

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.agencies import services
 from portal.agencies.models import Agreement, AgreementModel, AgreementStatus, in_force_clause
 from portal.extensions import db
+from portal.timeutil import today
 
 A = AgreementStatus
 # The lifecycle as the program describes it, written out by hand.
@@ -89,6 +90,8 @@ def test_a_status_move_needs_a_comment_and_an_allowed_target(make):
     agreement_ = make.agency().agreements[0]
     with pytest.raises(services.AgreementError, match="comment"):
         services.change_status(agreement_, A.SUSPENDED, comment="  ")
+    with pytest.raises(services.AgreementError, match="comment"):
+        services.apply_agreement_changes(agreement_, status=A.SUSPENDED)
     with pytest.raises(services.AgreementError, match="cannot become"):
         services.change_status(agreement_, A.APPLIED, comment="Back to the start")
     with pytest.raises(services.AgreementError, match="already active"):
@@ -110,3 +113,29 @@ def test_a_signed_date_already_set_is_kept_and_the_term_follows_it(make):
     services.apply_agreement_changes(agreement_, status=A.ACTIVE, comment="Signed", signed_on=date(2025, 1, 15))
     assert (agreement_.signed_on, agreement_.ends_on) == (date(2025, 1, 15), date(2028, 1, 15))
     assert agreement_.history[-1].effective_on == date(2025, 1, 15)
+
+
+def test_a_new_agreement_is_recorded_without_a_comment(make):
+    agency = make.agency(status=None)
+    agreement_ = Agreement(agency=agency, model=AgreementModel.TFM, status=None)
+    services.apply_agreement_changes(agreement_, status=A.ACTIVE, signed_on=date(2026, 1, 5))
+    [first] = agreement_.history
+    assert (first.from_status, first.to_status, first.comment, first.effective_on) == \
+        (None, A.ACTIVE, "Agreement recorded.", date(2026, 1, 5))
+    assert agreement_.ends_on == date(2029, 1, 5)
+
+
+def test_activating_without_a_date_signs_today_and_an_end_date_already_set_is_kept(make):
+    agreement_ = make.agency(status=A.UNDER_REVIEW).agreements[0]
+    agreement_.ends_on = date(2030, 6, 30)
+    services.change_status(agreement_, A.ACTIVE, comment="Signed")
+    assert (agreement_.signed_on, agreement_.ends_on) == (today(), date(2030, 6, 30))
+    assert agreement_.history[-1].effective_on == today()
+
+
+def test_a_move_other_than_activation_takes_effect_on_the_day_given_or_today(make):
+    agreement_ = make.agency().agreements[0]
+    services.change_status(agreement_, A.SUSPENDED, comment="Audit", effective_on=date(2026, 2, 2))
+    assert agreement_.history[-1].effective_on == date(2026, 2, 2)
+    services.change_status(agreement_, A.TERMINATED, comment="Ended")
+    assert agreement_.history[-1].effective_on == today() and agreement_.signed_on != today()

@@ -192,6 +192,10 @@ def test_reissue_and_revoke_need_a_reason(make):
         services.reissue(certificate, "  ")
     with pytest.raises(services.CertificateError, match="reason"):
         services.revoke(certificate, RevocationReason("other"), " ")
+    with pytest.raises(services.CertificateError, match="reason"):
+        services.revoke(certificate, RevocationReason("other"), None)
+    with pytest.raises(services.CertificateError, match="reason"):
+        services.reissue(certificate, None)
     services.revoke(certificate, RevocationReason("other"), "Misconduct")
     with pytest.raises(services.CertificateError, match="already revoked"):
         services.revoke(certificate, RevocationReason("other"), "Twice")
@@ -205,7 +209,25 @@ def test_a_superseded_certificate_is_not_counted_as_current(client, login, make)
     new = services.reissue(old, "Name corrected")
     assert services.current_certificate(enrollment) == new
     assert services.current_certificates([enrollment.id]) == {enrollment.id: new}
-    assert [c.id for c in services.expiring_for_agency(agency.id)] == [new.id]
+    assert [c.id for c in db.session.scalars(services.expiring_for_agency_query(agency.id))] == [new.id]
     login(make.user(Role.COORDINATOR, agency=agency))
     attention = needs_attention(client.get("/agency/certificates").get_data(as_text=True))
     assert new.serial in attention and old.serial not in attention
+
+
+def test_a_revocation_keeps_who_why_and_which_category(make):
+    admin = make.user(Role.ADMIN)
+    certificate = make.certificate_record(make.enrollment())
+    services.revoke(certificate, "misconduct", "  Found to have cheated  ", actor=admin)
+    assert (certificate.revoked_by_id, certificate.revocation_category, certificate.revocation_reason) == \
+        (admin.id, RevocationReason.MISCONDUCT, "Found to have cheated")
+    assert certificate.revoked_at is not None
+
+
+def test_each_reminder_counts_and_tells_the_days_left_on_the_day_it_is_run_for(app, make):
+    first, second = certificate_expiring_in(make, 100), certificate_expiring_in(make, 120)
+    run_on = today() + timedelta(days=40)  # 60 and 80 days left
+    assert "Queued 2" in remind(app, run_on)
+    bodies = {m.to_address: m.body for m in reminders()}
+    assert "expires in 60 days" in bodies[first.officer.email]
+    assert "expires in 80 days" in bodies[second.officer.email]

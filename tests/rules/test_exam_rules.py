@@ -3,11 +3,13 @@ the one remediation retake, completion on required exams only, settled enrollmen
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course, Module
 from portal.extensions import db
+from portal.notifications.models import OutboxMessage
 from portal.quizzes.models import Quiz
 from portal.quizzes.services import grading, rules
 from portal.timeutil import today
@@ -174,11 +176,14 @@ def test_a_retake_needs_a_reason_and_an_open_enrollment(make, exams):
     instructor = make.user(Role.INSTRUCTOR)
     with pytest.raises(ValueError, match="reason"):
         rules.grant_retake(enrollment, "   ", instructor)
+    with pytest.raises(ValueError, match="reason"):
+        rules.grant_retake(enrollment, None, instructor)
+    assert rules.grant_retake(enrollment, "x" * 3000, instructor).reason == "x" * 2000
     for settled in (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN):
         enrollment.status = settled
         with pytest.raises(ValueError, match=settled.label.lower()):
             rules.grant_retake(enrollment, "a reason", instructor)
-    assert rules.retakes_allowed(enrollment) == 1
+    assert rules.retakes_allowed(enrollment) == 2
 
 
 def test_failed_optional_exams_count_for_nothing(make, exams):
@@ -309,8 +314,7 @@ def test_an_answered_essay_waits_for_a_grader_and_a_blank_one_scores_0_at_once(m
     exam = make.quiz(course, [essay, choice_question], module=course.modules[0])
     attempt = make.attempt(exam, enrollment, outcome="open", answers=[(essay, None), (choice_question, None)])
     choice_response = attempt.responses[1]
-    kind = choice_question.type
-    choice_response.answer = kind.read_answer(choice_question, {"q": kind.choices(choice_question)[0]["id"]}, "q")
+    choice_response.answer = choice_question.type.model_answer(choice_question, right=True)
     grading.auto_grade(attempt)
     essay_response = attempt.responses[0]
     assert (essay_response.auto_score, essay_response.needs_grading) == (None, True)
@@ -321,3 +325,43 @@ def test_an_answered_essay_waits_for_a_grader_and_a_blank_one_scores_0_at_once(m
     grading.auto_grade(attempt)
     assert (essay_response.auto_score, essay_response.needs_grading) == (0.0, False)
     assert attempt.status.value == "graded" and attempt.score == 2 and attempt.passed is False  # 40%
+
+
+def test_every_hand_grade_and_regrade_is_kept_with_its_grader_and_reason(pending_essay):
+    response, grader = pending_essay
+    grading.grade_response(response, 2, "  Needs sources.  ", grader)
+    assert (response.manual_score, response.feedback, response.grader_id) == (2, "Needs sources.", grader.id)
+    assert response.graded_at is not None and response.attempt.graded_at is not None
+    grading.grade_response(response, 3.5, "", grader, reason=" Recounted ")
+    changes = grading.grade_history(response.attempt)
+    assert [(c.old_score, c.new_score, c.reason, c.grader_id) for c in changes] == [
+        (None, 2, "", grader.id), (2, 3.5, "Recounted", grader.id)]
+
+
+def test_the_officer_is_told_when_the_last_answer_is_graded_by_hand(pending_essay):
+    response, grader = pending_essay
+    officer = response.attempt.enrollment.officer
+    grading.grade_response(response, 4, "", grader)
+    grading.grade_response(response, 3, "", grader, reason="Recounted")  # a regrade keeps the first message
+    told = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "grading_done")).all()
+    assert [m.to_address for m in told] == [officer.email] and "100%" in told[0].body
+
+
+def test_an_ungraded_attempt_cannot_be_graded_by_hand(make, exams):
+    enrollment, week1, *_ = exams
+    essay = make.question(enrollment.training_class.course, "essay", "")
+    attempt = make.attempt(week1, enrollment, outcome="open", answers=[(essay, None)])
+    with pytest.raises(grading.GradingError, match="not been submitted"):
+        grading.grade_response(attempt.responses[0], 1, "", make.user(Role.INSTRUCTOR))
+
+
+def test_remediation_and_disqualification_are_each_announced_once(make, exams):
+    enrollment, week1, week2, _optional = exams
+    make.attempt(week1, enrollment, outcome=False)
+    rules.apply_rules(enrollment)
+    rules.apply_rules(enrollment)  # no change: no second message
+    make.attempt(week2, enrollment, outcome=False)
+    rules.apply_rules(enrollment)
+    kinds = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.to_address == enrollment.officer.email)
+                               .order_by(OutboxMessage.id)).all()
+    assert kinds == ["remediation", "disqualified"]

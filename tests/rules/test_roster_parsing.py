@@ -15,11 +15,18 @@ def error_columns(**overrides):
 
 
 def test_a_good_row_is_read_into_facts():
-    row = parse_row(7, {**ROW, "first_name": "  Rosa   María ", "rank": ""})
+    row = parse_row(7, {**ROW, "first_name": "  Rosa   María "})
     assert row.errors == [] and row.line == 7
     facts = row.facts
-    assert (facts.first_name, facts.email, facts.years_experience, facts.us_citizen, facts.background_check_date) == \
-        ("Rosa María", "rosa.nunez@example.gov", 6.0, True, date(2026, 1, 15))
+    assert (facts.first_name, facts.last_name, facts.email, facts.badge_number, facts.rank) == \
+        ("Rosa María", "Núñez", "rosa.nunez@example.gov", "4471", "Deputy")
+    assert (facts.years_experience, facts.us_citizen, facts.background_check_date) == (6.0, True, date(2026, 1, 15))
+
+
+def test_badge_and_rank_may_be_left_out():
+    values = {k: v for k, v in ROW.items() if k not in ("badge_number", "rank")}
+    facts = parse_row(2, values).facts
+    assert (facts.badge_number, facts.rank) == ("", "")
 
 
 @pytest.mark.parametrize("years, ok", [("0", True), ("60", True), ("60.01", False), ("-0.01", False),
@@ -74,3 +81,9 @@ def test_a_row_with_errors_still_explains_the_eligibility_it_can_read():
         ["first_name", "us_citizen", "years_experience"]
     assert error_columns(first_name="", us_citizen="yes", years_experience="2") == ["first_name"]
     assert error_columns(us_citizen="maybe") == ["us_citizen"]
+
+
+@pytest.mark.parametrize("column", ["first_name", "last_name", "badge_number", "rank"])
+def test_an_unprintable_character_in_a_text_column_is_refused_there(column):
+    assert error_columns(**{column: "Ann\u200bie"}) == [column]
+    assert error_columns(**{column: " Annie\t"}) == []  # surrounding whitespace is trimmed, not refused
