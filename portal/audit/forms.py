@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from portal.form_fields import add_error
+
 
 class AuditFilterForm(FlaskForm):
     """Read-only filters sent by GET: no CSRF token needed."""
@@ -19,6 +21,6 @@ class AuditFilterForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.date_from.data and self.date_to.data and self.date_to.data < self.date_from.data:
-            self.date_to.errors.append("The end date must not be before the start date.")
+            add_error(self.date_to, "The end date must not be before the start date.")
             valid = False
         return valid

@@ -28,7 +28,8 @@ def client_address() -> str:
     return (request.remote_addr or "")[:45] if has_request_context() else ""
 
 
-def record(action: str, target=None, *, outcome: str = "success", actor=None, **details) -> AuditEvent:
+def record(action: str, target: object = None, *, outcome: str = "success", actor: object = None,
+           **details: object) -> AuditEvent:
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     event = AuditEvent(

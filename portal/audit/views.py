@@ -2,8 +2,8 @@ import json
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy.orm import Session
 
 from portal import csv_export
 from portal.access import roles
@@ -28,7 +28,7 @@ def filtered_events() -> tuple[AuditFilterForm, sa.Select | None, dict]:
     form.action.choices = [("", "Any action")] + [(a, a) for a in distinct_values(AuditEvent.action)]
     form.target_type.choices = [("", "Any target")] + [(t, t) for t in distinct_values(AuditEvent.target_type)]
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    filters = {}
+    filters: dict[str, str] = {}
     if not form.validate():
         return form, None, filters
     if actor := (form.actor.data or "").strip():

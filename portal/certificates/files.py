@@ -32,6 +32,7 @@ class PdfFiles:
     def path(self, sha256: str) -> str:
         # A str, not a pathlib.Path: this runs for every row of a bulk download, and building
         # Paths took a third of the time of reading a 1,000-certificate ZIP's rows.
+        assert self.root is not None  # usable() and save() call this once they know there is one
         return os.path.join(self.root, sha256[:2], sha256 + ".pdf")
 
     def usable(self, sha256: str, size: int) -> str | None:

@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.certificates.models import CertificateStatus, RevocationReason
-from portal.form_fields import SearchableSelectField
+from portal.form_fields import SearchableSelectField, add_error
 from portal.ids import coerce_id
 
 
@@ -37,7 +37,7 @@ class VerifyCredentialForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         if not (self.credential.data or "").strip() and not self.credential_file.data:
-            self.credential.errors.append("Paste the credential or choose its file.")
+            add_error(self.credential, "Paste the credential or choose its file.")
             return False
         return True
 

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.classes.models import Enrollment
-from portal.extensions import db
-from portal.timeutil import today, utcnow
 from portal.column_types import enum_column
+from portal.extensions import Model
+from portal.timeutil import today, utcnow
 
 
 class CertificateStatus(enum.StrEnum):
@@ -56,7 +57,7 @@ class RevocationReason(enum.StrEnum):
         }[self]
 
 
-class SerialCounter(db.Model):
+class SerialCounter(Model):
     """The last serial number handed out in a year (one row per year, locked while issuing)."""
 
     __tablename__ = "certificate_serial_counters"
@@ -65,7 +66,7 @@ class SerialCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     __tablename__ = "certificates"
     __table_args__ = (
         # At most one current (not superseded) certificate per enrollment: completing twice, or
@@ -133,6 +134,8 @@ class Certificate(db.Model):
 
     # The verification code in clear, known only to the code that just issued the certificate
     # (it is printed in the PDF and never stored). Not a mapped column.
+    if TYPE_CHECKING:
+        issued_code: str | None  # declared here for mypy only
     issued_code = None
 
     def status_on(self, on: date | None = None) -> CertificateStatus:

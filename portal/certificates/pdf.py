@@ -26,6 +26,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 from urllib.request import DataHandler, Request
 
@@ -195,10 +196,11 @@ def build_certificate_html(values: CertificatePdfValues) -> str:
     """Render the certificate as a self-contained HTML document (a string)."""
     # NFC: a name typed as "n" + U+0303 prints as the precomposed "ñ" the
     # vendored fonts have, and reads back from the PDF as the same text.
-    values = dataclasses.replace(values, **{
+    normalized: dict[str, Any] = {
         f.name: unicodedata.normalize("NFC", getattr(values, f.name))
         for f in dataclasses.fields(values) if isinstance(getattr(values, f.name), str)
-    })
+    }
+    values = dataclasses.replace(values, **normalized)
     template = _ENV.get_template(TEMPLATE_NAME)
     return template.render(
         v=values,

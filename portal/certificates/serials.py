@@ -6,6 +6,10 @@ a concurrent completion waits, then reads the committed value and takes the next
 completions can never get the same serial and a rolled-back issue leaves no gap. SQLite
 serialises writers with its database lock, to the same effect.
 """
+from collections.abc import Callable
+from typing import cast
+
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.certificates.models import SerialCounter
@@ -25,10 +29,12 @@ def format_serial(year: int, number: int) -> str:
 
 def next_serial(year: int) -> str:
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    inserts: dict[str, Callable[[sa.Table], postgresql.Insert | sqlite.Insert]] = {
+        "postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = inserts.get(dialect)
     if insert is None:  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"serial allocation is not implemented for {dialect}")
-    table = SerialCounter.__table__
+    table = cast(sa.Table, SerialCounter.__table__)  # a model's table (typed as any FROM clause)
     statement = (
         insert(table)
         .values(year=year, last_number=1)

@@ -307,17 +307,18 @@ def history(certificate: Certificate) -> list[Certificate]:
 # Expiry
 # --------------------------------------------------------------------------------------------
 
-def current_clause():
+def current_clause() -> sa.ColumnElement[bool]:
     return sa.and_(Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
 
 
-def _expiring(agency_id: int, on: date | None, within: int):
+def _expiring(agency_id: int, on: date | None, within: int) -> tuple[sa.ColumnElement[bool], ...]:
     """Current certificates of the agency that expire within `within` days or have expired."""
     on = on or today()
     return (Certificate.agency_id == agency_id, current_clause(), Certificate.expires_on <= on + timedelta(days=within))
 
 
-def expiring_for_agency_query(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> sa.Select:
+def expiring_for_agency_query(agency_id: int, on: date | None = None,
+                              within: int = EXPIRY_WINDOW_DAYS) -> sa.Select[Certificate]:
     """The agency's current certificates that have expired (first) or expire within `within`
     days, each group by officer."""
     on = on or today()
@@ -327,7 +328,7 @@ def expiring_for_agency_query(agency_id: int, on: date | None = None, within: in
 
 
 def count_expiring_for_agency(agency_id: int, on: date | None = None, within: int = EXPIRY_WINDOW_DAYS) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(*_expiring(agency_id, on, within)))
+    return db.session.scalars(sa.select(sa.func.count(Certificate.id)).where(*_expiring(agency_id, on, within))).one()
 
 
 def reminder_threshold(days_left: int) -> int | None:

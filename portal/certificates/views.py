@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -6,15 +8,22 @@ from sqlalchemy.orm import Session
 from portal.access import public, roles
 from portal.agencies.models import Agency
 from portal.audit.services import record
+from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates import codes, credentials, services, zips
 from portal.certificates.files import PdfFiles
-from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
-                                       VerifyCredentialForm, VerifyUploadForm)
+from portal.certificates.forms import (
+    CertificateFilterForm,
+    ReissueForm,
+    RevokeForm,
+    VerifyCodeForm,
+    VerifyCredentialForm,
+    VerifyUploadForm,
+)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
 from portal.classes.models import Enrollment, TrainingClass
-from portal.auth.models import User
 from portal.extensions import db, limit_from_config, limiter
+from portal.form_fields import add_error
 from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.timeutil import today
@@ -59,7 +68,7 @@ def verify():
         if upload_form.validate_on_submit():
             data = upload_form.pdf.data.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
-                upload_form.pdf.errors.append("The file is larger than any certificate the portal issues.")
+                add_error(upload_form.pdf, "The file is larger than any certificate the portal issues.")
             else:
                 certificate, signature = services.find_issued_pdf(data) or (None, None)
                 return verification_page(certificate, uploaded=True, signature=signature)
@@ -293,7 +302,7 @@ def admin_list():
         query = query.where(Certificate.agency_id == agency.id)
     elif agency_id_arg:  # an unknown or malformed id matches no certificate (the page says so)
         query = query.where(sa.false())
-    matches = []
+    matches: Sequence[sa.Row[int, str]] = []
     if agency_search:
         named = sa.select(Agency.id).where(Agency.name.icontains(agency_search, autoescape=True))
         query = query.where(Certificate.agency_id.in_(named))
@@ -326,10 +335,10 @@ def admin_reissue(certificate_id: int):
     form = ReissueForm()
     if form.validate_on_submit():
         try:
-            new = services.reissue(certificate, form.reason.data, actor=current_user)
+            new = services.reissue(certificate, form.reason.data or "", actor=current_user)
         except services.CertificateError as exc:
             db.session.rollback()
-            form.reason.errors.append(str(exc))
+            add_error(form.reason, str(exc))
         else:
             db.session.commit()
             flash(f"Certificate {new.serial} issued; {certificate.serial} is now superseded.", "success")
@@ -345,10 +354,10 @@ def admin_revoke(certificate_id: int):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(certificate, RevocationReason(form.category.data), form.reason.data, actor=current_user)
+            services.revoke(certificate, RevocationReason(form.category.data), form.reason.data or "", actor=current_user)
         except services.CertificateError as exc:
             db.session.rollback()
-            form.reason.errors.append(str(exc))
+            add_error(form.reason, str(exc))
         else:
             db.session.commit()
             flash(f"Certificate {certificate.serial} revoked.", "success")

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -116,7 +117,7 @@ def with_pdfs(rows: Iterable[Row], connection: sa.Connection, files: PdfFiles) -
         missing = [row_id for row_id, copy in copies.items() if copy is None]
         pdfs = _pdfs_by_id(connection, missing) if missing else {}
         for row in batch:
-            source = copies[row.id]
+            source: bytes | str | None = copies[row.id]
             if source is None:
                 source = pdfs.pop(row.id)
                 files.save(row.sha256, source)
@@ -139,7 +140,7 @@ def _pdfs_by_id(connection: sa.Connection, ids: list[int]) -> dict[int, bytes]:
     # psycopg reads bytea in the text format unless told otherwise: hex, twice the bytes, decoded
     # on arrival. The binary format (a driver cursor option) brings the PDFs as they are, about
     # three times faster.
-    with connection.connection.cursor(binary=True) as cursor:
+    with closing(connection.connection.cursor(binary=True)) as cursor:
         return dict(cursor.execute("SELECT id, pdf FROM certificates WHERE id = ANY(%s)", [ids]).fetchall())
 
 

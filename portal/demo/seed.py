@@ -208,9 +208,9 @@ def seed(on: date | None = None) -> dict:
     from portal.quizzes.demo import seed_quizzes
 
     seed_quizzes(basic, running, on)
-    certificates = seed_certificates(basic, staff, on)
+    verify_urls = seed_certificates(basic, staff, on)
     return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS),
-            "certificates": certificate_count(), "verify_urls": [c.demo_verify_url for c in certificates]}
+            "certificates": certificate_count(), "verify_urls": verify_urls}
 
 
 def certificate_count() -> int:
@@ -219,8 +219,9 @@ def certificate_count() -> int:
     return db.session.scalars(sa.select(sa.func.count()).select_from(Certificate)).one()
 
 
-def seed_certificates(course: Course, staff: dict, on: date) -> list:
-    """Completed enrollments in past classes, certified through the real service (backdated)."""
+def seed_certificates(course: Course, staff: dict, on: date) -> list[str]:
+    """Completed enrollments in past classes, certified through the real service (backdated).
+    Returns the certificates' verification URLs, valid ones first."""
     from portal.certificates.models import CertificateStatus, RevocationReason
     from portal.certificates.services import issue, revoke, verify_url
 
@@ -248,10 +249,12 @@ def seed_certificates(course: Course, staff: dict, on: date) -> list:
         issued.append(certificate)
     # The demo prints where to try the public verification page.
     issued.sort(key=lambda c: c.status != CertificateStatus.VALID)
+    urls = []
     for certificate in issued:
-        certificate.demo_verify_url = verify_url(certificate.issued_code)
+        assert certificate.issued_code is not None  # known right after issue()
+        urls.append(verify_url(certificate.issued_code))
     db.session.flush()
-    return issued
+    return urls
 
 
 def demo_logins() -> list[tuple[str, str]]:

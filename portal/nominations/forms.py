@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, FloatField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from portal.form_fields import PROGRAM_DATES, PrintableText
+from portal.form_fields import PROGRAM_DATES, PrintableText, add_error
 
 
 class NominationForm(FlaskForm):
@@ -30,9 +30,14 @@ class RosterUploadForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[("approve", "Approve: background check verified; open the account and send the invitation"),
-                                               ("reject", "Reject")],
-                          validators=[InputRequired(message="Choose approve or reject.")])
+    decision = RadioField(
+        "Decision",
+        choices=[
+            ("approve", "Approve: background check verified; open the account and send the invitation"),
+            ("reject", "Reject"),
+        ],
+        validators=[InputRequired(message="Choose approve or reject.")],
+    )
     verified_on = DateField("Background check verified on", validators=[Optional(), PROGRAM_DATES])
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)],
                          description="Required when rejecting; shown to the agency's coordinator.")
@@ -42,9 +47,9 @@ class DecisionForm(FlaskForm):
         # Checked here, not as inline validators: Optional() stops those on empty input.
         valid = super().validate(extra_validators)
         if self.decision.data == "approve" and not self.verified_on.data and not self.verified_on.errors:
-            self.verified_on.errors.append("Give the date the background check was verified.")
+            add_error(self.verified_on, "Give the date the background check was verified.")
             valid = False
         if self.decision.data == "reject" and not (self.note.data or "").strip():
-            self.note.errors.append("Say why the nomination is rejected.")
+            add_error(self.note, "Say why the nomination is rejected.")
             valid = False
         return valid

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agencies.models import Agency
 from portal.auth.models import User
-from portal.extensions import db
-from portal.timeutil import utcnow
 from portal.column_types import enum_column
+from portal.extensions import Model
+from portal.timeutil import utcnow
 
 
 class NominationStatus(enum.StrEnum):
@@ -23,7 +23,7 @@ class NominationStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class Nomination(db.Model):
+class Nomination(Model):
     """An officer an agency puts forward for training, with the facts eligibility is judged on.
 
     Approval creates the officer's account (`user`); until then the nominee has no account."""

@@ -8,6 +8,7 @@ import io
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import NoReturn
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -155,7 +156,7 @@ def fact_problems(facts: NomineeFacts) -> list[tuple[str, str]]:
     ]
 
 
-def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor=None) -> Nomination:
+def nominate(agency: Agency, facts: NomineeFacts, *, source: str = "form", actor: User | None = None) -> Nomination:
     problems = fact_problems(facts)
     if (reason := email_conflicts(agency, [facts.email]).get(facts.email)) is not None:
         problems.insert(0, ("email", reason))
@@ -180,7 +181,7 @@ def max_bytes() -> int:
 
 def decode(data: bytes, filename: str | None) -> str:
     """The file's text, or a RosterError saying plainly why it cannot be read."""
-    def fail(reason):
+    def fail(reason: str) -> NoReturn:
         raise RosterError([RowError(None, "", reason)])
 
     limit = max_bytes()
@@ -218,7 +219,7 @@ def parse_date(raw: str) -> date | None:
 def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
     row = ParsedRow(line, None)
 
-    def error(column, reason):
+    def error(column: str, reason: str) -> None:
         row.errors.append(RowError(line, column, reason))
 
     text = {name: clean_text(values.get(name, "")) for name in ("first_name", "last_name", "badge_number", "rank")}
@@ -266,8 +267,12 @@ def parse_row(line: int, values: dict[str, str]) -> ParsedRow:
         if citizen is False:
             error("us_citizen", "must be a US citizen")
         if years is not None and years < eligibility.MIN_YEARS_EXPERIENCE:
-            error("years_experience", f"needs {eligibility.MIN_YEARS_EXPERIENCE} years of law-enforcement experience (has {years:g})")
+            error(
+                "years_experience",
+                f"needs {eligibility.MIN_YEARS_EXPERIENCE} years of law-enforcement experience (has {years:g})",
+            )
         return row
+    assert years is not None and citizen is not None  # read without errors
     row.facts = NomineeFacts(first_name=text["first_name"], last_name=text["last_name"], email=email,
                              badge_number=text["badge_number"], rank=text["rank"], years_experience=years,
                              us_citizen=citizen, background_check_date=checked)
@@ -308,7 +313,7 @@ def parse_roster(agency: Agency, data: bytes, filename: str | None = None) -> li
             if len(values) != len(names):
                 errors.append(RowError(line, "", f"has {len(values)} values; expected {len(names)}"))
                 continue
-            rows.append(parse_row(line, dict(zip(names, values))))
+            rows.append(parse_row(line, dict(zip(names, values, strict=True))))
             if len(rows) > MAX_ROWS:
                 raise RosterError([RowError(None, "", f"The file has more than {MAX_ROWS} officers; split it.")])
     except csv.Error as exc:
@@ -334,15 +339,15 @@ def parse_roster(agency: Agency, data: bytes, filename: str | None = None) -> li
 
 
 def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, source: str = "csv",
-                  actor=None) -> int:
+                  actor: User | None = None) -> int:
     """All the file's officers nominated, or (RosterError) none of them. Returns how many.
 
     One INSERT for the whole file (an executemany): the ORM would send one per row on SQLite,
     which cannot say in which order RETURNING gives the new ids."""
     rows = parse_roster(agency, data, filename)
     db.session.execute(sa.insert(Nomination), [
-        {"agency_id": agency.id, "source": source, "nominated_by_id": getattr(actor, "id", None), **asdict(row.facts)}
-        for row in rows
+        {"agency_id": agency.id, "source": source, "nominated_by_id": getattr(actor, "id", None), **asdict(facts)}
+        for row in rows if (facts := row.facts) is not None  # every row: parse_roster raised for any without facts
     ])
     record("roster_imported", agency, actor=actor, count=len(rows), source=source, filename=(filename or "")[:120])
     return len(rows)
@@ -350,7 +355,7 @@ def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, s
 
 # --- the administrator's decision ---------------------------------------------------------------
 
-def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor=None) -> User:
+def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor: User | None = None) -> User:
     """Background check verified: the officer gets an account (no password yet) and an invitation."""
     from portal.notifications.messages import notify_invitation
 
@@ -376,7 +381,7 @@ def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor=
     return user
 
 
-def reject(nomination: Nomination, *, note: str, actor=None) -> None:
+def reject(nomination: Nomination, *, note: str, actor: User | None = None) -> None:
     if nomination.status != NominationStatus.NOMINATED:
         raise NominationError([("status", f"This nomination is already {nomination.status.label.lower()}.")])
     nomination.status = NominationStatus.REJECTED
@@ -384,7 +389,7 @@ def reject(nomination: Nomination, *, note: str, actor=None) -> None:
     record("nomination_rejected", nomination, actor=actor, reason=note[:500])
 
 
-def decide(nomination: Nomination, note: str, actor) -> None:
+def decide(nomination: Nomination, note: str, actor: User | None) -> None:
     nomination.decided_at = utcnow()
     nomination.decision_note = note.strip()
     if actor is not None:

@@ -1,12 +1,13 @@
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.agencies.models import Agency
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.form_fields import add_error
 from portal.nominations import eligibility
 from portal.nominations.forms import DecisionForm, NominationForm, RosterUploadForm
 from portal.nominations.models import Nomination, NominationStatus
@@ -56,17 +57,19 @@ def coordinator_list():
 def coordinator_new():
     form = NominationForm()
     if form.validate_on_submit():
+        years = form.years_experience.data
+        assert years is not None  # InputRequired
         facts = NomineeFacts(
-            first_name=clean_text(form.first_name.data), last_name=clean_text(form.last_name.data),
-            email=form.email.data.strip().lower(), badge_number=clean_text(form.badge_number.data or ""),
-            rank=clean_text(form.rank.data or ""), years_experience=form.years_experience.data,
+            first_name=clean_text(form.first_name.data or ""), last_name=clean_text(form.last_name.data or ""),
+            email=(form.email.data or "").strip().lower(), badge_number=clean_text(form.badge_number.data or ""),
+            rank=clean_text(form.rank.data or ""), years_experience=years,
             us_citizen=form.us_citizen.data == "yes", background_check_date=form.background_check_date.data,
         )
         try:
             nomination = nominate(current_user.agency, facts, source="form", actor=current_user)
         except NominationError as exc:
             for column, reason in exc.problems:
-                getattr(form, column).errors.append(reason[:1].upper() + reason[1:] + ".")
+                add_error(getattr(form, column), reason[:1].upper() + reason[1:] + ".")
         else:
             db.session.commit()
             flash(f"{nomination.full_name} is nominated. The program office reviews the nomination.", "success")
@@ -85,9 +88,8 @@ def roster_import_view(agency: Agency, done_url: str, cancel_url: str):
         except RosterError as exc:
             db.session.rollback()
             errors = exc.errors
-            form.roster.errors.append(
-                f"Nothing was imported: {len(errors)} problem(s) found. Correct the file and upload it again."
-            )
+            add_error(form.roster,
+                      f"Nothing was imported: {len(errors)} problem(s) found. Correct the file and upload it again.")
         else:
             db.session.commit()
             flash(f"{count} officer(s) of {agency.name} nominated from {upload.filename}.", "success")
@@ -143,14 +145,16 @@ def admin_show(nomination_id: int):
     if nomination.status == NominationStatus.NOMINATED and form.validate_on_submit():
         try:
             if form.decision.data == "approve":
+                assert form.verified_on.data is not None  # DecisionForm.validate requires it to approve
                 approve(nomination, verified_on=form.verified_on.data, note=form.note.data or "", actor=current_user)
                 message = f"{nomination.full_name} approved: the account is open and the invitation is queued."
             else:
-                reject(nomination, note=form.note.data, actor=current_user)
+                reject(nomination, note=form.note.data or "", actor=current_user)
                 message = f"The nomination of {nomination.full_name} is rejected."
         except NominationError as exc:
             db.session.rollback()
-            form.decision.errors.extend(reason for _column, reason in exc.problems)
+            for _column, reason in exc.problems:
+                add_error(form.decision, reason)
         else:
             db.session.commit()
             flash(message, "success")

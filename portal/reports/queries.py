@@ -31,6 +31,7 @@ from portal.nominations.models import Nomination, NominationStatus
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz
 from portal.timeutil import today
 
+
 @dataclass
 class Table:
     key: str
@@ -110,7 +111,12 @@ def by_state() -> Table:
     ).all())
     rows = [[state, total, int(in_force or 0), officers.get(state, 0), completed.get(state, 0)]
             for state, total, in_force in sorted(agencies)]
-    return Table("by-state", "Agencies and officers by state", ["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"], rows)
+    return Table(
+        "by-state",
+        "Agencies and officers by state",
+        ["State", "Agencies", "Agreement in force", "Officers", "Officers who completed"],
+        rows,
+    )
 
 
 # --- officers -----------------------------------------------------------------------------------
@@ -223,8 +229,8 @@ def officer_statuses(agency: Agency) -> Table:
         sa.select(Nomination).where(Nomination.agency_id == agency.id, Nomination.user_id.is_(None))
         .order_by(Nomination.last_name, Nomination.first_name)
     ):
-        rows.append([nomination.sort_name, nomination.email, nomination.status.label if nomination.status != NominationStatus.APPROVED else "Approved",
-                     "", ""])
+        rows.append([nomination.sort_name, nomination.email,
+                     nomination.status.label if nomination.status != NominationStatus.APPROVED else "Approved", "", ""])
     table.rows = sorted(rows, key=lambda r: r[0].lower())
     return table
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.auth.roles import Role
-from portal.certificates.models import Certificate, CertificateStatus, RevocationReason
 from portal.certificates import services, zips
+from portal.certificates.models import Certificate, CertificateStatus, RevocationReason
 from portal.extensions import db
 
 PASSWORD = "correct horse battery staple"

@@ -140,7 +140,10 @@ def test_the_snapshot_does_not_follow_later_edits_and_reissue_takes_the_correcti
     assert old.status == CertificateStatus.SUPERSEDED and old.superseded_by_id == new.id
     assert old.pdf == old_pdf  # the old file is kept as it was
     assert "Surname corrected" in old.supersede_reason
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "certificate_reissued")).details["replaces"] == old.serial
+    assert (
+        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "certificate_reissued")).details["replaces"]
+        == old.serial
+    )
 
     detail = client.get(f"/admin/certificates/{new.id}")
     assert old.serial.encode() in detail.data and new.serial.encode() in detail.data  # the history chain

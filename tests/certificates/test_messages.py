@@ -29,5 +29,10 @@ def test_completing_the_last_lesson_queues_completed_and_certificate_once_each(c
     client.post("/logout")
 
     login(make.user(Role.ADMIN))
-    assert client.post(f"/admin/certificates/{certificate.id}/reissue", data={"reason": "Name corrected", "confirm": "y"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/certificates/{certificate.id}/reissue", data={"reason": "Name corrected", "confirm": "y"}
+        ).status_code
+        == 302
+    )
     assert kinds(officer) == ["completion", "certificate", "certificate"]

@@ -1,11 +1,10 @@
 """Public verification: every status, forgiving code input, one answer for unknown and malformed
 codes, uploaded files, rate limiting."""
 import io
+from datetime import timedelta
 
 import pytest
 from markupsafe import escape as escape_html
-from datetime import timedelta
-
 from pypdf import PdfReader, PdfWriter
 
 from portal.auth.roles import Role

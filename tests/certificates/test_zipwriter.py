@@ -31,7 +31,7 @@ def test_members_read_back_with_their_names_dates_and_checksums():
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     assert archive.namelist() == [m.name for m in members]
-    for m, info in zip(members, archive.infolist()):
+    for m, info in zip(members, archive.infolist(), strict=True):
         assert archive.read(info) == b"".join(m.chunks)
         assert info.compress_type == zipfile.ZIP_STORED and info.CRC == m.crc32
     assert archive.getinfo("a.pdf").date_time == (2026, 3, 14, 0, 0, 0)

@@ -85,7 +85,9 @@ def test_the_administrator_sees_the_conflict_on_review_and_approval_still_refuse
     assert "An account with this email already exists: Bea Other, Officer, Agency B Sheriff&#39;s Office." in page
     refused = admin.post(f"/admin/nominations/{ours[THEIR_OFFICER].id}",
                          data={"decision": "approve", "verified_on": today().isoformat()})
-    assert refused.status_code == 200 and "an account with this email already exists in the portal" in refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "an account with this email already exists in the portal" in refused.get_data(
+        as_text=True
+    )
 
     page = admin.get(f"/admin/nominations/{ours[THEIR_NOMINEE].id}").get_data(as_text=True)
     assert "Ned Nominee is also nominated by Agency B Sheriff&#39;s Office (nominated," in page

@@ -83,9 +83,17 @@ BAD_ROWS = [
     (f"Al,Smith,a@example.gov,1,Deputy,5,maybe,{CHECKED}", "us_citizen", "must be yes or no"),
     ("Al,Smith,a@example.gov,1,Deputy,5,yes,31/31/2026", "background_check_date", "is not a date"),
     (f"Al,Smith,a@example.gov,1,Deputy,5,no,{CHECKED}", "us_citizen", "must be a US citizen"),
-    (f"Al,Smith,a@example.gov,1,Deputy,1,yes,{CHECKED}", "years_experience", "needs 2 years of law-enforcement experience (has 1)"),
+    (
+        f"Al,Smith,a@example.gov,1,Deputy,1,yes,{CHECKED}",
+        "years_experience",
+        "needs 2 years of law-enforcement experience (has 1)",
+    ),
     ("Al,Smith,a@example.gov,1,Deputy,5,yes,", "background_check_date", "needs a completed background check"),
-    (f"Al,Smith,a@example.gov,1,Deputy,5,yes,{(today() + timedelta(days=5)).isoformat()}", "background_check_date", "is in the future"),
+    (
+        f"Al,Smith,a@example.gov,1,Deputy,5,yes,{(today() + timedelta(days=5)).isoformat()}",
+        "background_check_date",
+        "is in the future",
+    ),
     (f"{'A' * 81},Smith,a@example.gov,1,Deputy,5,yes,{CHECKED}", "first_name", "is longer than 80 characters"),
     ("Al,Smith,a@example.gov,1,Deputy,5", "", "has 6 values; expected 8"),
 ]
@@ -205,8 +213,11 @@ def test_an_administrator_imports_a_roster_on_an_agencys_behalf(client, make, lo
     page = client.get(f"/admin/agencies/{agency.id}/roster")
     assert page.status_code == 200 and b"Upload a roster for Wake County Sheriff&#39;s Office" in page.data
     assert f'href="/admin/agencies/{agency.id}/roster"'.encode() in client.get(f"/admin/agencies/{agency.id}").data
-    bad = client.post(f"/admin/agencies/{agency.id}/roster", data={"roster": (io.BytesIO(roster(GOOD[0], "Ana,,x,,,,maybe,")), "r.csv")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        f"/admin/agencies/{agency.id}/roster",
+        data={"roster": (io.BytesIO(roster(GOOD[0], "Ana,,x,,,,maybe,")), "r.csv")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and b"Nothing was imported" in bad.data and counts()[0] == 0
     done = client.post(f"/admin/agencies/{agency.id}/roster", data={"roster": (io.BytesIO(roster(*GOOD)), "wake.csv")},
                        content_type="multipart/form-data", follow_redirects=True)

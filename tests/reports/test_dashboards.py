@@ -30,8 +30,14 @@ def world(make):
     make.agency(name="Delta City", state="TX", model=AgreementModel.JEM, status=AgreementStatus.UNDER_REVIEW)
     make.agency(name="Echo Town", state="FL", status=None)
     f = make.agency(name="Foxtrot Patrol", state="FL", model=AgreementModel.TFM, status=AgreementStatus.TERMINATED)
-    f.agreements.append(Agreement(model=AgreementModel.TFM, status=AgreementStatus.ACTIVE, signed_on=a.current_agreement.signed_on,
-                                  ends_on=a.current_agreement.ends_on))
+    f.agreements.append(
+        Agreement(
+            model=AgreementModel.TFM,
+            status=AgreementStatus.ACTIVE,
+            signed_on=a.current_agreement.signed_on,
+            ends_on=a.current_agreement.ends_on,
+        )
+    )
     db.session.flush()
     db.session.expire(f, ["agreements"])
     tc, later = make.training_class(make.course(code="RPT-JEM")), make.training_class(make.course(code="RPT-TFM"))
@@ -45,7 +51,7 @@ def world(make):
     ]:
         officer = make.user(Role.OFFICER, agency=agency, first=key.upper(), last=f"Officer{key[1]}")
         officers[key] = officer
-        for status, training_class in zip(statuses, [tc, later]):
+        for status, training_class in zip(statuses, [tc, later], strict=False):  # up to two enrollments
             enrollments[key] = make.enrollment(officer, training_class, status=status)
     make.nomination(agency=a, first="Nina", last="=HYPERLINK(\"http://x\")")
     make.nomination(agency=a, first="Rex", last="Rejected", status="rejected")
@@ -257,7 +263,9 @@ def test_agency_dashboard_shows_its_own_figures_and_each_officers_status(client,
     assert funnel == [["Stage", "Officers"], ["Nominated", "2"], ["Enrolled", "3"], ["Completed", "2"],
                       ["Certified", "1"], ["Disqualified", "1"]]
     # Their own certificates only (o7's, of another agency, last month, is not counted).
-    assert rows_of(client.get("/agency/reports/certificates-per-month.csv"))[1:] == months_column({THIS_MONTH: 1, TWO_MONTHS_AGO: 1})
+    assert rows_of(client.get("/agency/reports/certificates-per-month.csv"))[1:] == months_column(
+        {THIS_MONTH: 1, TWO_MONTHS_AGO: 1}
+    )
     # Their officers' attempts only: no RPT-TFM row, and o6's pass (another agency) not counted.
     assert rows_of(client.get("/agency/reports/pass-rate.csv"))[1:] == [["RPT-JEM: Final exam", "100.0", "1", "1"],
                                                                         ["RPT-JEM: Week 1 exam", "40.0", "5", "2"]]

@@ -12,6 +12,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -42,7 +43,17 @@ def grace() -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+class Deadlined(Protocol):
+    """An attempt, or the plain columns a gradebook reads of one."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
+def is_overdue(attempt: Deadlined, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return attempt.is_open and attempt.deadline_at is not None and now > attempt.deadline_at + grace()
 

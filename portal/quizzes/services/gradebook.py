@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeAlias, TypeVar
 
 import sqlalchemy as sa
 
 from portal import csv_export
-from portal.auth.models import User
 from portal.agencies.models import Agency
+from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
 from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
-from portal.quizzes.services.rules import (Standing, course_quizzes, quizzes_by_course,
-                                           retakes_allowed_by_enrollment, standing)
+from portal.quizzes.services.rules import Standing, course_quizzes, quizzes_by_course, retakes_allowed_by_enrollment, standing
+
+# A gradebook reads attempts as ORM objects or, for pages of hundreds of officers, as plain rows.
+AnyAttempt: TypeAlias = "Attempt | AttemptSummary"
 
 
 @dataclass
@@ -22,7 +27,7 @@ class Cell:
     state: str  # none | in_progress | pending | pass | fail
     percent: float | None = None
     attempts: int = 0
-    attempt: Attempt | None = None
+    attempt: AnyAttempt | None = None
 
     @property
     def text(self) -> str:
@@ -33,7 +38,7 @@ class Cell:
         return {"none": "Not attempted", "in_progress": "In progress", "pending": "Pending grading"}[self.state]
 
 
-def cell(quiz: Quiz, attempts: list[Attempt]) -> Cell:
+def cell(quiz: Quiz, attempts: Sequence[AnyAttempt]) -> Cell:
     graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
     if any(a.status == AttemptStatus.PENDING_GRADING or (a.is_open and is_overdue(a)) for a in attempts):
         chosen = next(a for a in attempts if a.status != AttemptStatus.GRADED)
@@ -68,12 +73,12 @@ class ExamRecords:
     quizzes: dict[int, list[Quiz]]  # course id -> quizzes in curriculum order
     by_enrollment: dict[int, list[Attempt]] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for (enrollment_id, _quiz_id), attempts in self.attempts.items():
             self.by_enrollment.setdefault(enrollment_id, []).extend(attempts)
 
     @classmethod
-    def load(cls, enrollments: list[Enrollment]) -> ExamRecords:
+    def load(cls, enrollments: Sequence[Enrollment]) -> ExamRecords:
         ids = [e.id for e in enrollments]
         # Quizzes first: the attempts' `quiz` then comes from the session instead of a query each.
         quizzes = quizzes_by_course({e.training_class.course_id for e in enrollments})
@@ -106,19 +111,20 @@ class AttemptSummary:
     quiz_id: int
     number: int
     status: AttemptStatus
-    deadline_at: object
+    deadline_at: datetime | None
     score: float | None
     max_score: float
     passed: bool | None
 
-    percent = property(Attempt.percent.fget)
-    is_open = property(Attempt.is_open.fget)
+    # The model's own properties, read on these columns.
+    percent = vars(Attempt)["percent"]
+    is_open = vars(Attempt)["is_open"]
 
 
 SUMMARY_COLUMNS = [getattr(Attempt, f) for f in AttemptSummary.__slots__]
 
 
-def attempt_summaries(*conditions) -> dict[tuple[int, int], list[AttemptSummary]]:
+def attempt_summaries(*conditions: sa.ColumnElement[bool]) -> dict[tuple[int, int], list[AttemptSummary]]:
     """Attempts (as summaries) of the enrollments matching `conditions`, per (enrollment, quiz), by number."""
     grouped: dict[tuple[int, int], list[AttemptSummary]] = {}
     rows = db.session.execute(
@@ -137,11 +143,15 @@ class Row:
     cells: list[Cell]
 
 
-def enrollment_rows(enrollments: list[Enrollment], quizzes: list[Quiz], grouped) -> list[Row]:
+def enrollment_rows(enrollments: Sequence[Enrollment | EnrollmentSummary], quizzes: list[Quiz],
+                    grouped: Mapping[tuple[int, int], Sequence[AnyAttempt]]) -> list[Row]:
     return [Row(e, [cell(q, grouped.get((e.id, q.id), [])) for q in quizzes]) for e in enrollments]
 
 
-def by_officer_name(enrollments: list[Enrollment]) -> list[Enrollment]:
+AnyEnrollment = TypeVar("AnyEnrollment", "Enrollment", "EnrollmentSummary")
+
+
+def by_officer_name(enrollments: list[AnyEnrollment]) -> list[AnyEnrollment]:
     return sorted(enrollments, key=lambda e: (e.officer.last_name, e.officer.first_name))
 
 
@@ -152,8 +162,9 @@ class OfficerSummary:
     email: str
     agency_name: str | None
 
-    full_name = property(User.full_name.fget)
-    sort_name = property(User.sort_name.fget)
+    # The model's own properties, read on these columns.
+    full_name = vars(User)["full_name"]
+    sort_name = vars(User)["sort_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +192,9 @@ def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row
 def gradebook_csv(training_class: TrainingClass) -> bytes:
     quizzes, rows = class_gradebook(training_class)
 
-    def line(row: Row) -> list:
+    def line(row: Row) -> list[object]:
         officer = row.enrollment.officer
+        assert isinstance(officer, OfficerSummary)  # class_gradebook reads plain columns
         return [officer.sort_name, officer.email, officer.agency_name, row.enrollment.status.label,
                 *[c.text for c in row.cells]]
 
@@ -206,7 +218,7 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
     if n < 2:
         return None
     mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     sxx = sum((x - mx) ** 2 for x in xs)
     syy = sum((y - my) ** 2 for y in ys)
     if sxx == 0 or syy == 0:
