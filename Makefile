@@ -24,12 +24,15 @@ run: $(VENV)/.installed
 	@echo "Serving the 287(g) Training Portal at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
 
-# Static security analysis (no high-severity finding allowed), then the whole suite on SQLite and,
+# Lint (ruff) and types (mypy), configured in pyproject.toml, and static security analysis (no
+# high-severity finding allowed): any finding stops here. Then the whole suite on SQLite and,
 # when TEST_DATABASE_URL names a server, at the same time on PostgreSQL (one core each; its output
 # is printed after SQLite's). The browser tests, which drive the interface rather than the
 # database, run once, on SQLite.
 PG_LOG := test-artifacts/pytest-postgresql.log
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check portal tests bench
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r portal -lll
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/python -m pytest $(PYTEST_ARGS); fi; \
 	mkdir -p test-artifacts; \
@@ -79,4 +82,4 @@ assets:
 	bash scripts/vendor-assets.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache mutants
+	rm -rf $(VENV) .pytest_cache mutants .mypy_cache .ruff_cache
