@@ -153,7 +153,10 @@ def test_single_choice_needs_two_choices_one_of_them_worth_100():
         question("single_choice", "100 | Only")
     with pytest.raises(QuestionDataError, match="100%"):
         question("single_choice", "99.9 | Almost\n0 | No")
+    with pytest.raises(QuestionDataError, match="two choices"):
+        question_type("single_choice").check({})
     assert question("single_choice", "100 | Yes\n0 | No")
+    assert question("single_choice", "99.99999 | Yes, to rounding\n0 | No")
 
 
 def test_multiple_response_adds_right_picks_and_subtracts_wrong_ones():
