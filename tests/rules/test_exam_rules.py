@@ -390,3 +390,23 @@ def test_an_automatically_graded_attempt_is_dated_when_asked_and_tells_no_one(ma
     grading.auto_grade(attempt, now=at)
     assert (attempt.max_score, attempt.score, attempt.graded_at) == (1.0, 0.9999, at)  # each to four places
     assert db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "grading_done")).all() == []
+
+
+def test_every_retake_taken_is_counted(make, exams):
+    enrollment, week1, week2, _optional = exams
+    rules.grant_retake(enrollment, "Second chance", make.user(Role.INSTRUCTOR))
+    make.attempt(week1, enrollment, outcome=False)
+    make.attempt(week1, enrollment, outcome=True, number=2)
+    make.attempt(week2, enrollment, outcome=False)
+    make.attempt(week2, enrollment, outcome=True, number=2)
+    now = rules.standing(enrollment)
+    assert (now.retakes_used, now.retakes_allowed, now.retakes_left, now.failures) == (2, 2, 0, 2)
+
+
+def test_standing_uses_the_attempts_and_retakes_it_is_given(make, exams):
+    """Pages showing many enrollments load them once and pass them in."""
+    enrollment, week1, week2, _optional = exams
+    make.attempt(week1, enrollment, outcome=False)
+    make.attempt(week2, enrollment, outcome=False)
+    given = rules.standing(enrollment, attempts=[], retakes=5)
+    assert (given.failures, given.retakes_allowed, given.disqualified) == (0, 5, False)
