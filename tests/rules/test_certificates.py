@@ -107,6 +107,8 @@ def test_only_a_completed_enrollment_earns_one_certificate(make):
     with pytest.raises(services.AlreadyIssued):
         services.issue(enrollment)
     assert services.issue_on_completion(enrollment) is None
+    undated = make.enrollment(status=EnrollmentStatus.COMPLETED)  # completed before completion dates were kept
+    assert services.issue(undated).issued_on == today()
 
 
 # --- reminders ----------------------------------------------------------------------------------
