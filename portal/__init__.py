@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "portal.quizzes.views_instructor",
     "portal.quizzes.views_bank",
     "portal.certificates.views",
+    "portal.records.views",
     "portal.health",
 )
 # How features act on each other, in one place: each module's connect() connects the feature's

@@ -38,9 +38,6 @@ def secret_key(env: dict, instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
-SIGNING_FILE_SETTINGS = ("CERTIFICATE_SIGNING_KEY", "CERTIFICATE_SIGNING_CERT", "CERTIFICATE_SIGNING_PKCS12")
-
-
 def signing_configured(settings: dict) -> bool:
     return bool(settings.get("CERTIFICATE_SIGNING_PKCS12")
                 or (settings.get("CERTIFICATE_SIGNING_KEY") and settings.get("CERTIFICATE_SIGNING_CERT")))
@@ -49,7 +46,8 @@ def signing_configured(settings: dict) -> bool:
 def certificate_signing(env: dict, instance_path: Path, production: bool) -> dict:
     """The key and chain that sign certificate PDFs; outside production, a local root and signing
     certificate are generated once into instance/certificate-signing when none is configured."""
-    settings = {name: env.get(name, "") for name in (*SIGNING_FILE_SETTINGS, "CERTIFICATE_SIGNING_PASSWORD")}
+    settings = {name: env.get(name, "") for name in ("CERTIFICATE_SIGNING_KEY", "CERTIFICATE_SIGNING_CERT",
+                                                     "CERTIFICATE_SIGNING_PKCS12", "CERTIFICATE_SIGNING_PASSWORD")}
     if not production and not signing_configured(settings):
         from portal.certificates.signing import write_demo_material
 
@@ -102,25 +100,26 @@ def check(config: dict) -> None:
     elif config.get("PORTAL_ENV") == PRODUCTION and not config.get("SERVER_NAME"):
         # Certificates print and QR-encode the portal's address; without one, completing a course fails.
         raise ConfigError("PORTAL_BASE_URL (or SERVER_NAME) must be set when PORTAL_ENV=production")
-    if config.get("PORTAL_ENV") == PRODUCTION and not config.get("CREDENTIAL_SIGNING_KEYS"):
-        raise ConfigError("CREDENTIAL_SIGNING_KEYS must be set when PORTAL_ENV=production")
-    if config.get("CREDENTIAL_SIGNING_KEYS"):
-        from portal.certificates.credentials import CredentialKeyError, CredentialKeys
-
-        try:
-            CredentialKeys.load(config["CREDENTIAL_SIGNING_KEYS"])
-        except CredentialKeyError as exc:
-            raise ConfigError(str(exc)) from None
-    if not signing_configured(config):
-        if config.get("PORTAL_ENV") == PRODUCTION:
+    if config.get("PORTAL_ENV") == PRODUCTION:
+        if not signing_configured(config):
             raise ConfigError("CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT (or CERTIFICATE_SIGNING_PKCS12) "
                               "must be set when PORTAL_ENV=production")
-        return
+        if not config.get("CREDENTIAL_SIGNING_KEYS"):
+            raise ConfigError("CREDENTIAL_SIGNING_KEYS must be set when PORTAL_ENV=production")
+    check_signing_keys(config)
+
+
+def check_signing_keys(config: dict) -> None:
+    """An unreadable key or chain stops the start, not the first certificate issued."""
+    from portal.certificates.credentials import CredentialKeyError, CredentialKeys
     from portal.certificates.signing import CertificateSigner, SigningConfigError
 
-    try:  # an unreadable key or chain stops the start, not the first certificate issued
-        CertificateSigner(config)
-    except SigningConfigError as exc:
+    try:
+        if signing_configured(config):
+            CertificateSigner(config)
+        if config.get("CREDENTIAL_SIGNING_KEYS"):
+            CredentialKeys.load(config["CREDENTIAL_SIGNING_KEYS"])
+    except (SigningConfigError, CredentialKeyError) as exc:
         raise ConfigError(str(exc)) from None
 
 

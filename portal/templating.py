@@ -9,6 +9,7 @@ NAVIGATION = {
     Role.OFFICER: [
         ("progress.dashboard", "My training"),
         ("certificates.mine", "My certificates"),
+        ("records.mine", "My record"),
         ("classes.upcoming", "Class dates"),
         ("notifications.inbox", "Notifications"),
     ],
@@ -35,16 +36,37 @@ NAVIGATION = {
 }
 
 
-def navigation_links(items, path: str) -> list[dict]:
-    """Primary navigation with the current section marked: the entry whose URL is the longest
-    prefix of the current path (so an agency's page keeps "Agencies" current)."""
-    links = [{"url": url_for(endpoint), "label": label} for endpoint, label in items]
-    best = None
-    for link in links:
-        url = link["url"]
-        if path == url or (url != "/" and path.startswith(url.rstrip("/") + "/")):
-            if best is None or len(url) > len(best["url"]):
-                best = link
+# The section a feature's pages belong to (an exam's item analysis under "Exams and grading", an
+# agreement under "Agencies", not under the role's home whose URL prefixes them): the first of
+# these endpoints that the viewer's navigation has.
+SECTION_OF_BLUEPRINT = {
+    "grading": ("grading.teaching_exams", "grading.agency_grades"),
+    "bank": ("grading.teaching_exams",),
+    "quizzes": ("progress.dashboard",),
+    "progress": ("progress.dashboard",),
+    "agencies": ("agencies.admin_list", "agencies.coordinator_home"),
+    "nominations": ("nominations.admin_list", "nominations.coordinator_list"),
+    "courses": ("courses.admin_list",),
+    "classes": ("classes.admin_list", "classes.teaching", "classes.upcoming"),
+    "certificates": ("certificates.admin_list", "certificates.agency_certificates", "certificates.mine"),
+    "reports": ("reports.program", "agencies.coordinator_home"),
+    "audit": ("audit.events",),
+    "admin": ("admin.users",),
+    "records": ("records.mine", "agencies.coordinator_home", "classes.teaching", "admin.users"),
+}
+
+
+def navigation_links(items, path: str, blueprint: str | None = None) -> list[dict]:
+    """Primary navigation with the current section marked: the entry whose URL is the page's;
+    else the section of the page's feature (SECTION_OF_BLUEPRINT); else the entry whose URL is the
+    longest prefix of the page's."""
+    links = [{"url": url_for(endpoint), "label": label, "endpoint": endpoint} for endpoint, label in items]
+    by_endpoint = {link["endpoint"]: link for link in links}
+    best = next((link for link in links if link["url"] == path), None) or next(
+        (by_endpoint[e] for e in SECTION_OF_BLUEPRINT.get(blueprint or "", ()) if e in by_endpoint), None)
+    if best is None:
+        under = [link for link in links if link["url"] != "/" and path.startswith(link["url"].rstrip("/") + "/")]
+        best = max(under, key=lambda link: len(link["url"]), default=None)
     for link in links:
         link["current"] = link is best
         link["exact"] = link is best and path == link["url"]
@@ -55,7 +77,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def navigation():
         items = NAVIGATION.get(current_user.role, []) if current_user.is_authenticated else []
-        return {"nav_items": items, "nav_links": navigation_links(items, request.path), "Role": Role}
+        return {"nav_items": items, "nav_links": navigation_links(items, request.path, request.blueprint), "Role": Role}
 
     @app.template_filter("date")
     def format_date(value, fmt="%b %-d, %Y"):

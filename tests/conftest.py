@@ -139,6 +139,10 @@ def login(client):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Real-browser tests last: Playwright's sync API keeps an event loop running in this thread
+    # from the first browser test to the end of the session, and pyHanko's synchronous signing and
+    # validation (asyncio.run) cannot run inside it.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if postgres_server_url():
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")

@@ -36,7 +36,7 @@ def world(app, make):
         "nomination_id": nomination.id, "table": "officers",
         "class_id": tc.id, "lesson_id": module.lessons[0].id, "agency_id": agency.id,
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
-        "user_id": officer.id, "enrollment_id": enrollment.id, "token": token,
+        "user_id": officer.id, "officer_id": officer.id, "enrollment_id": enrollment.id, "token": token,
         "certificate_id": certificate.id, "code": certificate.issued_code,
     }
     return users, values

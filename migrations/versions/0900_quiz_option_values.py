@@ -8,7 +8,7 @@ gives the layouts of existing attempts (open ones above all) their values, and T
 (which had no layout entry) their choice order.
 
 Revision ID: 0900_quiz
-Revises: 0800
+Revises: 0850_cred
 Create Date: 2026-12-06
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0900_quiz'
-down_revision = '0800'
+down_revision = '0850_cred'
 branch_labels = None
 depends_on = None
 

@@ -5,11 +5,22 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
 from portal.form_fields import PROGRAM_DATES, PrintableText
 
+SELECT = [("", "Select…")]  # nothing chosen until the person chooses: a first option is not a default
+
+
+def chosen(what: str) -> DataRequired:
+    return DataRequired(message=f"Choose {what}.")
+
+
+KINDS = [(k.value, k.value.capitalize()) for k in AgencyKind]
+STATES = [(s, s) for s in US_STATES]
+MODELS = [(m.value, f"{m.value} — {m.label}") for m in AgreementModel]
+
 
 class AgencyForm(FlaskForm):
     name = StringField("Agency name", validators=[DataRequired(), Length(max=160), PrintableText()])
-    kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
-    state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
+    kind = SelectField("Kind of agency", choices=SELECT + KINDS, validators=[chosen("the kind of agency")])
+    state = SelectField("State or territory", choices=SELECT + STATES, validators=[chosen("a state or territory")])
     contact_name = StringField("Point of contact", validators=[Optional(), Length(max=120), PrintableText()])
     contact_email = EmailField("Contact email", validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
@@ -18,7 +29,7 @@ class AgencyForm(FlaskForm):
 
 class AgreementForm(FlaskForm):
     kind = SelectField("Document", choices=[(k.value, k.value) for k in AgreementKind])
-    model = SelectField("Model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    model = SelectField("Model", choices=MODELS)
     status = SelectField("Status", choices=[(s.value, s.label) for s in AgreementStatus])
     applied_on = DateField("Applied on", validators=[DataRequired(), PROGRAM_DATES])
     signed_on = DateField("Signed on", validators=[Optional(), PROGRAM_DATES])
@@ -48,9 +59,9 @@ class ApplicationForm(FlaskForm):
     """An agency asks to join the 287(g) program (no account needed)."""
 
     name = StringField("Agency name", validators=[DataRequired(), Length(max=160), PrintableText()])
-    kind = SelectField("Kind of agency", choices=[(k.value, k.value.capitalize()) for k in AgencyKind])
-    state = SelectField("State or territory", choices=[(s, s) for s in US_STATES])
-    model = SelectField("Requested model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    kind = SelectField("Kind of agency", choices=SELECT + KINDS, validators=[chosen("the kind of agency")])
+    state = SelectField("State or territory", choices=SELECT + STATES, validators=[chosen("a state or territory")])
+    model = SelectField("Requested model", choices=SELECT + MODELS, validators=[chosen("a model of agreement")])
     contact_name = StringField("Point of contact (name and title)", validators=[DataRequired(), Length(max=120), PrintableText()])
     contact_email = EmailField("Point of contact email", validators=[DataRequired(), Email(), Length(max=254)])
     contact_phone = StringField("Point of contact phone", validators=[Optional(), Length(max=40)])
@@ -61,7 +72,7 @@ class ApplicationForm(FlaskForm):
 class RenewalForm(FlaskForm):
     """A coordinator applies for a new agreement for their agency."""
 
-    model = SelectField("Requested model", choices=[(m.value, f"{m.value} — {m.label}") for m in AgreementModel])
+    model = SelectField("Requested model", choices=SELECT + MODELS, validators=[chosen("a model of agreement")])
     comment = TextAreaField("Anything the program office should know", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Submit application")
 

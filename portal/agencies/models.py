@@ -97,7 +97,10 @@ class Agency(db.Model):
 
     @property
     def current_agreement(self) -> Agreement | None:
-        return self.agreements[0] if self.agreements else None
+        """The newest agreement in force, else the newest: a renewal applied for while an agreement
+        runs does not displace it (the same rule as `current_agreements`)."""
+        in_force = [a for a in self.agreements if a.is_in_force()]
+        return max(in_force or self.agreements, key=lambda a: a.id or 0, default=None)
 
     @property
     def has_active_agreement(self) -> bool:
@@ -143,6 +146,11 @@ class Agreement(db.Model):
         on = on or today()
         return self.status == AgreementStatus.ACTIVE and self.ends_on is not None and on > self.ends_on
 
+    @property
+    def reference(self) -> str:
+        """The application's reference number, given to the applicant and shown to the program office."""
+        return f"287G-APP-{self.applied_on.year}-{self.id:06d}"
+
     def is_in_force(self, on: date | None = None) -> bool:
         on = on or today()
         return self.status == AgreementStatus.ACTIVE and (self.ends_on is None or on <= self.ends_on)
@@ -152,8 +160,11 @@ class Agreement(db.Model):
 
 
 def current_agreements():
-    """The newest agreement of each agency (its current one), as a subquery of (agency_id, agreement_id)."""
-    return (sa.select(Agreement.agency_id, sa.func.max(Agreement.id).label("agreement_id"))
+    """Each agency's current agreement, as a subquery of (agency_id, agreement_id): the newest one in
+    force, else the newest (a renewal applied for while an agreement runs does not displace it)."""
+    newest_in_force = sa.func.max(sa.case((in_force_clause(), Agreement.id)))
+    return (sa.select(Agreement.agency_id,
+                      sa.func.coalesce(newest_in_force, sa.func.max(Agreement.id)).label("agreement_id"))
             .group_by(Agreement.agency_id).subquery())
 
 

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +35,7 @@ from portal.timeutil import today
 
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
+REFERENCE_KEY = "application_reference"  # the reference number, from the form to its confirmation
 
 
 @bp.get("/agency/")
@@ -207,7 +208,7 @@ def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
         try:
-            submit_application(
+            agreement = submit_application(
                 name=form.name.data, kind=AgencyKind(form.kind.data), state=form.state.data,
                 model=AgreementModel(form.model.data), contact_name=form.contact_name.data,
                 contact_email=form.contact_email.data, contact_phone=form.contact_phone.data or "",
@@ -217,6 +218,7 @@ def apply():
             getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
+            session[REFERENCE_KEY] = agreement.reference
             return redirect(url_for("agencies.application_received"))
     return render_template("agencies/apply.html", form=form)
 
@@ -227,11 +229,12 @@ def renewal_application():
     pending = pending_application(agency)
     if pending is None and form.validate_on_submit():
         try:
-            apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
+            agreement = apply_for_renewal(agency, AgreementModel(form.model.data), form.comment.data or "")
         except ApplicationError as exc:
             form.model.errors.append(str(exc))
         else:
             db.session.commit()
+            session[REFERENCE_KEY] = agreement.reference
             return redirect(url_for("agencies.application_received"))
     return render_template("agencies/apply_renewal.html", form=form, agency=agency, pending=pending)
 
@@ -239,4 +242,5 @@ def renewal_application():
 @bp.get("/apply/received")
 @public
 def application_received():
-    return render_template("agencies/application_received.html")
+    # Shown once, to the browser that applied (a reload or another visitor sees the page without it).
+    return render_template("agencies/application_received.html", reference=session.pop(REFERENCE_KEY, None))

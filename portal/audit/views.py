@@ -2,7 +2,8 @@ import json
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from sqlalchemy.orm import Session
+from flask import Blueprint, Response, abort, render_template, request
 
 from portal import csv_export
 from portal.access import roles
@@ -70,14 +71,19 @@ def export():
     if query is None:
         abort(400)  # the page's link always carries valid filters
 
+    bind = db.engine
+
     def lines():
+        # The stream runs after the view has returned, so it reads through a session of its own
+        # (as the certificate ZIPs do) rather than the request's, which is closed by then.
         encoder = csv_export.LineEncoder()
         yield encoder.first(EXPORT_COLUMNS)
-        for e in db.session.scalars(query.execution_options(yield_per=500)):
-            yield encoder.line([e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_email, e.action, e.target_type,
-                                e.target_id, e.outcome, e.ip_address,
-                                json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True, default=str)])
+        with Session(bind=bind) as session:
+            for e in session.scalars(query.execution_options(yield_per=500)):
+                yield encoder.line([e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_email, e.action, e.target_type,
+                                    e.target_id, e.outcome, e.ip_address,
+                                    json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True, default=str)])
 
     filename = f"audit-log-{today().isoformat()}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv",
+    return Response(lines(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -106,6 +106,11 @@ class Certificate(db.Model):
     # Written into each ZIP entry's header, so bulk downloads never re-read the PDFs to checksum them.
     pdf_crc32: Mapped[int] = mapped_column(sa.BigInteger)
 
+    # The PDF's PAdES signature, as made at issue (the verify page reads these, not the PDF);
+    # certificates issued before signing have none.
+    signed_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signed_at: Mapped[datetime | None]
+
     # Superseded by a reissue (correction) or by a refresher certificate.
     superseded_at: Mapped[datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"), index=True)

@@ -139,7 +139,8 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
                 course_title=facts.course_title, course_code=facts.course_code, hours=facts.hours,
                 instructor_name=facts.instructor_name, issued_on=issued_on, expires_on=expires_on,
             )
-            pdf = signer_of_app().sign(render_pdf(build_certificate_html(values)))
+            signer, signed_at = signer_of_app(), utcnow().replace(microsecond=0)
+            pdf = signer.sign(render_pdf(build_certificate_html(values)))
             certificate = Certificate(
                 serial=serial, code_sha256=codes.code_hash(code),
                 enrollment_id=enrollment.id, officer_id=enrollment.officer_id, agency_id=facts.agency_id,
@@ -148,6 +149,7 @@ def _create(enrollment: Enrollment, *, issued_on: date, expires_on: date) -> Cer
                 course_title=facts.course_title, course_code=facts.course_code, hours=facts.hours,
                 instructor_name=facts.instructor_name, issued_on=issued_on, expires_on=expires_on,
                 pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf), pdf_crc32=zlib.crc32(pdf),
+                signed_by=signer.signer_name, signed_at=signed_at,
             )
             db.session.add(certificate)
             db.session.flush()

@@ -13,6 +13,7 @@ instance/ on first run (`write_demo_material`); production refuses to start with
 from __future__ import annotations
 
 import io
+import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,9 +31,12 @@ from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "PortalSignature"
 SIGNATURE_REASON = "Certificate of completion issued by the 287(g) Training Portal"
@@ -137,6 +141,10 @@ def _load_pkcs12(config: dict, password: bytes | None) -> tuple[signers.SimpleSi
     return signer, chain
 
 
+def _common_name(certificate: asn1_x509.Certificate) -> str:
+    return certificate.subject.native.get("common_name") or certificate.subject.human_friendly
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
     """What an uploaded PDF's signature says, checked against the portal's own chain."""
@@ -156,8 +164,7 @@ class CertificateSigner:
     """The portal's signing key, chain and (optional) timestamp authority."""
 
     def __init__(self, config: dict):
-        password = config.get("CERTIFICATE_SIGNING_PASSWORD") or None
-        password = password.encode() if password else None
+        password = (config.get("CERTIFICATE_SIGNING_PASSWORD") or "").encode() or None
         if config.get("CERTIFICATE_SIGNING_PKCS12"):
             self.signer, self.chain = _load_pkcs12(config, password)
         elif config.get("CERTIFICATE_SIGNING_KEY") and config.get("CERTIFICATE_SIGNING_CERT"):
@@ -171,15 +178,30 @@ class CertificateSigner:
         self.trust_roots = [self.chain[-1]]
 
     def sign(self, pdf: bytes) -> bytes:
-        """`pdf` signed by an incremental update: PAdES B-B, or B-T with a TSA."""
+        """`pdf` signed by an incremental update: PAdES B-T with a TSA, else B-B. A TSA that does
+        not answer costs the timestamp (logged), not the certificate: issuing runs inside the
+        transaction that completes the officer's course."""
+        if self.timestamper is not None:
+            try:
+                return self._sign(pdf, self.timestamper)
+            except TimestampRequestError as exc:
+                log.warning("Timestamp authority unavailable, certificate signed without a timestamp: %s", exc)
+        return self._sign(pdf, None)
+
+    def _sign(self, pdf: bytes, timestamper) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         metadata = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD, reason=SIGNATURE_REASON, md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
         )
-        out = signers.sign_pdf(writer, metadata, signer=self.signer, timestamper=self.timestamper,
+        out = signers.sign_pdf(writer, metadata, signer=self.signer, timestamper=timestamper,
                                new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
         return out.getvalue()
+
+    @property
+    def signer_name(self) -> str:
+        """The signing certificate's common name, as the verify page shows it."""
+        return _common_name(self.chain[0])
 
     def chain_pem(self) -> bytes:
         """The chain a records office adds to its trust list, signing certificate first."""
@@ -203,7 +225,7 @@ class CertificateSigner:
         signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
         whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
         return SignatureCheck(
-            signed_by=status.signing_cert.subject.native.get("common_name", status.signing_cert.subject.human_friendly),
+            signed_by=_common_name(status.signing_cert),
             signed_at=signed_at, timestamped=stamp is not None,
             intact=bool(status.intact and status.valid and whole), trusted=bool(status.trusted),
         )

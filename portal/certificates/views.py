@@ -12,7 +12,6 @@ from portal.certificates.files import PdfFiles
 from portal.certificates.forms import (CertificateFilterForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                        VerifyCredentialForm, VerifyUploadForm)
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason, status_clause
-from portal.certificates.signing import signer_of_app
 from portal.classes.models import Enrollment, TrainingClass
 from portal.auth.models import User
 from portal.extensions import db, limit_from_config, limiter
@@ -30,9 +29,10 @@ NO_INDEX = {"X-Robots-Tag": "noindex, nofollow"}
 
 def verification_page(certificate: Certificate | None, *, uploaded: bool = False, signature=None,
                       code: str | None = None, credential: credentials.CredentialCheck | None = None):
-    """The result page of a code lookup, an uploaded PDF or a checked credential. The signature is
-    read from the stored PDF unless the upload's was (the same bytes): certificates issued before
-    signing show as unsigned. `code` (a code lookup) offers the digital credential's download."""
+    """The result page of a code lookup, an uploaded PDF or a checked credential. `signature` is
+    what an uploaded file's signature says; otherwise the page tells who signed at issue (never
+    reading the PDF). Certificates issued before signing show as unsigned. `code` (a code lookup)
+    offers the digital credential's download."""
     if certificate is None:
         if credential is not None:
             return render_template("certificates/verify_credential_unknown.html"), 404, NO_INDEX
@@ -40,11 +40,10 @@ def verification_page(certificate: Certificate | None, *, uploaded: bool = False
             return render_template("certificates/verify_upload_unknown.html", form=VerifyUploadForm()), 404, NO_INDEX
         # Unknown and malformed codes: the same status and the same body (the code is not echoed).
         return render_template("certificates/verify_not_found.html", code_form=VerifyCodeForm(formdata=None)), 404, NO_INDEX
-    successor = certificate.superseded_by
     return render_template("certificates/verify_result.html", certificate=certificate,
-                           status=credential.status if credential else certificate.status, successor=successor,
-                           uploaded=uploaded, credential=credential, code=code,
-                           signature=signature or signer_of_app().check(certificate.pdf)), 200, NO_INDEX
+                           status=credential.status if credential else certificate.status,
+                           successor=certificate.superseded_by, uploaded=uploaded, credential=credential,
+                           code=code, signature=signature), 200, NO_INDEX
 
 
 # One budget per client address for both verification pages (codes are unguessable; this slows scraping).

@@ -7,6 +7,7 @@ from portal.audit.services import record
 from portal.auth.roles import Role
 from portal.courses.forms import CourseForm, LessonForm, ModuleForm
 from portal.courses.models import Course, Lesson, Module
+from portal.courses.services import next_module_slot
 from portal.extensions import db
 from portal.markdown_render import render_markdown
 from portal.pagination import paginate
@@ -63,6 +64,8 @@ def admin_edit(course_id: int):
 
 def module_form_view(course: Course, module: Module | None):
     form = ModuleForm(obj=module)
+    if module is None and not form.is_submitted():
+        form.week.data, form.position.data = next_module_slot(course)
     if form.validate_on_submit():
         if form.week.data > course.weeks:
             form.week.errors.append(f"This course has {course.weeks} weeks.")

@@ -127,6 +127,25 @@ def review_conflicts(nomination: Nomination) -> list[str]:
     return found
 
 
+def with_conflicts(nominations: list[Nomination]) -> set[int]:
+    """Which of these nominations (ids) share their email with an account other than their own or
+    with another open nomination, in any agency: two queries for a page of them."""
+    emails = list({n.email.lower() for n in nominations})
+    if not emails:
+        return set()
+    accounts: dict[str, set[int]] = {}
+    for email, user_id in db.session.execute(
+            sa.select(sa.func.lower(User.email), User.id).where(sa.func.lower(User.email).in_(emails))):
+        accounts.setdefault(email, set()).add(user_id)
+    open_nominations: dict[str, set[int]] = {}
+    for email, nomination_id in db.session.execute(
+            sa.select(sa.func.lower(Nomination.email), Nomination.id).where(
+                sa.func.lower(Nomination.email).in_(emails), Nomination.status != NominationStatus.REJECTED)):
+        open_nominations.setdefault(email, set()).add(nomination_id)
+    return {n.id for n in nominations
+            if accounts.get(n.email.lower(), set()) - {n.user_id} or open_nominations.get(n.email.lower(), set()) - {n.id}}
+
+
 def fact_problems(facts: NomineeFacts) -> list[tuple[str, str]]:
     """Eligibility problems of the facts themselves (no database lookup)."""
     return [

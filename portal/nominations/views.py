@@ -24,6 +24,7 @@ from portal.nominations.services import (
     reject,
     review_conflicts,
     template_csv,
+    with_conflicts,
 )
 from portal.pagination import paginate
 
@@ -129,8 +130,9 @@ def admin_list():
         query = query.where(Nomination.status == NominationStatus(status))
     else:
         status = ""
-    return render_template("nominations/admin_list.html", page=paginate(query), status=status,
-                           statuses=list(NominationStatus), findings=findings)
+    page = paginate(query)
+    return render_template("nominations/admin_list.html", page=page, status=status, statuses=list(NominationStatus),
+                           findings=findings, conflicted=with_conflicts(page.items))
 
 
 @bp.route("/admin/nominations/<int:nomination_id>", methods=["GET", "POST"])

@@ -137,3 +137,22 @@ def test_reinstating_a_suspended_agreement_allows_enrollment_again(client, make,
     client.post(f"/admin/agreements/{agency.current_agreement.id}/status",
                 data={"status": "active", "effective_on": today().isoformat(), "comment": "Review closed."})
     assert client.post(f"/admin/classes/{tc.id}", data={"officer_ids": [officer.id]}).status_code == 302
+
+
+def test_the_confirmation_gives_the_reference_number_once_and_the_office_sees_it(client, make, login):
+    client.post("/apply", data=APPLICATION)
+    agreement = db.session.scalar(sa.select(Agency).where(Agency.name == APPLICATION["name"])).current_agreement
+    reference = f"287G-APP-{today().year}-{agreement.id:06d}"
+    assert reference in client.get("/apply/received").data.decode()
+    assert reference not in client.get("/apply/received").data.decode()  # a reload no longer shows it
+    login(make.user(Role.ADMIN))
+    assert reference in client.get("/admin/applications/").data.decode()
+
+
+@pytest.mark.parametrize("field", ["kind", "state", "model"])
+def test_the_application_form_starts_unchosen_and_asks_for_each_choice(client, field):
+    page = client.get("/apply").data.decode()
+    assert page.count('<option value="">Select…</option>') == 3 and " selected" not in page
+    response = client.post("/apply", data={**APPLICATION, field: ""})
+    assert response.status_code == 200 and "Choose " in response.data.decode()
+    assert db.session.scalar(sa.select(Agency).where(Agency.name == APPLICATION["name"])) is None

@@ -8,7 +8,9 @@ import pytest
 from portal.auth.roles import Role
 from portal.classes.models import EnrollmentStatus
 
-ROW = re.compile(r'<tr>\s*<th scope="row">([^<]*) <span class="portal-meta">([^<]*)</span></th>\s*<td>(.*?)</td>', re.S)
+# The name links to the officer's training record.
+ROW = re.compile(r'<tr>\s*<th scope="row"><a href="/officers/\d+/record">([^<]*)</a> <span class="portal-meta">([^<]*)</span></th>'
+                 r'\s*<td>(.*?)</td>', re.S)
 
 
 def officer_rows(page: str) -> list[tuple[str, str, str]]:

@@ -189,3 +189,16 @@ def test_instructor_sees_a_class_roster(new_context, javascript):
     expect(roster.get_by_role("rowheader", name="Reyes, Jordan")).to_be_visible()
     expect(roster.get_by_role("columnheader", name="Week 1")).to_be_visible()
     screenshot(page, f"instructor-roster-{mode(javascript)}")
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_coordinator_opens_an_officers_training_record(new_context, javascript):
+    page = new_context(javascript).new_page()
+    sign_in(page, "coordinator@example.com")
+    page.goto("/agency/")
+    officers = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Officer")).first
+    officers.get_by_role("rowheader").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Training record: ")
+    expect(page.get_by_role("heading", level=2, name="Enrollments")).to_be_visible()
+    expect(page.get_by_role("link", name="Download as CSV")).to_be_visible()
+    screenshot(page, f"coordinator-officer-record-{mode(javascript)}")

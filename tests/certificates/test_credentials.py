@@ -239,3 +239,11 @@ def test_credential_checks_and_downloads_share_the_verification_rate_limit(app, 
         assert client.get("/verify/NOTACODE/credential").status_code == 429
     finally:
         limiter.reset()
+
+
+def test_coordinators_download_their_agency_s_credentials_only(app, make):
+    certificate = make.certificate()
+    for agency, status in [(certificate.officer.agency, 200), (make.agency(), 404)]:
+        coordinator, client = make.user(Role.COORDINATOR, agency=agency), app.test_client()
+        client.post("/login", data={"email": coordinator.email, "password": make.PASSWORD})
+        assert client.get(f"/certificates/{certificate.id}/credential").status_code == status

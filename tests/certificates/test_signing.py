@@ -3,6 +3,7 @@ by one changed byte, shown on the verify page; keys from PEM or PKCS#12; B-T wit
 import hashlib
 import http.server
 import io
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -92,14 +93,17 @@ def test_a_stored_pdf_whose_signature_no_longer_holds_is_not_issued_here(client,
 
 def test_the_verify_page_says_who_signed_and_when(client, make):
     certificate = make.certificate()
-    for response in (client.post("/verify", data={"pdf": (io.BytesIO(certificate.pdf), "c.pdf")},
-                                 content_type="multipart/form-data"),
-                     client.get(f"/verify/{certificate.issued_code}")):
+    uploaded = client.post("/verify", data={"pdf": (io.BytesIO(certificate.pdf), "c.pdf")},
+                           content_type="multipart/form-data")
+    looked_up = client.get(f"/verify/{certificate.issued_code}")  # from the record: the PDF is not read
+    for response in (uploaded, looked_up):
         assert response.status_code == 200
         text = response.get_data(as_text=True)
         assert "signed by <strong>287(g) Training Portal certificate signing (demo)</strong>" in text
         assert f"on {datetime.now(UTC):%B %-d, %Y} at " in text
-        assert "The signature is intact and made with the portal" in text and "current signing certificate." in text
+    assert "The signature is intact and made with the portal" in uploaded.get_data(as_text=True)
+    assert (certificate.signed_by, certificate.signed_at.date()) == (
+        "287(g) Training Portal certificate signing (demo)", datetime.now(UTC).date())
 
 
 def test_certificates_issued_before_signing_stay_valid_and_show_as_unsigned(client, make):
@@ -107,6 +111,7 @@ def test_certificates_issued_before_signing_stay_valid_and_show_as_unsigned(clie
     # A certificate from before this change: its PDF as rendered, never signed.
     unsigned = render_pdf(build_certificate_html_for(certificate))
     certificate.pdf, certificate.pdf_sha256, certificate.pdf_size = unsigned, hashlib.sha256(unsigned).hexdigest(), len(unsigned)
+    certificate.signed_by, certificate.signed_at = "", None  # as the migration leaves earlier rows
     db.session.flush()
     for response in (client.post("/verify", data={"pdf": (io.BytesIO(unsigned), "c.pdf")},
                                  content_type="multipart/form-data"),
@@ -232,3 +237,17 @@ def test_with_a_tsa_the_signature_carries_an_rfc3161_timestamp(app, make, tmp_pa
     _, status = validate(certificate.pdf, [chain[-1], tsa_cert])
     assert status.bottom_line
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted  # PAdES B-T
+
+
+def test_a_tsa_that_does_not_answer_costs_the_timestamp_not_the_certificate(app, make, tmp_path, caplog):
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    app.config["CERTIFICATE_TSA_URL"] = f"http://127.0.0.1:{port}/"
+    try:
+        certificate = make.certificate()
+    finally:
+        app.config["CERTIFICATE_TSA_URL"] = ""
+    _, status = validate(certificate.pdf, [exported_chain(app, tmp_path)[-1]])
+    assert status.bottom_line and status.timestamp_validity is None  # B-B
+    assert "Timestamp authority unavailable" in caplog.text

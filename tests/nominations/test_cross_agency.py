@@ -2,9 +2,10 @@
 
 An email that belongs to another agency (an officer's account, an open nomination) gets exactly
 the answer an email unknown anywhere gets, through the form and the roster upload; the program
-administrator sees the conflict when reviewing the nomination, and approval still refuses a
-second account."""
+administrator sees the conflict when reviewing the nomination (flagged in the list, told on its
+page), and approval still refuses a second account."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.nominations.models import Nomination
 from portal.timeutil import today
+from tests.security.test_url_map_walk import without_csrf_tokens
 
 CHECKED = (today() - timedelta(days=20)).isoformat()
 HEADER = "first_name,last_name,email,badge_number,rank,years_experience,us_citizen,background_check_date"
@@ -45,8 +47,10 @@ def upload(client, *lines):
 
 
 def seen(response, email) -> tuple:
-    """What the coordinator sees, with the email they typed taken out."""
-    return response.status_code, response.headers.get("Location"), response.get_data(as_text=True).replace(email, "EMAIL")
+    """What the coordinator sees, with the email they typed taken out (and the CSRF tokens, whose
+    timestamp changes by the second)."""
+    page = without_csrf_tokens(response.data).decode()
+    return response.status_code, response.headers.get("Location"), page.replace(email, "EMAIL")
 
 
 @pytest.mark.parametrize("foreign", [THEIR_OFFICER, THEIR_NOMINEE])
@@ -89,6 +93,10 @@ def test_the_administrator_sees_the_conflict_on_review_and_approval_still_refuse
                                                                       Nomination.agency_id == theirs.id))
     assert "Ana Lima is also nominated by" in admin.get(f"/admin/nominations/{theirs_nomination.id}").get_data(as_text=True)
 
+    listing = admin.get("/admin/nominations/").get_data(as_text=True)
+    flagged = re.findall(r'/admin/nominations/(\d+)">[^<]*</a> <span class="usa-tag portal-flag">Email also elsewhere', listing)
+    assert sorted(int(i) for i in flagged) == sorted([ours[THEIR_OFFICER].id, ours[THEIR_NOMINEE].id, theirs_nomination.id])
+
 
 def test_no_conflict_no_warning(app, client, make, agencies):
     assert nominate(client, UNKNOWN).status_code == 302
@@ -96,4 +104,5 @@ def test_no_conflict_no_warning(app, client, make, agencies):
     admin = app.test_client()
     admin.post("/login", data={"email": make.user(Role.ADMIN).email, "password": make.PASSWORD})
     assert 'id="conflicts"' not in admin.get(f"/admin/nominations/{nomination.id}").get_data(as_text=True)
+    assert "Email also elsewhere" not in admin.get("/admin/nominations/").get_data(as_text=True)
 

@@ -1,8 +1,6 @@
 """The item analysis and the audit log as CSV (written by portal.csv_export, like every CSV): the
 same figures and filters as their pages, numbers kept as numbers (a negative discrimination index
 stays -100, not text), and the same access rules."""
-import csv
-import io
 import json
 from datetime import datetime
 
@@ -11,12 +9,7 @@ import pytest
 from portal.audit.models import AuditEvent
 from portal.auth.roles import Role
 from portal.extensions import db
-
-
-def rows_of(response):
-    assert response.status_code == 200 and response.mimetype == "text/csv", response.status_code
-    assert response.data.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+from tests.reports.test_dashboards import rows_of
 
 
 @pytest.fixture

@@ -86,11 +86,16 @@ EXPECTED = {
     "courses.admin_edit_module": {ADMIN},
     "courses.admin_new_lesson": {ADMIN},
     "courses.admin_edit_lesson": {ADMIN},
+    # The officer's training record: the officer, the agency's coordinator, the officer's
+    # instructors and administrators (records.services.visible_officer narrows each to whom).
+    "records.mine": {OFFICER},
+    "records.show": {OFFICER, INSTRUCTOR, COORDINATOR, ADMIN},
+    "records.show_csv": {OFFICER, INSTRUCTOR, COORDINATOR, ADMIN},
 }
 
 # Every endpoint of these blueprints must be in the table, so that a new sensitive view gets an
 # answer written by hand too.
-SENSITIVE_BLUEPRINTS = ("grading", "certificates", "agencies", "nominations", "admin", "audit", "reports")
+SENSITIVE_BLUEPRINTS = ("grading", "certificates", "agencies", "nominations", "admin", "audit", "reports", "records")
 
 
 def declared(app, endpoint):

@@ -13,6 +13,8 @@ import csv
 import io
 import re
 import zipfile
+from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from portal.certificates.models import Certificate
 from portal.classes.models import Enrollment
 from portal.extensions import db
 from portal.quizzes.models import Quiz
-from tests.security.support import build, rules, allowed
+from tests.security.support import ANONYMOUS, allowed, build, rules
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
@@ -70,8 +72,8 @@ class _Links(HTMLParser):
 def hostile(ids, make):
     """The home world of the URL-map walk, renamed with formula-like text everywhere a CSV shows
     text: the agency, its officer and coordinator, the course, its exam and a question (with a
-    graded attempt, for the item analysis), a nomination and the
-    certificate's copies of those names. Everyone signs in first (the email is not one to sign in with)."""
+    graded attempt, for the item analysis), a nomination, the certificate's copies of those names
+    and an audit event. Everyone signs in first (the email is not one to sign in with)."""
     for identity in (Role.OFFICER, Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN):
         ids.client(identity)
     officer = ids.users[Role.OFFICER]
@@ -109,7 +111,7 @@ def csv_documents(response) -> dict[str, bytes]:
 
 def test_every_csv_download_neutralises_every_formula_like_cell(app, hostile):
     found: dict[str, list[list[str]]] = {}
-    for identity in (Role.OFFICER, Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN):
+    for identity in (ANONYMOUS, Role.OFFICER, Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN):
         client = hostile.client(identity)
         urls = {build(rule, hostile.values) for rule in rules(app)
                 if "GET" in rule.methods and allowed(app, rule, identity)}
@@ -127,8 +129,9 @@ def test_every_csv_download_neutralises_every_formula_like_cell(app, hostile):
     assert problems == {}
 
     walked = {where.split(" ", 1)[1] for where in found}
-    for expected in ("gradebook.csv", "statistics.csv", "/admin/audit/events.csv", "/admin/reports/officers.csv", "/admin/reports/pass-rate.csv",
-                     "/agency/reports/officer-status.csv", "roster-template.csv", "certificates.zip manifest.csv"):
+    for expected in ("gradebook.csv", "statistics.csv", "/admin/audit/events.csv", "/admin/reports/officers.csv",
+                     "/admin/reports/pass-rate.csv", "/agency/reports/officer-status.csv", "roster-template.csv",
+                     "certificates.zip manifest.csv"):
         assert any(expected in where for where in walked), f"the walk found no {expected}: {sorted(walked)}"
     cells = {cell for rows in found.values() for row in rows for cell in row}
     # Each hostile text reached a CSV, neutralised, inside some cell (so the walk tested it).
@@ -152,7 +155,7 @@ def test_the_cli_export_manifest_neutralises_every_formula_like_cell(app, hostil
 @pytest.mark.parametrize("value, written", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
     ("plain", "plain"), ("a=1", "a=1"), ("", ""), (None, ""),
-    (-1, "-1"), (-2.5, "-2.5"), (0, "0"), (True, "True"),
+    (-1, "-1"), (-2.5, "-2.5"), (0, "0"), (Decimal("-1.50"), "-1.50"), (True, "True"), (date(2026, 1, 2), "2026-01-02"),
 ])
 def test_a_cell_is_neutralised_when_it_is_text_and_kept_when_it_is_a_number(value, written):
     assert read_csv(csv_export.document([value], [])) == [[written]]

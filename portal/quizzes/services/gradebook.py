@@ -180,11 +180,13 @@ def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row
 
 def gradebook_csv(training_class: TrainingClass) -> bytes:
     quizzes, rows = class_gradebook(training_class)
-    return csv_export.document(
-        ["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]],
-        ([row.enrollment.officer.sort_name, row.enrollment.officer.email, row.enrollment.officer.agency_name,
-          row.enrollment.status.label, *[c.text for c in row.cells]] for row in rows),
-    )
+
+    def line(row: Row) -> list:
+        officer = row.enrollment.officer
+        return [officer.sort_name, officer.email, officer.agency_name, row.enrollment.status.label,
+                *[c.text for c in row.cells]]
+
+    return csv_export.document(["Officer", "Email", "Agency", "Status", *[q.title for q in quizzes]], map(line, rows))
 
 
 # --- item analysis -----------------------------------------------------------------------------
