@@ -66,10 +66,13 @@ $(VENV)/.installed-mutation: $(VENV)/.installed-test
 # Mutation testing of the program's rules (docs/mutation-testing.md): mutmut mutates the rule-bearing
 # functions and runs the tests that pin them, on SQLite; prints the score per module and the
 # surviving mutants. From scratch each time (mutants/ is rebuilt). MUTATION_JOBS=2 workers.
+# Survivors that only PostgreSQL can tell (SQL it refuses) are run again on MUTATION_POSTGRES_URL.
 MUTATION_JOBS ?= 2
+MUTATION_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 mutation: $(VENV)/.installed-mutation
 	rm -rf mutants
-	env -u TEST_DATABASE_URL MUTATION_JOBS=$(MUTATION_JOBS) $(BIN)/python scripts/mutation.py
+	env -u TEST_DATABASE_URL MUTATION_JOBS=$(MUTATION_JOBS) MUTATION_POSTGRES_URL=$(MUTATION_POSTGRES_URL) \
+		$(BIN)/python scripts/mutation.py
 
 serve-production: $(VENV)/.installed
 	PORTAL_ENV=production $(BIN)/flask --app portal db upgrade

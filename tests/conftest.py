@@ -18,7 +18,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef012345
 # that replays it (@reproduce_failure). Tests that set no count of their own run `max_examples`:
 # a few on a workstation, more in CI (CI=1, or HYPOTHESIS_PROFILE=ci).
 hypothesis.settings.register_profile("dev", derandomize=True, print_blob=True, database=None, max_examples=6)
-hypothesis.settings.register_profile("ci", hypothesis.settings.get_profile("dev"), max_examples=25)
+hypothesis.settings.register_profile("ci", hypothesis.settings.get_profile("dev"), max_examples=12)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 TEST_CONFIG = {

@@ -73,9 +73,19 @@ def test_a_refresher_does_not_extend_a_revoked_certificate(refresher):
 def test_a_refresher_extends_the_certificate_running_longest(make, refresher):
     short, enrollment = refresher(today() + timedelta(days=10))
     longer = make.certificate_record(make.enrollment(short.officer), issued_on=today() - timedelta(days=300))
+    newest = make.certificate_record(make.enrollment(short.officer), issued_on=today() - timedelta(days=350))
     new = services.issue(enrollment, issued_on=today())
     assert new.expires_on == longer.expires_on + timedelta(days=730)
-    assert longer.superseded_by_id == new.id and short.superseded_at is None
+    assert longer.superseded_by_id == new.id and short.superseded_at is None and newest.superseded_at is None
+
+
+def test_a_refresher_extends_only_the_officers_own_current_certificate(make, refresher):
+    mine, enrollment = refresher(today() + timedelta(days=10))
+    replaced = make.certificate_record(make.enrollment(mine.officer), issued_on=today() - timedelta(days=100))
+    replaced.superseded_at = utcnow()
+    make.certificate_record(make.enrollment(), issued_on=today() - timedelta(days=50))  # another officer's
+    new = services.issue(enrollment, issued_on=today())
+    assert new.expires_on == mine.expires_on + timedelta(days=730) and mine.superseded_by_id == new.id
 
 
 def test_a_course_that_is_not_a_refresher_never_extends(refresher):
@@ -97,6 +107,8 @@ def test_only_a_completed_enrollment_earns_one_certificate(make):
     with pytest.raises(services.AlreadyIssued):
         services.issue(enrollment)
     assert services.issue_on_completion(enrollment) is None
+    undated = make.enrollment(status=EnrollmentStatus.COMPLETED)  # completed before completion dates were kept
+    assert services.issue(undated).issued_on == today()
 
 
 # --- reminders ----------------------------------------------------------------------------------
@@ -218,9 +230,9 @@ def test_a_superseded_certificate_is_not_counted_as_current(client, login, make)
 def test_a_revocation_keeps_who_why_and_which_category(make):
     admin = make.user(Role.ADMIN)
     certificate = make.certificate_record(make.enrollment())
-    services.revoke(certificate, "misconduct", "  Found to have cheated  ", actor=admin)
+    services.revoke(certificate, "misconduct", "  Found to have cheated  " + "." * 2000, actor=admin)
     assert (certificate.revoked_by_id, certificate.revocation_category, certificate.revocation_reason) == \
-        (admin.id, RevocationReason.MISCONDUCT, "Found to have cheated")
+        (admin.id, RevocationReason.MISCONDUCT, ("Found to have cheated  " + "." * 2000)[:1000])
     assert certificate.revoked_at is not None
 
 

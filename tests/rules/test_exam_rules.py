@@ -365,3 +365,48 @@ def test_remediation_and_disqualification_are_each_announced_once(make, exams):
     kinds = db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.to_address == enrollment.officer.email)
                                .order_by(OutboxMessage.id)).all()
     assert kinds == ["remediation", "disqualified"]
+
+
+def test_hand_grades_are_kept_to_four_places_with_their_texts_cut_at_their_limits(pending_essay):
+    response, grader = pending_essay
+    grading.grade_response(response, 2.333333, None, grader)
+    assert (response.manual_score, response.feedback) == (2.3333, "")
+    grading.grade_response(response, 3, "f" * 15000, grader, reason="r" * 3000)
+    assert len(response.feedback) == 10000
+    assert grading.grade_history(response.attempt)[-1].reason == "r" * 2000
+    with pytest.raises(grading.GradingError, match="reason"):
+        grading.grade_response(response, 1, "", grader)  # a regrade, and no reason given at all
+
+
+def test_an_automatically_graded_attempt_is_dated_when_asked_and_tells_no_one(make, exams):
+    enrollment, week1, *_ = exams
+    course = enrollment.training_class.course
+    questions = [choice(make, course, 0.33333) for _ in range(3)]
+    exam = make.quiz(course, questions, module=course.modules[0])
+    attempt = make.attempt(exam, enrollment, outcome="open", answers=[(q, None) for q in questions])
+    for response in attempt.responses:
+        response.answer = response.question.type.model_answer(response.question, right=True)
+    at = datetime(2026, 3, 20, 14, 30)
+    grading.auto_grade(attempt, now=at)
+    assert (attempt.max_score, attempt.score, attempt.graded_at) == (1.0, 0.9999, at)  # each to four places
+    assert db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "grading_done")).all() == []
+
+
+def test_every_retake_taken_is_counted(make, exams):
+    enrollment, week1, week2, _optional = exams
+    rules.grant_retake(enrollment, "Second chance", make.user(Role.INSTRUCTOR))
+    make.attempt(week1, enrollment, outcome=False)
+    make.attempt(week1, enrollment, outcome=True, number=2)
+    make.attempt(week2, enrollment, outcome=False)
+    make.attempt(week2, enrollment, outcome=True, number=2)
+    now = rules.standing(enrollment)
+    assert (now.retakes_used, now.retakes_allowed, now.retakes_left, now.failures) == (2, 2, 0, 2)
+
+
+def test_standing_uses_the_attempts_and_retakes_it_is_given(make, exams):
+    """Pages showing many enrollments load them once and pass them in."""
+    enrollment, week1, week2, _optional = exams
+    make.attempt(week1, enrollment, outcome=False)
+    make.attempt(week2, enrollment, outcome=False)
+    given = rules.standing(enrollment, attempts=[], retakes=5)
+    assert (given.failures, given.retakes_allowed, given.disqualified) == (0, 5, False)

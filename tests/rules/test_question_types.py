@@ -153,7 +153,10 @@ def test_single_choice_needs_two_choices_one_of_them_worth_100():
         question("single_choice", "100 | Only")
     with pytest.raises(QuestionDataError, match="100%"):
         question("single_choice", "99.9 | Almost\n0 | No")
+    with pytest.raises(QuestionDataError, match="two choices"):
+        question_type("single_choice").check({})
     assert question("single_choice", "100 | Yes\n0 | No")
+    assert question("single_choice", "99.99999 | Yes, to rounding\n0 | No")
 
 
 def test_multiple_response_adds_right_picks_and_subtracts_wrong_ones():
@@ -278,3 +281,23 @@ def test_an_essay_is_kept_up_to_20000_characters_and_an_empty_one_is_no_answer()
     q = question("essay", "")
     assert read(q, {"q": "x" * 30000}) == {"text": "x" * 20000}
     assert read(q, {"q": "  "}) is None and read(q, {}) is None
+
+
+def test_a_stored_weight_over_100_percent_is_capped_at_full_marks():
+    q = Question(kind="single_choice", text="?", points=1.0,
+                 data={"choices": [{"id": "a", "text": "Over", "fraction": 1.5}, {"id": "b", "text": "No", "fraction": 0}]})
+    assert question_type("single_choice").grade(q, {"choice": "a"}) == 1.0
+
+
+@pytest.mark.parametrize("entry, shown", [
+    ({"choice_order": ["a", "b"]}, []),                                           # no values at all
+    ({"choice_order": ["a", "b"], "choice_values": {"a": "value-a"}}, ["Right"]),  # a value for one choice only
+])
+def test_only_choices_with_a_form_value_in_the_layout_are_offered(entry, shown):
+    q = question("single_choice", "100 | Right\n0 | Wrong")
+    assert [c["text"] for _value, c in question_type("single_choice").shown_choices(q, entry)] == shown
+
+
+def test_a_matching_layout_without_option_values_offers_no_option():
+    q = question("matching", "JEM -> Jail\nTFM -> Task force")
+    assert question_type("matching").shown_options(q, {"option_order": ["Jail", "Task force"]}) == []
