@@ -24,7 +24,7 @@ from portal.auth.reset import request_password_reset
 from portal.auth.reset import reset_password as reset_password_to
 from portal.auth.roles import Role
 from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
-from portal.auth.tokens import RESET_PASSWORD, TokenError, user_for_token
+from portal.auth.tokens import RESET_PASSWORD, SET_PASSWORD, TokenError, user_for_token
 from portal.extensions import db, limit_from_config, limiter
 from portal.form_fields import add_error
 
@@ -153,22 +153,28 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
-@public
-def set_password_from_link(token: str):
+def password_from_link(token: str, purpose: str, save, done: str, template: str):
+    """A page that sets the password of the user a single-use link names: `save(user, password)`."""
     try:
-        user = user_for_token(token)
+        user = user_for_token(token, purpose)
     except TokenError as exc:
         return render_template("auth/link_invalid.html", reason=str(exc)), 400
     form = SetPasswordForm()
     form.owner_email = user.email
     form.owner_names = (user.first_name, user.last_name)
     if form.validate_on_submit():
-        set_password(user, form.new_password.data or "")
+        save(user, form.new_password.data or "")
         db.session.commit()
-        flash("Your password is set. You can sign in now.", "success")
+        flash(done, "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user)
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password_from_link(token: str):
+    return password_from_link(token, SET_PASSWORD, set_password, "Your password is set. You can sign in now.",
+                              "auth/set_password.html")
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -187,20 +193,10 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
-    try:
-        user = user_for_token(token, RESET_PASSWORD)
-    except TokenError as exc:
-        return render_template("auth/link_invalid.html", reason=str(exc)), 400
-    form = SetPasswordForm()
-    form.owner_email = user.email
-    form.owner_names = (user.first_name, user.last_name)
-    if form.validate_on_submit():
-        reset_password_to(user, form.new_password.data or "")
-        db.session.commit()
-        flash("Your password is changed, and every session of your account has ended. Sign in with the new password.",
-              "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, user=user)
+    return password_from_link(
+        token, RESET_PASSWORD, reset_password_to,
+        "Your password is changed, and every session of your account has ended. Sign in with the new password.",
+        "auth/reset_password.html")
 
 
 # --- two-step sign-in enrolment -----------------------------------------------------------------
