@@ -131,43 +131,28 @@ def question_form_view(course: Course, question: Question | None):
             form.points.data = Decimal(1)
     preview = None
     if form.validate_on_submit():
-        cls = REGISTRY[form.kind.data]
+        points = form.points.data
+        assert points is not None  # InputRequired
         try:
-            data = cls.data_from_lines(form.answers.data or "")
+            draft = banks.draft_question(course, question, kind=form.kind.data, name=form.name.data or "",
+                                         text=form.text.data or "", points=float(points),
+                                         general_feedback=form.general_feedback.data or "",
+                                         answers=form.answers.data or "")
         except QuestionDataError as exc:
             add_error(form.answers, str(exc))
+        except banks.BankError as exc:
+            add_error(form.kind, str(exc))
         else:
-            if question is not None and question.kind != form.kind.data and banks.question_in_use(question):
-                add_error(form.kind, "This question is already used or answered; its type cannot change.")
+            if request.form.get("action") == "preview":
+                preview = draft
             else:
-                points = form.points.data
-                assert points is not None  # InputRequired
-                draft = Question(course_id=course.id, kind=form.kind.data, name=(form.name.data or "").strip(),
-                                 text=form.text.data, text_format=question.text_format if question else "markdown",
-                                 points=float(points), general_feedback=form.general_feedback.data or "", data=data)
-                if request.form.get("action") == "preview":
-                    preview = draft
-                else:
-                    category = (db.session.get(QuestionCategory, form.category_id.data) if form.category_id.data
-                                else banks.ensure_category(course, banks.DEFAULT_CATEGORY))
-                    if category is None or category.course_id != course.id:
-                        abort(404)
-                    if question is None:
-                        target = Question(course_id=course.id)
-                    elif banks.question_answered(question):
-                        target = banks.new_version(question)
-                    else:
-                        target = question
-                    for attr in ("kind", "name", "text", "points", "general_feedback", "data"):
-                        setattr(target, attr, getattr(draft, attr))
-                    target.text_format = draft.text_format
-                    target.category = category
-                    db.session.add(target)
-                    db.session.flush()
-                    record("question_saved", target, course_id=course.id, kind=target.kind, version=target.version)
-                    db.session.commit()
-                    flash(f"Question “{target.name}” saved.", "success")
-                    return redirect(url_for("bank.preview", question_id=target.id))
+                try:
+                    saved = banks.save_question(course, question, draft, form.category_id.data)
+                except LookupError:
+                    abort(404)
+                db.session.commit()
+                flash(f"Question “{saved.name}” saved.", "success")
+                return redirect(url_for("bank.preview", question_id=saved.id))
     hints = {key: cls.answers_hint for key, cls in REGISTRY.items()}
     return render_template("quizzes/question_form.html", form=form, course=course, question=question, preview=preview,
                            hints=hints, cancel_url=url_for("bank.index", course_id=course.id),

@@ -106,6 +106,42 @@ def new_version(question: Question) -> Question:
     return revised
 
 
+def draft_question(course: Course, question: Question | None, *, kind: str, name: str, text: str, points: float,
+                   general_feedback: str, answers: str) -> Question:
+    """The question an author's form describes, not stored: the preview shows it, `save_question` stores it.
+    Raises QuestionDataError when the answers do not parse for `kind`, and BankError when a question already
+    used or answered would change type."""
+    data = REGISTRY[kind].data_from_lines(answers)
+    if question is not None and question.kind != kind and question_in_use(question):
+        raise BankError("This question is already used or answered; its type cannot change.")
+    return Question(course_id=course.id, kind=kind, name=name.strip(), text=text,
+                    text_format=question.text_format if question else "markdown", points=points,
+                    general_feedback=general_feedback, data=data)
+
+
+def save_question(course: Course, question: Question | None, draft: Question, category_id: int | None) -> Question:
+    """Store a draft as a new question (`question` None), in place, or, when `question` has been answered, as its
+    next version, so past attempts keep what they were asked. No category means the course's default one (created
+    if needed). Raises LookupError when the category is not one of the course's."""
+    category = (db.session.get(QuestionCategory, category_id) if category_id
+                else ensure_category(course, DEFAULT_CATEGORY))
+    if category is None or category.course_id != course.id:
+        raise LookupError(category_id)
+    if question is None:
+        target = Question(course_id=course.id)
+    elif question_answered(question):
+        target = new_version(question)
+    else:
+        target = question
+    for attr in ("kind", "name", "text", "text_format", "points", "general_feedback", "data"):
+        setattr(target, attr, getattr(draft, attr))
+    target.category = category
+    db.session.add(target)
+    db.session.flush()
+    record("question_saved", target, course_id=course.id, kind=target.kind, version=target.version)
+    return target
+
+
 def question_in_use(question: Question) -> bool:
     """Answered, or placed in an exam."""
     return question_answered(question) or db.session.scalar(
