@@ -37,6 +37,15 @@ def lock_officers(officer_ids: Iterable[int]) -> None:
     db.session.execute(sa.select(User.id).where(User.id.in_(officer_ids)).order_by(User.id).with_for_update())
 
 
+def lock_enrollment(enrollment_id: int) -> Enrollment:
+    """The enrollment, locked (FOR UPDATE on PostgreSQL) and reloaded with what others committed: the first
+    lock an officer's lesson or exam request takes, so that their requests run one after the other."""
+    return db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.id == enrollment_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def seats_taken(training_class: TrainingClass) -> int:
     return seats_taken_by_class([training_class.id])[training_class.id]
 

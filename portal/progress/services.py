@@ -15,6 +15,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
+from portal.classes.services import lock_enrollment
 from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
 from portal.progress.completion import complete_if_done, requirement
@@ -180,20 +181,13 @@ def progress_counts(enrollments: Sequence[Enrollment], done: dict[int, set[int]]
     return result
 
 
-def lock_enrollment(enrollment: Enrollment) -> None:
-    db.session.execute(
-        sa.select(Enrollment).where(Enrollment.id == enrollment.id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 def complete_lesson(enrollment: Enrollment, lesson: Lesson, on: date | None = None) -> bool:
     """Mark a lesson complete. True if newly completed; raises LessonLocked if not yet open.
 
     The enrollment row is locked first (FOR UPDATE on PostgreSQL), so two completions for the same
     enrollment run one after the other: the second sees the first's lesson, and completing the
     last two lessons at once still completes the course (nothing lost)."""
-    lock_enrollment(enrollment)
+    lock_enrollment(enrollment.id)
     if not enrollment.is_active:
         raise LessonLocked(f"This enrollment is {enrollment.status.label.lower()}.")
     progress = build_progress(enrollment, on=on)

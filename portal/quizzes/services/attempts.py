@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.classes.services import lock_enrollment
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
-from portal.quizzes.services.locks import lock_attempt, lock_enrollment
+from portal.quizzes.services.locks import lock_attempt
 from portal.quizzes.types import JSON, AnswerRefused, Form
 from portal.timeutil import utcnow
 
