@@ -22,19 +22,20 @@ def _page(select, number: int, per_page: int) -> KeyCountPagination:
     return KeyCountPagination(select=select, session=db.session(), page=number, per_page=per_page, error_out=False)
 
 
-def page_number(param: str = "page") -> int:
-    """The page asked for by ?page=N (or another `param`): 1 for a missing or nonsense number, at
-    most 1,000,000."""
+def page_number(raw: str | int | None, last: int = 1_000_000) -> int:
+    """The page a user asked for (`raw`, as typed, e.g. ?page=N): 1 for a missing or nonsense
+    number, at most `last`."""
     try:
-        return min(max(1, int(request.args.get(param, 1))), 1_000_000)
-    except (TypeError, ValueError):
-        return 1
+        number = int(raw or 1)
+    except ValueError:
+        number = 1
+    return min(max(1, number), last)
 
 
 def paginate(select, per_page: int = PER_PAGE, number: int | None = None, param: str = "page"):
     """A page of results from ?page=N (or page `number`; `param` names the query parameter when a
     page has two lists); nonsense page numbers fall back to the nearest page."""
-    number = page_number(param) if number is None else min(max(1, number), 1_000_000)
+    number = page_number(request.args.get(param) if number is None else number)
     page = _page(select, number, per_page)
     if number > 1 and not page.items and page.pages:
         page = _page(select, page.pages, per_page)

@@ -141,7 +141,7 @@ def grade(response_id: int):
             db.session.commit()
             flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
             if back_to_question:
-                number = page_number()
+                number = page_number(request.args.get("page"))
                 return redirect(url_for("grading.grade_question", question_id=response.question_id,
                                         page=number if number > 1 else None))
             return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")

@@ -1,5 +1,4 @@
 """Officers take exams: list, start, answer page by page, submit, results and review."""
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -7,7 +6,9 @@ from flask_wtf import FlaskForm
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment
+from portal.classes.views import own_enrollment
 from portal.extensions import db
+from portal.pagination import page_number
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, ReviewPolicy
 from portal.quizzes.services import attempts as svc
 from portal.quizzes.services import rules
@@ -22,15 +23,6 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 @bp.app_context_processor
 def quiz_helpers():
     return {"render_text": render_text, "render_inline": render_inline, "preview_layout": preview_layout}
-
-
-def own_enrollment(class_id: int) -> Enrollment:
-    enrollment = db.session.scalar(
-        sa.select(Enrollment).where(Enrollment.class_id == class_id, Enrollment.officer_id == current_user.id)
-    )
-    if enrollment is None:
-        abort(404)
-    return enrollment
 
 
 def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
@@ -95,12 +87,8 @@ def start(class_id: int, quiz_id: int):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
-def page_number(attempt: Attempt, raw) -> int:
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
-        number = 1
-    return min(max(1, number), len(svc.pages(attempt)))
+def exam_page_number(attempt: Attempt, raw: str | None) -> int:
+    return page_number(raw, last=len(svc.pages(attempt)))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -109,7 +97,7 @@ def take(attempt_id: int):
     attempt = own_attempt(attempt_id)
     if not attempt.is_open or svc.is_overdue(attempt):
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    return take_page(attempt, page_number(attempt, request.args.get("page")))
+    return take_page(attempt, exam_page_number(attempt, request.args.get("page")))
 
 
 def take_page(attempt: Attempt, number: int, refused: dict[int, AnswerRefused] | None = None) -> str:
@@ -125,7 +113,7 @@ def take_page(attempt: Attempt, number: int, refused: dict[int, AnswerRefused] |
 def save(attempt_id: int):
     attempt = own_attempt(attempt_id)
     autosave = request.headers.get("X-Autosave") == "1"
-    number = page_number(attempt, request.form.get("page"))
+    number = exam_page_number(attempt, request.form.get("page"))
     try:
         refused = svc.save_answers(attempt, request.form, number)
         db.session.commit()
@@ -147,7 +135,7 @@ def save(attempt_id: int):
     if action == "finish":
         return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
     if action.startswith("page-"):
-        number = page_number(attempt, action[5:])
+        number = exam_page_number(attempt, action[5:])
     flash("Your answers are saved.", "success")
     return redirect(url_for("quizzes.take", attempt_id=attempt.id, page=number))
 
