@@ -44,6 +44,16 @@ def visible_class(class_id: int) -> TrainingClass:
     return training_class
 
 
+def own_enrollment(class_id: int) -> Enrollment:
+    """The signed-in officer's enrollment in this class; 404 for anyone else's class."""
+    enrollment = db.session.scalar(
+        sa.select(Enrollment).where(Enrollment.class_id == class_id, Enrollment.officer_id == current_user.id)
+    )
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
 def roster_rows(training_class: TrainingClass):
     enrollments = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.class_id == training_class.id)

@@ -11,6 +11,7 @@ from portal.auth.roles import Role
 from portal.certificates.models import Certificate
 from portal.certificates.services import current_certificates
 from portal.classes.models import Enrollment, TrainingClass
+from portal.classes.views import own_enrollment
 from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.markdown_render import render_markdown
@@ -26,18 +27,6 @@ from portal.quizzes.services.gradebook import ExamRecords, officer_exam_rows
 from portal.quizzes.services.rules import Standing
 
 bp = Blueprint("progress", __name__, template_folder="templates")
-
-
-def own_enrollment(class_id: int) -> Enrollment:
-    """The signed-in officer's enrollment in this class; 404 for anyone else's class."""
-    enrollment = db.session.scalar(
-        sa.select(Enrollment).where(
-            Enrollment.class_id == class_id, Enrollment.officer_id == current_user.id
-        )
-    )
-    if enrollment is None:
-        abort(404)
-    return enrollment
 
 
 def lesson_in_class(enrollment: Enrollment, lesson_id: int) -> Lesson:
