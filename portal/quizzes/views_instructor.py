@@ -1,5 +1,9 @@
-"""Instructors: grading queue, grading and regrading, gradebooks, retake grants, item analysis.
-Coordinators: their agency's grades."""
+"""Exam results, for those who teach and oversee: instructors' grading queue, grading and regrading
+(by attempt or by question), class gradebooks and their CSV, retake grants, item analysis and its
+CSV, and the exams they teach; coordinators' view of their agency's grades.
+
+The blueprint is named `grading` although it holds more than grading: its endpoint names
+(`grading.gradebook`, `grading.statistics`, ...) are used throughout the templates and tests."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import Response as FlaskResponse
