@@ -24,8 +24,7 @@ from portal.certificates.signing import SignatureCheck, signer_of_app
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
 from portal.links import BaseUrlNotConfigured, external_url
-from portal.notifications.messages import notify_certificate_issued
-from portal.notifications.services import queue
+from portal.notifications.messages import notify_certificate_expiring, notify_certificate_issued
 from portal.timeutil import today, utcnow
 
 VERIFY_ENDPOINT = "certificates.verify_code"
@@ -357,27 +356,8 @@ def queue_expiry_reminders(on: date | None = None) -> int:
         officer = certificate.officer
         if days is None or not officer.active:
             continue
-        message = queue(
-            "certificate_expiry", officer,
-            f"Your 287(g) certificate {certificate.serial} expires on {certificate.expires_on:%B %-d, %Y}",
-            expiry_body(certificate, on),
-            dedupe_key=f"cert-expiry-{certificate.id}-{days}",
-        )
+        message = notify_certificate_expiring(certificate, on, days)
         if message is not None:
             queued += 1
             db.session.flush()
     return queued
-
-
-def expiry_body(certificate: Certificate, on: date) -> str:
-    left = certificate.days_left(on)
-    when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
-    return (
-        f"Dear {certificate.officer_name},\n\n"
-        f"Your certificate {certificate.serial} for {certificate.course_title} ({certificate.course_code}) "
-        f"expires {when}, on {certificate.expires_on:%B %-d, %Y}.\n\n"
-        "To keep your authorization current, complete the refresher course before that date; your agency "
-        "coordinator can arrange your enrollment. A refresher completed before expiry extends your "
-        "certificate from its current expiry date.\n\n"
-        "— 287(g) Training Portal\n"
-    )

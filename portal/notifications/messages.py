@@ -6,6 +6,7 @@ message at most once per event."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +19,9 @@ from portal.links import BaseUrlNotConfigured, external_url
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import queue
 from portal.timeutil import today
+
+if TYPE_CHECKING:
+    from portal.certificates.models import Certificate
 
 SIGN_OFF = "\n\n— The 287(g) Training Program office"
 
@@ -107,6 +111,23 @@ def notify_grading_done(officer: User, *, attempt_id: int, quiz_title: str, perc
     return queue("grading_done", officer, f"Graded: {quiz_title}", body, dedupe_key=f"graded:{attempt_id}")
 
 
+def notify_remediation(enrollment: Enrollment) -> OutboxMessage | None:
+    """A failed exam put the enrollment in remediation (called by the exam rules)."""
+    course = enrollment.training_class.course
+    return queue("remediation", enrollment.officer, f"{course.code}: remediation retake available",
+                 f"You did not reach the pass mark on an exam of {course.title}. You may take one remediation "
+                 "retake for the whole course; a second failed exam ends your enrollment. Your instructor can help "
+                 "you prepare.")
+
+
+def notify_disqualified(enrollment: Enrollment) -> OutboxMessage | None:
+    """A second failed exam ended the enrollment (called by the exam rules)."""
+    course = enrollment.training_class.course
+    return queue("disqualified", enrollment.officer, f"{course.code}: enrollment ended",
+                 f"You have failed two exams of {course.title}, the remediation retake counted, so under the "
+                 "program's rules your enrollment is disqualified. Contact your agency coordinator.")
+
+
 def notify_completed(enrollment: Enrollment) -> OutboxMessage | None:
     tc, officer = enrollment.training_class, enrollment.officer
     body = (f"Dear {officer.full_name},\n\nCongratulations: you completed {tc.course.title} ({tc.name}). "
@@ -123,3 +144,24 @@ def notify_certificate_issued(officer: User, *, certificate_id: int, serial: str
             f"Download it from the portal. {sign_in_line()}" + SIGN_OFF)
     return queue("certificate", officer, f"Certificate issued: {serial}", body,
                  dedupe_key=f"certificate:{certificate_id}")
+
+
+def notify_certificate_expiring(certificate: Certificate, on: date, days: int) -> OutboxMessage | None:
+    """The reminder at `days` days before a certificate expires (called by the certificates feature)."""
+    return queue("certificate_expiry", certificate.officer,
+                 f"Your 287(g) certificate {certificate.serial} expires on {certificate.expires_on:%B %-d, %Y}",
+                 expiry_body(certificate, on), dedupe_key=f"cert-expiry-{certificate.id}-{days}")
+
+
+def expiry_body(certificate: Certificate, on: date) -> str:
+    left = certificate.days_left(on)
+    when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+    return (
+        f"Dear {certificate.officer_name},\n\n"
+        f"Your certificate {certificate.serial} for {certificate.course_title} ({certificate.course_code}) "
+        f"expires {when}, on {certificate.expires_on:%B %-d, %Y}.\n\n"
+        "To keep your authorization current, complete the refresher course before that date; your agency "
+        "coordinator can arrange your enrollment. A refresher completed before expiry extends your "
+        "certificate from its current expiry date.\n\n"
+        "— 287(g) Training Portal\n"
+    )

@@ -19,7 +19,7 @@ from portal.audit.services import record
 from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
-from portal.notifications.services import queue
+from portal.notifications.messages import notify_disqualified, notify_remediation
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, RetakeGrant
 
 PROGRAM_RETAKES = 1
@@ -131,17 +131,10 @@ def apply_rules(enrollment: Enrollment) -> EnrollmentStatus:
 
 
 def notify(enrollment: Enrollment, status: EnrollmentStatus) -> None:
-    course = enrollment.training_class.course
     if status == EnrollmentStatus.REMEDIATION:
-        queue("remediation", enrollment.officer, f"{course.code}: remediation retake available",
-              f"You did not reach the pass mark on an exam of {course.title}. You may take one remediation "
-              "retake for the whole course; a second failed exam ends your enrollment. Your instructor can help "
-              "you prepare.")
+        notify_remediation(enrollment)
     elif status == EnrollmentStatus.DISQUALIFIED:
-        queue("disqualified", enrollment.officer, f"{course.code}: enrollment ended",
-              f"You have failed two exams of {course.title}, the remediation retake counted, so under the "
-              "program's rules your enrollment is disqualified. Contact your agency coordinator.",
-              )
+        notify_disqualified(enrollment)
 
 
 def grant_retake(enrollment: Enrollment, reason: str, by: User) -> RetakeGrant:
