@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
 from portal.auth.models import User
@@ -24,7 +25,8 @@ from portal.certificates.signing import SignatureCheck, signer_of_app
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.extensions import db
 from portal.links import BaseUrlNotConfigured, external_url
-from portal.notifications.messages import notify_certificate_expiring, notify_certificate_issued
+from portal.notifications.messages import certificate_expiry_message, notify_certificate_issued
+from portal.notifications.services import queue_all
 from portal.timeutil import today, utcnow
 
 VERIFY_ENDPOINT = "certificates.verify_code"
@@ -342,22 +344,19 @@ def reminder_threshold(days_left: int) -> int | None:
 
 def queue_expiry_reminders(on: date | None = None) -> int:
     """Queue the reminder due for every current certificate expiring within 90 days; a reminder
-    already queued (same certificate, same threshold) is never queued again. Returns how many."""
+    already queued (same certificate, same threshold) is never queued again. Returns how many.
+    The statements run do not grow with the certificates."""
     on = on or today()
     candidates = db.session.scalars(
         sa.select(Certificate)
         .where(current_clause(), Certificate.expires_on >= on,
                Certificate.expires_on <= on + timedelta(days=max(REMINDER_DAYS)))
         .order_by(Certificate.expires_on, Certificate.id)
+        .options(joinedload(Certificate.officer))
     ).all()
-    queued = 0
+    messages = []
     for certificate in candidates:
         days = reminder_threshold(certificate.days_left(on))
-        officer = certificate.officer
-        if days is None or not officer.active:
-            continue
-        message = notify_certificate_expiring(certificate, on, days)
-        if message is not None:
-            queued += 1
-            db.session.flush()
-    return queued
+        if days is not None and certificate.officer.active:
+            messages.append(certificate_expiry_message(certificate, on, days))
+    return queue_all(messages)

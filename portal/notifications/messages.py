@@ -2,7 +2,8 @@
 
 Other features call these functions (or receive them through signals, see receivers.py) inside their own transaction:
 the message is sent by `flask send-mail` only if that transaction commits. A dedupe key makes each
-message at most once per event."""
+message at most once per event. The `*_message` functions only build a message, for a batch that
+`queue_all` queues at once."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.auth.models import User
 from portal.auth.tokens import make_set_password_token
@@ -17,7 +19,7 @@ from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, Traini
 from portal.extensions import db
 from portal.links import BaseUrlNotConfigured, external_url
 from portal.notifications.models import OutboxMessage
-from portal.notifications.services import queue
+from portal.notifications.services import outbox_message, queue, queue_all
 from portal.timeutil import today
 
 if TYPE_CHECKING:
@@ -72,31 +74,32 @@ def notify_moved(enrollment: Enrollment, old_class: TrainingClass) -> OutboxMess
     return queue("enrollment_moved", officer, f"Class changed: {tc.name}", body)
 
 
-def notify_week_opens(enrollment: Enrollment, week: int) -> OutboxMessage | None:
+def week_opens_message(enrollment: Enrollment, week: int) -> OutboxMessage:
+    """The "week N opens" message, not queued yet: `queue_week_openings` queues them all at once."""
     tc, officer = enrollment.training_class, enrollment.officer
     body = (f"Dear {officer.full_name},\n\nWeek {week} of {tc.course.weeks} of {tc.name} opened on "
             f"{tc.week_opens_on(week):%A %B %-d, %Y}: its lessons are now available. {sign_in_line()}" + SIGN_OFF)
-    return queue("week_open", officer, f"Week {week} opens: {tc.course.title}", body,
-                 dedupe_key=f"week-open:{enrollment.id}:{week}")
+    return outbox_message("week_open", officer, f"Week {week} opens: {tc.course.title}", body,
+                          dedupe_key=f"week-open:{enrollment.id}:{week}")
 
 
 def queue_week_openings(on: date | None = None) -> int:
-    """Queue "week N opens" for the current week of every active enrollment (once each)."""
+    """Queue "week N opens" for the current week of every active enrollment (once each), in a
+    number of statements that does not grow with the enrollments."""
     on = on or today()
-    queued = 0
     enrollments = db.session.scalars(
         sa.select(Enrollment).join(TrainingClass)
         .where(Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), TrainingClass.start_date <= on)
+        .options(contains_eager(Enrollment.training_class).joinedload(TrainingClass.course),
+                 joinedload(Enrollment.officer))
     ).all()
+    messages = []
     for enrollment in enrollments:
         tc = enrollment.training_class
         week = (on - tc.start_date).days // 7 + 1
-        if week > tc.course.weeks:
-            continue
-        if notify_week_opens(enrollment, week) is not None:
-            queued += 1
-        db.session.flush()  # so the dedupe check sees this message
-    return queued
+        if week <= tc.course.weeks:
+            messages.append(week_opens_message(enrollment, week))
+    return queue_all(messages)
 
 
 def notify_grading_done(officer: User, *, attempt_id: int, quiz_title: str, percent: float | None,
@@ -146,11 +149,12 @@ def notify_certificate_issued(officer: User, *, certificate_id: int, serial: str
                  dedupe_key=f"certificate:{certificate_id}")
 
 
-def notify_certificate_expiring(certificate: Certificate, on: date, days: int) -> OutboxMessage | None:
-    """The reminder at `days` days before a certificate expires (called by the certificates feature)."""
-    return queue("certificate_expiry", certificate.officer,
-                 f"Your 287(g) certificate {certificate.serial} expires on {certificate.expires_on:%B %-d, %Y}",
-                 expiry_body(certificate, on), dedupe_key=f"cert-expiry-{certificate.id}-{days}")
+def certificate_expiry_message(certificate: Certificate, on: date, days: int) -> OutboxMessage:
+    """The reminder at `days` days before a certificate expires, not queued yet: the certificates
+    feature queues them all at once."""
+    return outbox_message("certificate_expiry", certificate.officer,
+                          f"Your 287(g) certificate {certificate.serial} expires on {certificate.expires_on:%B %-d, %Y}",
+                          expiry_body(certificate, on), dedupe_key=f"cert-expiry-{certificate.id}-{days}")
 
 
 def expiry_body(certificate: Certificate, on: date) -> str:

@@ -1,6 +1,6 @@
 """Queue emails in the outbox (never commits) and deliver them (CLI)."""
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -14,14 +14,45 @@ from portal.timeutil import utcnow
 MAX_ATTEMPTS = 5
 
 
+DEDUPE_KEYS_PER_QUERY = 5000  # well under SQLite's limit on bound parameters (32,766)
+
+
+def outbox_message(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage:
+    """A message for `user`, not queued yet (see `queue` and `queue_all`)."""
+    return OutboxMessage(kind=kind, user_id=user.id, to_address=user.email, subject=subject[:200],
+                         body=body, dedupe_key=dedupe_key)
+
+
 def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage | None:
     """Add a message for `user`. With a dedupe_key, a message already queued under it is not repeated."""
     if dedupe_key and db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
-    message = OutboxMessage(kind=kind, user_id=user.id, to_address=user.email, subject=subject[:200],
-                            body=body, dedupe_key=dedupe_key)
+    message = outbox_message(kind, user, subject, body, dedupe_key=dedupe_key)
     db.session.add(message)
     return message
+
+
+def queue_all(messages: Iterable[OutboxMessage]) -> int:
+    """`queue` for many messages at once: those whose dedupe key a message is already queued under are
+    left out, the keys checked in one query (per 5,000 keys) and the rest written in one statement,
+    not one of each per message. Returns how many were queued."""
+    messages = list(messages)
+    keys = [m.dedupe_key for m in messages if m.dedupe_key]
+    taken: set[str | None] = set()
+    for start in range(0, len(keys), DEDUPE_KEYS_PER_QUERY):
+        chunk = keys[start:start + DEDUPE_KEYS_PER_QUERY]
+        taken.update(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))))
+    rows = []
+    for m in messages:
+        if m.dedupe_key in taken:
+            continue
+        if m.dedupe_key:
+            taken.add(m.dedupe_key)
+        rows.append({"kind": m.kind, "user_id": m.user_id, "to_address": m.to_address, "subject": m.subject,
+                     "body": m.body, "dedupe_key": m.dedupe_key})
+    if rows:
+        db.session.execute(sa.insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def pending(limit: int = 500) -> list[OutboxMessage]:
