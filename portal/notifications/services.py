@@ -2,6 +2,7 @@
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,12 +15,14 @@ from portal.timeutil import utcnow
 MAX_ATTEMPTS = 5
 
 
-def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage | None:
-    """Add a message for `user`. With a dedupe_key, a message already queued under it is not repeated."""
+def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None,
+          link: str = "") -> OutboxMessage | None:
+    """Add a message for `user`, about the page at `link` (a path) if given. With a dedupe_key, a
+    message already queued under it is not repeated."""
     if dedupe_key and db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     message = OutboxMessage(kind=kind, user_id=user.id, to_address=user.email, subject=subject[:200],
-                            body=body, dedupe_key=dedupe_key)
+                            body=body, dedupe_key=dedupe_key, link=link[:300])
     db.session.add(message)
     return message
 
@@ -75,3 +78,21 @@ def smtp_sender() -> Sender:
             smtp.send_message(email)
 
     return send
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(user: User, message_id: int | None = None) -> int:
+    """Mark one of the user's messages read (or all of them, with no id); the number marked."""
+    query = (sa.update(OutboxMessage)
+             .where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
+             .values(read_at=utcnow()))
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    result: sa.CursorResult[Any] = db.session.execute(query)  # type: ignore[assignment]  # DML: a cursor result
+    return result.rowcount or 0
