@@ -11,7 +11,6 @@ NAVIGATION = {
         ("certificates.mine", "My certificates"),
         ("records.mine", "My record"),
         ("classes.upcoming", "Class dates"),
-        ("notifications.inbox", "Notifications"),
     ],
     Role.INSTRUCTOR: [("classes.teaching", "My classes"), ("grading.teaching_exams", "Exams and grading")],
     Role.COORDINATOR: [

@@ -36,6 +36,11 @@ def portal_link(endpoint: str, **values) -> str:
         return ""
 
 
+def portal_path(endpoint: str, **values) -> str:
+    """The path of a portal page, inside a request or not (a message links to what it is about)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def sign_in_line() -> str:
     link = portal_link("auth.login")
     return f"Sign in to the portal{': ' + link if link else ''}."
@@ -111,7 +116,8 @@ def notify_grading_done(officer: User, *, attempt_id: int, quiz_title: str, perc
         result = f"Your score is {percent:g}%: {'passed' if passed else 'not passed'}."
     body = (f"Dear {officer.full_name},\n\nGrading of your attempt at “{quiz_title}” is complete. {result}\n"
             f"Feedback from your instructor is in the portal. {sign_in_line()}" + SIGN_OFF)
-    return queue("grading_done", officer, f"Graded: {quiz_title}", body, dedupe_key=f"graded:{attempt_id}")
+    return queue("grading_done", officer, f"Graded: {quiz_title}", body, dedupe_key=f"graded:{attempt_id}",
+                 link=portal_path("quizzes.result", attempt_id=attempt_id))
 
 
 def notify_remediation(enrollment: Enrollment) -> OutboxMessage | None:

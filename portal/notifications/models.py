@@ -12,6 +12,7 @@ class OutboxMessage(Model):
     announces, sent later by `flask send-mail`; also what a user sees as their notifications."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_messages_unread", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)
@@ -24,3 +25,6 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The page the message is about (a path within the portal), and when its reader marked it read.
+    link: Mapped[str] = mapped_column(sa.String(300), default="")
+    read_at: Mapped[datetime | None]

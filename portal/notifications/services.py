@@ -2,6 +2,7 @@
 import smtplib
 from collections.abc import Callable, Iterable
 from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,17 +18,21 @@ MAX_ATTEMPTS = 5
 DEDUPE_KEYS_PER_QUERY = 5000  # well under SQLite's limit on bound parameters (32,766)
 
 
-def outbox_message(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage:
-    """A message for `user`, not queued yet (see `queue` and `queue_all`)."""
+def outbox_message(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None,
+                   link: str = "") -> OutboxMessage:
+    """A message for `user`, about the page at `link` (a path) if given, not queued yet (see `queue`
+    and `queue_all`)."""
     return OutboxMessage(kind=kind, user_id=user.id, to_address=user.email, subject=subject[:200],
-                         body=body, dedupe_key=dedupe_key)
+                         body=body, dedupe_key=dedupe_key, link=link[:300])
 
 
-def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None) -> OutboxMessage | None:
-    """Add a message for `user`. With a dedupe_key, a message already queued under it is not repeated."""
+def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None,
+          link: str = "") -> OutboxMessage | None:
+    """Add a message for `user`, about the page at `link` (a path) if given. With a dedupe_key, a
+    message already queued under it is not repeated."""
     if dedupe_key and db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
-    message = outbox_message(kind, user, subject, body, dedupe_key=dedupe_key)
+    message = outbox_message(kind, user, subject, body, dedupe_key=dedupe_key, link=link)
     db.session.add(message)
     return message
 
@@ -49,7 +54,7 @@ def queue_all(messages: Iterable[OutboxMessage]) -> int:
         if m.dedupe_key:
             taken.add(m.dedupe_key)
         rows.append({"kind": m.kind, "user_id": m.user_id, "to_address": m.to_address, "subject": m.subject,
-                     "body": m.body, "dedupe_key": m.dedupe_key})
+                     "body": m.body, "dedupe_key": m.dedupe_key, "link": m.link})
     if rows:
         db.session.execute(sa.insert(OutboxMessage), rows)
     return len(rows)
@@ -106,3 +111,21 @@ def smtp_sender() -> Sender:
             smtp.send_message(email)
 
     return send
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(user: User, message_id: int | None = None) -> int:
+    """Mark one of the user's messages read (or all of them, with no id); the number marked."""
+    query = (sa.update(OutboxMessage)
+             .where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
+             .values(read_at=utcnow()))
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    result: sa.CursorResult[Any] = db.session.execute(query)  # type: ignore[assignment]  # DML: a cursor result
+    return result.rowcount or 0
