@@ -419,6 +419,19 @@ def why_not(problems: list[tuple[str, str]]) -> str:
     return "; ".join(reason for _column, reason in problems)
 
 
+def bulk_plan(nominations: list[Nomination], decision: str) -> list[tuple[Nomination, str]]:
+    """What `decide_many` would do to each: ("" or why it would be skipped), changing nothing."""
+    plan = []
+    emails: set[str] = set()
+    for nomination in nominations:
+        problems = approval_problems(nomination) if decision == "approve" else rejection_problems(nomination)
+        if decision == "approve" and not problems and nomination.email.lower() in emails:
+            problems = [("email", "another chosen nomination with this email is approved first")]
+        emails.add(nomination.email.lower())
+        plan.append((nomination, why_not(problems)))
+    return plan
+
+
 def decide_many(nominations: list[Nomination], *, decision: str, verified_on: date | None, note: str,
                 actor: User | None = None) -> BulkOutcome:
     """Each nomination approved or rejected through `approve` or `reject` (same checks, each audited

@@ -17,18 +17,16 @@ from portal.nominations.services import (
     NomineeFacts,
     RosterError,
     RowError,
-    approval_problems,
     approve,
+    bulk_plan,
     clean_text,
     decide_many,
     import_roster,
     max_bytes,
     nominate,
     reject,
-    rejection_problems,
     review_conflicts,
     template_csv,
-    why_not,
     with_conflicts,
 )
 from portal.pagination import paginate
@@ -153,8 +151,7 @@ def admin_bulk():
         return render_template("nominations/admin_bulk.html", form=form, chosen=chosen, plan=[]), 422
     chosen = chosen_nominations(form.nomination_ids.data or [])
     if form.confirmed.data != "yes":
-        check = approval_problems if form.decision.data == "approve" else rejection_problems
-        plan = [(n, why_not(check(n))) for n in chosen]
+        plan = bulk_plan(chosen, form.decision.data or "")
         form.confirmed.data = "yes"
         return render_template("nominations/admin_bulk.html", form=form, chosen=chosen, plan=plan)
     outcome = decide_many(chosen, decision=form.decision.data or "", verified_on=form.verified_on.data,

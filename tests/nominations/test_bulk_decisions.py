@@ -8,7 +8,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.nominations.models import Nomination, NominationStatus
+from portal.nominations.models import NominationStatus
 from portal.timeutil import today
 from tests.security.support import form_for
 
@@ -51,7 +51,8 @@ def test_the_list_offers_a_labelled_checkbox_per_waiting_nomination(client, make
     waiting = make.nomination(first="Rosa", last="Núñez")
     decided = make.nomination(last="Decided", status="approved")
     page = client.get("/admin/nominations/?status=all").get_data(as_text=True)
-    assert f'id="choose-{waiting.id}"' in page and f'<label class="usa-checkbox__label" for="choose-{waiting.id}"><span class="usa-sr-only">Rosa Núñez</span>' in page
+    label = f'<label class="usa-checkbox__label" for="choose-{waiting.id}"><span class="usa-sr-only">Rosa Núñez</span>'
+    assert f'id="choose-{waiting.id}"' in page and label in page
     assert f'id="choose-{decided.id}"' not in page
     assert f'action="{BULK}"' in page
 
@@ -104,6 +105,8 @@ def test_a_nomination_decided_meanwhile_or_sharing_an_email_is_skipped_and_repor
     c = make.nomination(last="Charlie")
     review = client.post(BULK, data={"nomination_ids": [a.id, b.id, c.id], "decision": "approve",
                                      "verified_on": today().isoformat()})
+    plan = review.get_data(as_text=True)
+    assert "Approve 2 nomination(s)" in plan and "another chosen nomination with this email is approved first" in plan
     c.status = NominationStatus.REJECTED  # decided by someone else between review and confirmation
     db.session.commit()
     client.post(BULK, data=MultiDict(confirm_form(review.data)))
