@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from portal.form_fields import PROGRAM_DATES, PrintableText, add_error
+from portal.ids import coerce_id
 
 
 class NominationForm(FlaskForm):
@@ -72,7 +73,7 @@ class BulkDecisionForm(DecisionForm):
     """Several nominations decided at once: first reviewed on a confirmation page (`confirmed`
     empty), then done (`confirmed` "yes")."""
 
-    nomination_ids = SelectMultipleField("Nominations", coerce=int, validate_choice=False)
+    nomination_ids = SelectMultipleField("Nominations", coerce=coerce_id, validate_choice=False)
     confirmed = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:

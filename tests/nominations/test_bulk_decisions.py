@@ -122,8 +122,10 @@ def test_approving_in_bulk_needs_a_verification_date_and_a_choice(client, make, 
     assert no_date.status_code == 422 and b"Give the date the background check was verified." in no_date.data
     none = client.post(BULK, data={"decision": "approve", "verified_on": today().isoformat()})
     assert none.status_code == 422 and b"Choose at least one nomination." in none.data
-    junk = client.post(BULK, data={"nomination_ids": ["x1"], "decision": "approve", "verified_on": today().isoformat()})
-    assert junk.status_code == 422
+    for junk in ("x1", "9223372036854775808", "99999999999999999999", "-1"):
+        refused = client.post(BULK, data={"nomination_ids": [junk], "decision": "approve",
+                                          "verified_on": today().isoformat()})
+        assert refused.status_code == 422, junk
     forged = client.post(BULK, data={"nomination_ids": [n.id], "decision": "approve", "verified_on": "",
                                      "confirmed": "yes"})
     assert forged.status_code == 422
