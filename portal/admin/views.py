@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from portal.access import roles
+from portal.admin.attention import ENDING_WITHIN_DAYS, attention
 from portal.admin.forms import UserForm
 from portal.admin.services import UserError, may_reset_two_factor, reset_two_factor, save_user
 from portal.agencies.models import Agency, Agreement, AgreementStatus
@@ -18,6 +19,7 @@ from portal.extensions import db
 from portal.form_fields import add_error
 from portal.links import external_url
 from portal.pagination import paginate
+from portal.timeutil import today
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -47,6 +49,8 @@ def home():
         figures=figures,
         agreements={s: agreements.get(s, 0) for s in AgreementStatus},
         enrollments={s: enrollments.get(s, 0) for s in EnrollmentStatus},
+        attention=attention(current_user, today()),
+        ending_days=ENDING_WITHIN_DAYS,
     )
 
 

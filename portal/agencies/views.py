@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.access import public, roles
+from portal.admin.attention import agreements_ending_clause
 from portal.agencies import roster
 from portal.agencies.forms import AgencyForm, AgreementForm, ApplicationForm, RenewalForm, StatusChangeForm
 from portal.agencies.models import (
@@ -75,7 +76,11 @@ def admin_list():
     search = (request.args.get("q") or "").strip()[:100]
     if search:
         query = query.where(Agency.name.icontains(search, autoescape=True))
-    return render_template("agencies/admin_list.html", page=paginate(query), search=search)
+    ending = request.args.get("ending", "")
+    ending_days = int(ending) if ending.isascii() and ending.isdigit() and int(ending) <= 3660 else None
+    if ending_days is not None:
+        query = query.where(Agency.agreements.any(agreements_ending_clause(today(), ending_days)))
+    return render_template("agencies/admin_list.html", page=paginate(query), search=search, ending_days=ending_days)
 
 
 def save_agency(form: AgencyForm, agency: Agency) -> bool:

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import roles
+from portal.admin.attention import without_instructor_clause
 from portal.agencies.models import Agency
 from portal.audit.services import record
 from portal.auth.models import User
@@ -114,9 +115,14 @@ def save_class(form: ClassForm, training_class: TrainingClass) -> None:
 @bp.get("/admin/classes/")
 @roles(Role.ADMIN)
 def admin_list():
-    page = paginate(sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
-                    .options(selectinload(TrainingClass.course), selectinload(TrainingClass.instructors)))
-    return render_template("classes/admin_list.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]))
+    query = (sa.select(TrainingClass).order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
+             .options(selectinload(TrainingClass.course), selectinload(TrainingClass.instructors)))
+    no_instructor = request.args.get("no_instructor") == "1"
+    if no_instructor:  # classes still to start (from today on) that no instructor teaches
+        query = query.where(TrainingClass.start_date >= today(), without_instructor_clause())
+    page = paginate(query)
+    return render_template("classes/admin_list.html", page=page, seats=seats_taken_by_class([c.id for c in page.items]),
+                           no_instructor=no_instructor)
 
 
 @bp.route("/admin/classes/new", methods=["GET", "POST"])

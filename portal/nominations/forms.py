@@ -1,9 +1,20 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, FloatField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from portal.form_fields import PROGRAM_DATES, PrintableText, add_error
+from portal.ids import coerce_id
 
 
 class NominationForm(FlaskForm):
@@ -51,5 +62,26 @@ class DecisionForm(FlaskForm):
             valid = False
         if self.decision.data == "reject" and not (self.note.data or "").strip():
             add_error(self.note, "Say why the nomination is rejected.")
+            valid = False
+        return valid
+
+
+MAX_BULK = 200
+
+
+class BulkDecisionForm(DecisionForm):
+    """Several nominations decided at once: first reviewed on a confirmation page (`confirmed`
+    empty), then done (`confirmed` "yes")."""
+
+    nomination_ids = SelectMultipleField("Nominations", coerce=coerce_id, validate_choice=False)
+    confirmed = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.nomination_ids.errors and not self.nomination_ids.data:
+            add_error(self.nomination_ids, "Choose at least one nomination.")
+            valid = False
+        elif len(self.nomination_ids.data or []) > MAX_BULK:
+            add_error(self.nomination_ids, f"Choose at most {MAX_BULK} nominations at a time.")
             valid = False
         return valid

@@ -355,18 +355,29 @@ def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, s
 
 # --- the administrator's decision ---------------------------------------------------------------
 
-def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor: User | None = None) -> User:
-    """Background check verified: the officer gets an account (no password yet) and an invitation."""
-    from portal.notifications.messages import notify_invitation
-
+def approval_problems(nomination: Nomination) -> list[tuple[str, str]]:
+    """Why `nomination` cannot be approved now (none: it can)."""
     if nomination.status != NominationStatus.NOMINATED:
-        raise NominationError([("status", f"This nomination is already {nomination.status.label.lower()}.")])
+        return [("status", f"This nomination is already {nomination.status.label.lower()}.")]
     problems = [(f.column, f.text) for f in eligibility.problems(
         us_citizen=nomination.us_citizen, years_experience=nomination.years_experience,
         background_check_date=nomination.background_check_date)]
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == nomination.email.lower())):
         problems.append(("email", "an account with this email already exists in the portal"))
-    if problems:
+    return problems
+
+
+def rejection_problems(nomination: Nomination) -> list[tuple[str, str]]:
+    if nomination.status != NominationStatus.NOMINATED:
+        return [("status", f"This nomination is already {nomination.status.label.lower()}.")]
+    return []
+
+
+def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor: User | None = None) -> User:
+    """Background check verified: the officer gets an account (no password yet) and an invitation."""
+    from portal.notifications.messages import notify_invitation
+
+    if problems := approval_problems(nomination):
         raise NominationError(problems)
     user = User(email=nomination.email.lower(), first_name=nomination.first_name, last_name=nomination.last_name,
                 role=Role.OFFICER, agency=nomination.agency, password_hash=None, active=True)
@@ -382,8 +393,8 @@ def approve(nomination: Nomination, *, verified_on: date, note: str = "", actor:
 
 
 def reject(nomination: Nomination, *, note: str, actor: User | None = None) -> None:
-    if nomination.status != NominationStatus.NOMINATED:
-        raise NominationError([("status", f"This nomination is already {nomination.status.label.lower()}.")])
+    if problems := rejection_problems(nomination):
+        raise NominationError(problems)
     nomination.status = NominationStatus.REJECTED
     decide(nomination, note, actor)
     record("nomination_rejected", nomination, actor=actor, reason=note[:500])
@@ -394,3 +405,47 @@ def decide(nomination: Nomination, note: str, actor: User | None) -> None:
     nomination.decision_note = note.strip()
     if actor is not None:
         nomination.decided_by_id = actor.id
+
+
+# --- decisions in bulk ----------------------------------------------------------------------------
+
+@dataclass
+class BulkOutcome:
+    decided: list[Nomination] = field(default_factory=list)
+    skipped: list[tuple[Nomination, str]] = field(default_factory=list)
+
+
+def why_not(problems: list[tuple[str, str]]) -> str:
+    return "; ".join(reason for _column, reason in problems)
+
+
+def bulk_plan(nominations: list[Nomination], decision: str) -> list[tuple[Nomination, str]]:
+    """What `decide_many` would do to each: ("" or why it would be skipped), changing nothing."""
+    plan = []
+    emails: set[str] = set()
+    for nomination in nominations:
+        problems = approval_problems(nomination) if decision == "approve" else rejection_problems(nomination)
+        if decision == "approve" and not problems and nomination.email.lower() in emails:
+            problems = [("email", "another chosen nomination with this email is approved first")]
+        emails.add(nomination.email.lower())
+        plan.append((nomination, why_not(problems)))
+    return plan
+
+
+def decide_many(nominations: list[Nomination], *, decision: str, verified_on: date | None, note: str,
+                actor: User | None = None) -> BulkOutcome:
+    """Each nomination approved or rejected through `approve` or `reject` (same checks, each audited
+    on its own); one that cannot be is skipped with the reason, the others still decided."""
+    outcome = BulkOutcome()
+    for nomination in nominations:
+        try:
+            if decision == "approve":
+                assert verified_on is not None  # BulkDecisionForm requires it to approve
+                approve(nomination, verified_on=verified_on, note=note, actor=actor)
+            else:
+                reject(nomination, note=note, actor=actor)
+        except NominationError as exc:
+            outcome.skipped.append((nomination, why_not(exc.problems)))
+        else:
+            outcome.decided.append(nomination)
+    return outcome

@@ -9,7 +9,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.form_fields import add_error
 from portal.nominations import eligibility
-from portal.nominations.forms import DecisionForm, NominationForm, RosterUploadForm
+from portal.nominations.forms import BulkDecisionForm, DecisionForm, NominationForm, RosterUploadForm
 from portal.nominations.models import Nomination, NominationStatus
 from portal.nominations.services import (
     COLUMNS,
@@ -18,7 +18,9 @@ from portal.nominations.services import (
     RosterError,
     RowError,
     approve,
+    bulk_plan,
     clean_text,
+    decide_many,
     import_roster,
     max_bytes,
     nominate,
@@ -134,7 +136,41 @@ def admin_list():
         status = ""
     page = paginate(query)
     return render_template("nominations/admin_list.html", page=page, status=status, statuses=list(NominationStatus),
-                           findings=findings, conflicted=with_conflicts(page.items))
+                           findings=findings, conflicted=with_conflicts(page.items), form=BulkDecisionForm(formdata=None))
+
+
+@bp.post("/admin/nominations/bulk")
+@roles(Role.ADMIN)
+def admin_bulk():
+    """Several nominations approved or rejected: a confirmation page saying what will happen to each,
+    then, once confirmed, every decision made in one transaction."""
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        chosen = chosen_nominations([i for i in form.nomination_ids.data or [] if isinstance(i, int)])
+        form.confirmed.data = ""  # corrected input is reviewed again before anything is done
+        return render_template("nominations/admin_bulk.html", form=form, chosen=chosen, plan=[]), 422
+    chosen = chosen_nominations(form.nomination_ids.data or [])
+    if form.confirmed.data != "yes":
+        plan = bulk_plan(chosen, form.decision.data or "")
+        form.confirmed.data = "yes"
+        return render_template("nominations/admin_bulk.html", form=form, chosen=chosen, plan=plan)
+    outcome = decide_many(chosen, decision=form.decision.data or "", verified_on=form.verified_on.data,
+                          note=form.note.data or "", actor=current_user)
+    db.session.commit()
+    verb = "approved" if form.decision.data == "approve" else "rejected"
+    if outcome.decided:
+        flash(f"{len(outcome.decided)} nomination(s) {verb}: "
+              + ", ".join(n.full_name for n in outcome.decided) + ".", "success")
+    if outcome.skipped:
+        flash(f"{len(outcome.skipped)} nomination(s) not {verb}: "
+              + "; ".join(f"{n.full_name} ({reason})" for n, reason in outcome.skipped) + ".", "warning")
+    return redirect(url_for("nominations.admin_list"))
+
+
+def chosen_nominations(ids: list[int]) -> list[Nomination]:
+    return list(db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids))
+                                   .order_by(Nomination.nominated_at, Nomination.id)
+                                   .options(selectinload(Nomination.agency))))
 
 
 @bp.route("/admin/nominations/<int:nomination_id>", methods=["GET", "POST"])

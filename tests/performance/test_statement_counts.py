@@ -180,6 +180,8 @@ PAGES = {
     "admin agency page": ("admin", lambda w: f"/admin/agencies/{w.agency.id}"),
     "admin users": ("admin", lambda w: "/admin/users/"),
     "admin classes": ("admin", lambda w: "/admin/classes/"),
+    "admin classes without an instructor": ("admin", lambda w: "/admin/classes/?no_instructor=1"),
+    "admin agencies with an agreement ending": ("admin", lambda w: "/admin/agencies/?ending=3660"),
     "admin courses": ("admin", lambda w: "/admin/courses/"),
     "admin nominations": ("admin", lambda w: "/admin/nominations/"),
     "admin certificates": ("admin", lambda w: "/admin/certificates/"),

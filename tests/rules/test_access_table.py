@@ -60,6 +60,7 @@ EXPECTED = {
     "nominations.admin_list": {ADMIN},
     "nominations.admin_show": {ADMIN},
     "nominations.admin_import": {ADMIN},
+    "nominations.admin_bulk": {ADMIN},
     # Administration: program administrators only.
     "admin.home": {ADMIN},
     "admin.users": {ADMIN},
