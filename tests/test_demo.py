@@ -68,3 +68,14 @@ def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app):
     assert any(c.status == CertificateStatus.VALID and c.expires_on <= today() + timedelta(days=90) for c in certificates)
     url = result.output.split("(no sign-in): ")[1].split()[0]
     assert app.test_client().get(url.replace("http://portal.test", "")).status_code == 200
+
+
+def test_seed_demo_agreement_history_names_who_made_each_change(app):
+    from portal.agencies.models import AgreementStatusChange
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    changes = db.session.scalars(sa.select(AgreementStatusChange)).all()
+    applications = [c for c in changes if c.from_status is None]
+    decisions = [c for c in changes if c.from_status is not None]
+    assert applications and all(c.actor_id is None for c in applications)  # the agency applied, signed out
+    assert decisions and {c.actor_name for c in decisions} == {"Dana Whitfield"}

@@ -131,7 +131,8 @@ def load_courses() -> dict[str, Course]:
     return courses
 
 
-def load_agencies(on: date) -> dict[str, Agency]:
+def load_agencies(on: date, office: User) -> dict[str, Agency]:
+    """The demo agencies; the program office (`office`) made every status move after the application."""
     agencies = {}
     for name, kind, state, model, status, signed_days_ago, doc in AGENCIES:
         agency = Agency(name=name, kind=kind, state=state, contact_name="Training Coordinator",
@@ -147,7 +148,7 @@ def load_agencies(on: date) -> dict[str, Agency]:
                    comment="Application received by the program office.")
         if status != AgreementStatus.APPLIED:
             log_status(agreement, AgreementStatus.APPLIED, status, effective_on=signed or on - timedelta(days=10),
-                       comment=HISTORY_COMMENTS.get(status, "Status recorded."))
+                       comment=HISTORY_COMMENTS.get(status, "Status recorded."), actor=office)
         db.session.add(agency)
         agencies[name] = agency
     return agencies
@@ -162,10 +163,14 @@ def make_user(email, first, last, role, agency, password_hash) -> User:
 def seed(on: date | None = None) -> dict:
     on = on or today()
     courses = load_courses()
-    agencies = load_agencies(on)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash shared by the demo accounts: fast to load
-    staff = {email: make_user(email, first, last, role, agencies.get(agency) if agency else None, password_hash)
-             for email, first, last, role, agency in STAFF}
+    # Staff without an agency first: the administrator decided the agreements' status moves.
+    staff = {email: make_user(email, first, last, role, None, password_hash)
+             for email, first, last, role, agency in STAFF if agency is None}
+    db.session.flush()
+    agencies = load_agencies(on, office=staff["admin@example.com"])
+    staff |= {email: make_user(email, first, last, role, agencies[agency], password_hash)
+              for email, first, last, role, agency in STAFF if agency is not None}
     basic = courses["287G-JEM-BASIC"]
     running = TrainingClass(course=basic, name="JEM Basic — Charlotte, NC", start_date=on - timedelta(days=3),
                             capacity=24, location="Mecklenburg County Detention Center, training room B",
