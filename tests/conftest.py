@@ -123,6 +123,30 @@ def client(app):
 
 
 @pytest.fixture
+def csrf_on(app):
+    """CSRF protection on for one test (the suite turns it off)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def config_override(app):
+    """Set app.config keys for one test and put them back afterwards."""
+    saved = {}
+
+    def override(**values):
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key))
+            app.config[key] = value
+
+    yield override
+    app.config.update(saved)
+
+
+@pytest.fixture
 def make():
     return factories
 

@@ -29,20 +29,6 @@ def sign_in_through_hostile_host(client, login, user) -> None:
     client.set_cookie("session", cookie.value, domain="attacker.example")
 
 
-@pytest.fixture
-def configured(app):
-    """Set app.config keys for one test and put them back afterwards."""
-    saved = {}
-
-    def override(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield override
-    app.config.update(saved)
-
-
 def qr_payloads(pdf: bytes) -> list[str]:
     """The QR codes on the page, decoded from a rendering of it (what a phone reads)."""
     image = pypdfium2.PdfDocument(io.BytesIO(pdf))[0].render(scale=3).to_pil()
@@ -65,10 +51,10 @@ def reissue_with_hostile_host(client, login, make) -> Certificate:
     # Demo mode with no address configured: the local `make run` address, not the request's host.
     ({"PORTAL_BASE_URL": "", "SERVER_NAME": None}, "http://127.0.0.1:5000"),
 ])
-def test_a_reissue_through_a_hostile_host_prints_the_configured_address(client, login, make, configured,
+def test_a_reissue_through_a_hostile_host_prints_the_configured_address(client, login, make, config_override,
                                                                        monkeypatch, settings, base):
     monkeypatch.delenv("PORT", raising=False)
-    configured(**settings)
+    config_override(**settings)
     new = reissue_with_hostile_host(client, login, make)
     text = pdf_text(new.pdf)
     [printed] = re.findall(r"\S+/verify/\S+", text)
@@ -77,8 +63,8 @@ def test_a_reissue_through_a_hostile_host_prints_the_configured_address(client, 
     assert qr_payloads(new.pdf) == [printed]
 
 
-def test_credentials_name_the_configured_address(client, make, configured):
-    configured(PORTAL_BASE_URL="https://training.example.gov")
+def test_credentials_name_the_configured_address(client, make, config_override):
+    config_override(PORTAL_BASE_URL="https://training.example.gov")
     certificate = make.certificate()
     response = client.get(f"/verify/{certificate.issued_code}/credential", headers=HOSTILE)
     assert response.status_code == 200
@@ -91,8 +77,8 @@ def test_credentials_name_the_configured_address(client, make, configured):
     assert "attacker" not in token and "attacker" not in json.dumps(credential)
 
 
-def test_set_password_links_name_the_configured_address(client, login, make, configured):
-    configured(PORTAL_BASE_URL="https://training.example.gov")
+def test_set_password_links_name_the_configured_address(client, login, make, config_override):
+    config_override(PORTAL_BASE_URL="https://training.example.gov")
     sign_in_through_hostile_host(client, login, make.user(Role.ADMIN))
     user = make.user(password=False)
     page = client.post(f"/admin/users/{user.id}/set-password-link", headers=HOSTILE)

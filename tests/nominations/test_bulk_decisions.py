@@ -22,15 +22,6 @@ def admin(make, login):
     return user
 
 
-@pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
 def statuses(*nominations) -> list[str]:
     for n in nominations:
         db.session.refresh(n)

@@ -29,15 +29,6 @@ def ids(app, make, world):  # noqa: F811
 
 
 @pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture
 def throttle_on(app):
     app.config["LOGIN_RATE_LIMIT_ENABLED"] = True
     limiter.reset()
@@ -46,20 +37,6 @@ def throttle_on(app):
     finally:
         app.config["LOGIN_RATE_LIMIT_ENABLED"] = False
         limiter.reset()
-
-
-@pytest.fixture
-def config_override(app):
-    """Set app.config keys for one test and put them back afterwards."""
-    saved = {}
-
-    def override(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield override
-    app.config.update(saved)
 
 
 # Real concurrency on a separate PostgreSQL database (see tests/security/concurrency.py).

@@ -52,6 +52,19 @@ def get_rules(app) -> list[Rule]:
     return [r for r in rules(app) if "GET" in r.methods]
 
 
+def html_pages(app, ids):
+    """(identity, url, page) for each GET rule's page as the first identity allowed to see it, when
+    it is an HTML page: the pages whose forms the walks submit."""
+    for rule in get_rules(app):
+        identity = ids.first_allowed(app, rule)
+        if identity is None:
+            continue
+        url = build(rule, ids.values)
+        page = ids.client(identity).get(url)
+        if page.status_code == 200 and page.mimetype == "text/html":
+            yield identity, url, page
+
+
 def post_rules(app) -> list[Rule]:
     return [r for r in rules(app) if "POST" in r.methods]
 
