@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import NoReturn
@@ -355,14 +356,25 @@ def import_roster(agency: Agency, data: bytes, filename: str | None = None, *, s
 
 # --- the administrator's decision ---------------------------------------------------------------
 
-def approval_problems(nomination: Nomination) -> list[tuple[str, str]]:
-    """Why `nomination` cannot be approved now (none: it can)."""
+def emails_with_accounts(emails: Iterable[str]) -> set[str]:
+    """Those of the (lower-case) addresses an account uses, in one query."""
+    wanted = {email.lower() for email in emails}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(sa.func.lower(User.email)).where(sa.func.lower(User.email).in_(wanted))))
+
+
+def approval_problems(nomination: Nomination, taken_emails: set[str] | None = None) -> list[tuple[str, str]]:
+    """Why `nomination` cannot be approved now (none: it can). `taken_emails`: the addresses that
+    accounts use, when the caller looked them up for many nominations at once."""
     if nomination.status != NominationStatus.NOMINATED:
         return [("status", f"This nomination is already {nomination.status.label.lower()}.")]
     problems = [(f.column, f.text) for f in eligibility.problems(
         us_citizen=nomination.us_citizen, years_experience=nomination.years_experience,
         background_check_date=nomination.background_check_date)]
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == nomination.email.lower())):
+    if taken_emails is None:
+        taken_emails = emails_with_accounts([nomination.email])
+    if nomination.email.lower() in taken_emails:
         problems.append(("email", "an account with this email already exists in the portal"))
     return problems
 
@@ -423,8 +435,9 @@ def bulk_plan(nominations: list[Nomination], decision: str) -> list[tuple[Nomina
     """What `decide_many` would do to each: ("" or why it would be skipped), changing nothing."""
     plan = []
     emails: set[str] = set()
+    taken = emails_with_accounts(n.email for n in nominations) if decision == "approve" else set()
     for nomination in nominations:
-        problems = approval_problems(nomination) if decision == "approve" else rejection_problems(nomination)
+        problems = approval_problems(nomination, taken) if decision == "approve" else rejection_problems(nomination)
         if decision == "approve" and not problems and nomination.email.lower() in emails:
             problems = [("email", "another chosen nomination with this email is approved first")]
         emails.add(nomination.email.lower())
