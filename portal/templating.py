@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.auth.roles import Role
+from portal.timeutil import DEFAULT_TIME_ZONE, to_local, utcnow
 
 NAVIGATION = {
     Role.OFFICER: [
@@ -72,6 +73,17 @@ def navigation_links(items, path: str, blueprint: str | None = None) -> list[dic
     return links
 
 
+def viewer_time_zone() -> str:
+    """The zone the signed-in person reads times in (their agency's, else their own); the program's
+    default for everyone else, and outside requests. Looked up once per request."""
+    if not has_request_context():
+        return DEFAULT_TIME_ZONE
+    if "viewer_time_zone" not in g:
+        g.viewer_time_zone = (current_user.reading_time_zone if current_user.is_authenticated
+                              else DEFAULT_TIME_ZONE)
+    return g.viewer_time_zone
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def navigation():
@@ -80,9 +92,19 @@ def register(app: Flask) -> None:
 
     @app.template_filter("date")
     def format_date(value, fmt="%b %-d, %Y"):
-        return value.strftime(fmt) if value else "—"
+        """A date as it is; a stored datetime in the viewer's time zone (`%Z` names the zone)."""
+        if not value:
+            return "—"
+        if isinstance(value, datetime):
+            value = to_local(value, viewer_time_zone())
+        return value.strftime(fmt)
 
-    from portal.timeutil import utcnow
+    @app.template_filter("when")
+    def format_moment(value: datetime | None, fmt="%b %-d, %Y %-I:%M %p %Z") -> str:
+        """A stored datetime as the viewer reads it: "Dec 6, 2026 5:00 PM EST"."""
+        return format_date(value, fmt)
+
+    app.add_template_global(viewer_time_zone, "viewer_time_zone")
 
     app.add_template_global(utcnow, "utcnow")
 

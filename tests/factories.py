@@ -67,8 +67,10 @@ def course(weeks=2, modules_per_week=2, lessons_per_module=2, code=None) -> Cour
 
 def training_class(course=None, start=None, instructors=(), capacity=30) -> TrainingClass:
     course = course or globals()["course"]()
+    # In UTC, so that weeks open on the dates today() and days_ago() give at any hour; the time-zone
+    # tests choose real zones.
     tc = TrainingClass(course=course, name=f"Class of {course.code}", start_date=start or today(),
-                       capacity=capacity, instructors=list(instructors))
+                       capacity=capacity, instructors=list(instructors), time_zone="UTC")
     db.session.add(tc)
     db.session.flush()
     return tc

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.agencies.models import US_STATES, AgencyKind, AgreementKind, AgreementModel, AgreementStatus
 from portal.form_fields import PROGRAM_DATES, PrintableText, add_error
+from portal.timeutil import TIME_ZONES
 
 SELECT = [("", "Select…")]  # nothing chosen until the person chooses: a first option is not a default
 
@@ -24,6 +25,8 @@ class AgencyForm(FlaskForm):
     contact_name = StringField("Point of contact", validators=[Optional(), Length(max=120), PrintableText()])
     contact_email = EmailField("Contact email", validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
+    time_zone = SelectField("Time zone", choices=[("", "The state's usual zone"), *TIME_ZONES], default="",
+                            description="Its people read every date and time in this zone.")
     submit = SubmitField("Save agency")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.column_types import enum_column
 from portal.extensions import Model
-from portal.timeutil import today, utcnow
+from portal.timeutil import DEFAULT_TIME_ZONE, today, utcnow
 
 # "Renewal due" shows this many days ahead of an agreement's end date.
 RENEWAL_NOTICE_DAYS = 180
@@ -77,6 +77,21 @@ US_STATES = (
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP"
 ).split()
 
+# The zone most of each state or territory keeps; the rest are on Eastern time. A new agency starts
+# in its state's zone, and an administrator can change it.
+STATE_TIME_ZONES = {
+    **dict.fromkeys("AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI".split(), "America/Chicago"),
+    **dict.fromkeys("CO ID MT NM UT WY".split(), "America/Denver"),
+    **dict.fromkeys("CA NV OR WA".split(), "America/Los_Angeles"),
+    "AZ": "America/Phoenix", "AK": "America/Anchorage", "HI": "Pacific/Honolulu",
+    "PR": "America/Puerto_Rico", "VI": "America/Puerto_Rico", "GU": "Pacific/Guam", "MP": "Pacific/Guam",
+    "AS": "Pacific/Pago_Pago",
+}
+
+
+def state_time_zone(state: str) -> str:
+    return STATE_TIME_ZONES.get(state, DEFAULT_TIME_ZONE)
+
 
 class Agency(Model):
     __tablename__ = "agencies"
@@ -88,6 +103,7 @@ class Agency(Model):
     contact_name: Mapped[str] = mapped_column(sa.String(120), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agreements: Mapped[list[Agreement]] = relationship(

@@ -13,6 +13,7 @@ from portal.agencies.models import (
     AgreementModel,
     AgreementStatus,
     AgreementStatusChange,
+    state_time_zone,
 )
 from portal.audit.services import record
 from portal.auth.models import User
@@ -107,7 +108,7 @@ def submit_application(*, name: str, kind: AgencyKind, state: str, model: Agreem
             "name", "An agency with this name is already known to the program. Its coordinator can "
                     "apply for a new agreement after signing in, or contact the program office."
         )
-    agency = Agency(name=name, kind=kind, state=state, contact_name=contact_name.strip(),
+    agency = Agency(name=name, kind=kind, state=state, time_zone=state_time_zone(state), contact_name=contact_name.strip(),
                     contact_email=contact_email.strip().lower(), contact_phone=contact_phone.strip())
     db.session.add(agency)
     agreement = Agreement(agency=agency, model=model, kind=AgreementKind.MOA, status=AgreementStatus.APPLIED,

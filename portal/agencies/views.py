@@ -14,6 +14,7 @@ from portal.agencies.models import (
     Agreement,
     AgreementModel,
     AgreementStatus,
+    state_time_zone,
 )
 from portal.agencies.services import (
     AgreementError,
@@ -86,6 +87,7 @@ def admin_list():
 def save_agency(form: AgencyForm, agency: Agency) -> bool:
     form.populate_obj(agency)
     agency.name = agency.name.strip()
+    agency.time_zone = agency.time_zone or state_time_zone(agency.state)
     return commit_unless_duplicate(agency, form.name, "An agency with this name already exists.", "agency_saved")
 
 

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_LENGTH, policy_problem
+from portal.timeutil import TIME_ZONES
 
 
 class LoginForm(FlaskForm):
@@ -75,3 +76,9 @@ class TwoFactorDisableForm(FlaskForm):
 class RecoveryCodesForm(FlaskForm):
     current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Make new recovery codes")
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField("Time zone", choices=TIME_ZONES,
+                            description="Every date and time in the portal is shown to you in this zone.")
+    submit = SubmitField("Save time zone")

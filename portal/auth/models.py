@@ -10,7 +10,7 @@ from portal.auth.roles import Role
 from portal.column_types import enum_column
 from portal.extensions import Model
 from portal.secret_box import TOTP_SECRET_PURPOSE, EncryptedString
-from portal.timeutil import utcnow
+from portal.timeutil import DEFAULT_TIME_ZONE, utcnow
 
 if TYPE_CHECKING:
     from portal.agencies.models import Agency
@@ -27,6 +27,8 @@ class User(Model):
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Read only for staff without an agency: an agency's people read times in the agency's zone.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
@@ -52,6 +54,11 @@ class User(Model):
     if TYPE_CHECKING:
         session_token: str | None  # not a column: declared here for mypy only
     session_token = None
+
+    @property
+    def reading_time_zone(self) -> str:
+        """The zone this person reads times in: their agency's if they belong to one, else their own."""
+        return self.agency.time_zone if self.agency is not None else self.time_zone
 
     @property
     def full_name(self) -> str:

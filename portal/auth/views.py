@@ -14,6 +14,7 @@ from portal.auth.forms import (
     RecoveryCodesForm,
     SecondFactorForm,
     SetPasswordForm,
+    TimeZoneForm,
     TwoFactorDisableForm,
     TwoFactorSetupForm,
 )
@@ -151,6 +152,22 @@ def change_password():
             flash("Your password has been changed. Other browsers signed in as you were signed out.", "success")
             return redirect(landing_url(current_user))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/time-zone", methods=["GET", "POST"])
+@signed_in
+def time_zone():
+    """Staff without an agency choose their zone; an agency's people read times in the agency's."""
+    if current_user.agency is not None:
+        return render_template("auth/time_zone_agency.html", agency=current_user.agency)
+    form = TimeZoneForm(obj=current_user)
+    if form.validate_on_submit():
+        old, current_user.time_zone = current_user.time_zone, form.time_zone.data
+        record("time_zone_changed", current_user, old=old, new=current_user.time_zone)
+        db.session.commit()
+        flash("Time zone saved: times are now shown in it.", "success")
+        return redirect(url_for("auth.time_zone"))
+    return render_template("auth/time_zone.html", form=form)
 
 
 def password_from_link(token: str, purpose: str, save, done: str, template: str):

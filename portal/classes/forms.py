@@ -5,6 +5,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.form_fields import PROGRAM_DATES, PrintableText, WholeNumberField
 from portal.ids import coerce_id
+from portal.timeutil import DEFAULT_TIME_ZONE, TIME_ZONES
 
 
 class CheckboxListField(SelectMultipleField):
@@ -19,6 +20,8 @@ class ClassForm(FlaskForm):
     start_date = DateField("Start date", validators=[DataRequired(), PROGRAM_DATES])
     capacity = WholeNumberField("Capacity (seats)", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     location = StringField("Location or delivery note", validators=[Optional(), Length(max=200), PrintableText()])
+    time_zone = SelectField("Time zone", choices=TIME_ZONES, default=DEFAULT_TIME_ZONE,
+                            description="Each week of the class opens at midnight in this zone.")
     instructor_ids = CheckboxListField("Instructors", coerce=coerce_id)
     submit = SubmitField("Save class")
 

@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.column_types import enum_column
 from portal.courses.models import Course
 from portal.extensions import Model, db
-from portal.timeutil import utcnow
+from portal.timeutil import DEFAULT_TIME_ZONE, utcnow
 
 class_instructors = sa.Table(
     "class_instructors",
@@ -50,6 +50,8 @@ class TrainingClass(Model):
     start_date: Mapped[date]
     capacity: Mapped[int] = mapped_column(default=30)
     location: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Its weeks open at midnight here.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[Course] = relationship()

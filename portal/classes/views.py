@@ -28,7 +28,7 @@ from portal.form_fields import add_error
 from portal.ids import parse_id
 from portal.pagination import paginate
 from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
-from portal.timeutil import today
+from portal.timeutil import DEFAULT_TIME_ZONE, today
 
 bp = Blueprint("classes", __name__, template_folder="templates")
 
@@ -107,6 +107,7 @@ def save_class(form: ClassForm, training_class: TrainingClass) -> None:
     training_class.start_date = start_date
     training_class.capacity = capacity
     training_class.location = (form.location.data or "").strip()
+    training_class.time_zone = form.time_zone.data or DEFAULT_TIME_ZONE
     training_class.instructors = list(
         db.session.scalars(sa.select(User).where(User.id.in_(form.instructor_ids.data or []), User.role == Role.INSTRUCTOR))
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from portal.agencies.models import Agency, AgencyKind, Agreement, AgreementKind, AgreementModel, AgreementStatus
+from portal.agencies.models import Agency, AgencyKind, Agreement, AgreementKind, AgreementModel, AgreementStatus, state_time_zone
 from portal.agencies.services import log_status, submit_application, three_years_after
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
@@ -135,7 +135,7 @@ def load_agencies(on: date, office: User) -> dict[str, Agency]:
     """The demo agencies; the program office (`office`) made every status move after the application."""
     agencies = {}
     for name, kind, state, model, status, signed_days_ago, doc in AGENCIES:
-        agency = Agency(name=name, kind=kind, state=state, contact_name="Training Coordinator",
+        agency = Agency(name=name, kind=kind, state=state, time_zone=state_time_zone(state), contact_name="Training Coordinator",
                         contact_email=f"training@{state.lower()}-agency.example.gov", contact_phone="555-0100")
         signed = on - timedelta(days=signed_days_ago) if signed_days_ago else None
         agreement = Agreement(
@@ -179,10 +179,10 @@ def seed(on: date | None = None) -> dict:
     upcoming = []
     if refresher is not None:
         upcoming.append(TrainingClass(course=refresher, name="Refresher — Houston, TX", start_date=on + timedelta(days=30),
-                                      capacity=30, location="Online, instructor-led",
+                                      capacity=30, location="Online, instructor-led", time_zone="America/Chicago",
                                       instructors=[staff["instructor2@example.com"]]))
     upcoming.append(TrainingClass(course=basic, name="JEM Basic — Houston, TX", start_date=on + timedelta(days=45),
-                                  capacity=30, location="Harris County Academy",
+                                  capacity=30, location="Harris County Academy", time_zone="America/Chicago",
                                   instructors=[staff["instructor2@example.com"], staff["instructor@example.com"]]))
     db.session.add_all([running, *upcoming])
     week_one = [lesson for m in basic.modules if m.week == 1 for lesson in m.lessons]

@@ -6,7 +6,7 @@ message at most once per event. The `*_message` functions only build a message, 
 `queue_all` queues at once."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.links import BaseUrlNotConfigured, external_url
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import outbox_message, queue, queue_all
-from portal.timeutil import today
+from portal.timeutil import today, today_in
 
 if TYPE_CHECKING:
     from portal.certificates.models import Certificate
@@ -90,19 +90,20 @@ def week_opens_message(enrollment: Enrollment, week: int) -> OutboxMessage:
 
 def queue_week_openings(on: date | None = None) -> int:
     """Queue "week N opens" for the current week of every active enrollment (once each), in a
-    number of statements that does not grow with the enrollments."""
-    on = on or today()
+    number of statements that does not grow with the enrollments. Without `on`, each class's week
+    turns at midnight in the class's time zone."""
+    latest_today = on or today() + timedelta(days=1)  # no zone is more than a day ahead of UTC
     enrollments = db.session.scalars(
         sa.select(Enrollment).join(TrainingClass)
-        .where(Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), TrainingClass.start_date <= on)
+        .where(Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES), TrainingClass.start_date <= latest_today)
         .options(contains_eager(Enrollment.training_class).joinedload(TrainingClass.course),
                  joinedload(Enrollment.officer))
     ).all()
     messages = []
     for enrollment in enrollments:
         tc = enrollment.training_class
-        week = (on - tc.start_date).days // 7 + 1
-        if week <= tc.course.weeks:
+        week = ((on or today_in(tc.time_zone)) - tc.start_date).days // 7 + 1
+        if 1 <= week <= tc.course.weeks:
             messages.append(week_opens_message(enrollment, week))
     return queue_all(messages)
 

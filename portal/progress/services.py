@@ -20,7 +20,7 @@ from portal.courses.models import Course, Lesson, Module
 from portal.extensions import db
 from portal.progress.completion import complete_if_done, requirement
 from portal.progress.models import LessonProgress
-from portal.timeutil import today
+from portal.timeutil import today_in
 
 
 class LessonLocked(Exception):
@@ -108,10 +108,10 @@ def current_week(enrollment: Enrollment, on: date) -> int | None:
 
 
 def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: date | None = None) -> EnrollmentProgress:
-    on = on or today()
+    training_class = enrollment.training_class
+    on = on or today_in(training_class.time_zone)
     if done is None:
         done = completed_lesson_ids([enrollment.id])[enrollment.id]
-    training_class = enrollment.training_class
     course = training_class.course
     weeks: dict[int, WeekState] = {}
     overall = Tally()
@@ -154,8 +154,8 @@ def progress_counts(enrollments: Sequence[Enrollment], done: dict[int, set[int]]
     """The overall and weekly counts of build_progress without its lesson-by-lesson states (no
     modules, no next lesson), for pages listing hundreds of enrollments: each class's weeks and
     lessons are walked once, not once per enrollment."""
-    on = on or today()
     layouts: dict[int, list[tuple[int, date, frozenset[int]]]] = {}
+    class_today: dict[int, date] = {}
     result = []
     for enrollment in enrollments:
         layout = layouts.get(enrollment.class_id)
@@ -165,19 +165,21 @@ def progress_counts(enrollments: Sequence[Enrollment], done: dict[int, set[int]]
                 (module.week, training_class.week_opens_on(module.week), frozenset(lesson.id for lesson in module.lessons))
                 for module in training_class.course.modules
             ]
+            class_today[enrollment.class_id] = on or today_in(training_class.time_zone)
+        on_day = class_today[enrollment.class_id]
         finished_lessons = done[enrollment.id]
         weeks: dict[int, WeekState] = {}
         overall = Tally()
         for week_number, opens_on, lesson_ids in layout:
             week = weeks.get(week_number)
             if week is None:
-                week = weeks[week_number] = WeekState(week_number, opens_on, on >= opens_on)
+                week = weeks[week_number] = WeekState(week_number, opens_on, on_day >= opens_on)
             finished = len(lesson_ids & finished_lessons)
             for tally in (week.tally, overall):
                 tally.total += len(lesson_ids)
                 tally.done += finished
         result.append(EnrollmentProgress(enrollment, [weeks[w] for w in sorted(weeks)], overall,
-                                          current_week(enrollment, on), None))
+                                          current_week(enrollment, on_day), None))
     return result
 
 

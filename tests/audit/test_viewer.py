@@ -67,10 +67,11 @@ def test_paginated_newest_first_keeping_the_filters(client, login, make):
     db.session.flush()
     login(admin)
     first = client.get("/admin/audit/?action=paged_event").get_data(as_text=True)
-    assert "2026-03-01 00:59:00" in first and "2026-03-01 00:00:00" not in first
+    # Stored in UTC, read in the administrator's zone (New York by default: EST, five hours behind).
+    assert "2026-02-28 19:59:00 EST" in first and "2026-02-28 19:00:00 EST" not in first
     assert "/admin/audit/?page=2&amp;action=paged_event" in first or "action=paged_event&amp;page=2" in first
     second = client.get("/admin/audit/?action=paged_event&page=2").get_data(as_text=True)
-    assert "2026-03-01 00:00:00" in second
+    assert "2026-02-28 19:00:00 EST" in second
 
 
 def test_only_administrators(client, make, login):
