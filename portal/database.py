@@ -8,11 +8,13 @@ A read request that must write after all (a session's last-seen time, a 403's au
 it in `write_transaction()`. Race-settling row locks (`SELECT ... FOR UPDATE`, `classes.services.lock_*`)
 are no-ops on SQLite: there the IMMEDIATE transaction of the write request is the lock.
 """
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DisconnectionError
 
 from portal.extensions import db
 
@@ -21,6 +23,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # transaction that has read cannot take the write lock while another request writes.
 WRITING_READS = frozenset({"certificates.agency_zip", "certificates.class_zip"})
 BUSY_TIMEOUT_MS = 5000
+PING_AFTER_IDLE_S = 5.0
 
 
 def wants_write_lock() -> bool:
@@ -48,10 +51,41 @@ def write_transaction() -> Iterator[None]:
 
 
 def configure_engine_events(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
     with app.app_context():
         engine = db.engine
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        configure_sqlite(engine)
+    else:
+        ping_after_idle(engine)
+
+
+def ping_after_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection idle longer than PING_AFTER_IDLE_S: a server
+    restart or an idle-connection timeout is found before a request uses the connection, without
+    a round trip on every checkout of a busy pool (where connections are seconds old at most)."""
+
+    @event.listens_for(engine, "connect")
+    def fresh(_dbapi_connection, record):
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def returned(_dbapi_connection, record):
+        if record is not None:
+            record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("checked_in", 0.0) <= PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:  # noqa: BLE001 - whatever the driver raises for a dead connection
+            raise DisconnectionError("connection closed while idle; the pool opens another") from exc
+
+
+def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def sqlite_connect(dbapi_connection, _record):

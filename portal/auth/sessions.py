@@ -9,6 +9,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from portal.audit.services import client_address
 from portal.auth.models import User, UserSession
@@ -35,7 +36,7 @@ def resolve(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     user_session = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == _digest(token))
+        sa.select(UserSession).where(UserSession.token_hash == _digest(token)).options(joinedload(UserSession.user))
     )
     if user_session is None:
         return None
