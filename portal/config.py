@@ -131,7 +131,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "DEMO_MODE": not production,
         "SECRET_KEY": secret_key(env, instance_path, production),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: portal.database pings only connections idle for a while (one round trip
+        # less per request); pool_recycle retires connections before servers' idle timeouts.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -10,6 +10,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
+from portal.database import write_transaction
 from portal.extensions import db
 
 SECRET_KEYS = frozenset({
@@ -58,6 +59,6 @@ def record_denial() -> None:
         actor = SimpleNamespace(id=current_user.id, email=current_user.email)
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.rollback()
-    record("access_denied", outcome="denied", actor=actor, method=request.method,
-           path=request.path[:200], endpoint=request.endpoint or "")
-    db.session.commit()
+    with write_transaction():  # a GET's 403 writes too
+        record("access_denied", outcome="denied", actor=actor, method=request.method,
+               path=request.path[:200], endpoint=request.endpoint or "")

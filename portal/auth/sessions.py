@@ -1,16 +1,19 @@
 """Server-side sign-in sessions behind Flask-Login.
 
 The cookie holds a random token; the database holds its SHA-256. Signing out deletes the row, so a
-replayed cookie is anonymous. Idle and absolute timeouts are checked on every request.
+replayed cookie is anonymous. Idle and absolute timeouts are checked on every request; the
+last-seen time is written at most once a minute per session (TOUCH_EVERY_SECONDS).
 """
 import hashlib
 import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from portal.audit.services import client_address
 from portal.auth.models import User, UserSession
+from portal.database import write_transaction
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -33,7 +36,7 @@ def resolve(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     user_session = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == _digest(token))
+        sa.select(UserSession).where(UserSession.token_hash == _digest(token)).options(joinedload(UserSession.user))
     )
     if user_session is None:
         return None
@@ -45,12 +48,16 @@ def resolve(token: str) -> User | None:
     )
     user = user_session.user
     if expired or not user.active:
-        db.session.delete(user_session)
-        db.session.commit()
+        session_id = user_session.id
+        with write_transaction():
+            db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id))
         return None
-    if (now - user_session.last_seen_at).total_seconds() > TOUCH_EVERY_SECONDS:
-        user_session.last_seen_at = now
-        db.session.commit()
+    if (now - user_session.last_seen_at).total_seconds() >= TOUCH_EVERY_SECONDS:
+        # At most one write a minute per session: the other requests only read. The idle timeout
+        # counts from this recorded time, so it may end a session up to a minute early.
+        session_id = user_session.id
+        with write_transaction():
+            db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token
     return user
 

@@ -100,6 +100,14 @@ def with_curriculum(training_class_path: QueryableAttribute[TrainingClass]) -> L
             .selectinload(Course.modules).selectinload(Module.lessons))
 
 
+def load_curriculum(course: Course) -> None:
+    """The course's modules and their lessons in one statement per table, unless already loaded
+    (with_curriculum): otherwise each module's lessons would be loaded lazily, one query each."""
+    if "modules" in sa.inspect(course).unloaded:
+        db.session.scalars(sa.select(Course).where(Course.id == course.id)
+                           .options(selectinload(Course.modules).selectinload(Module.lessons))).all()
+
+
 def current_week(enrollment: Enrollment, on: date) -> int | None:
     training_class = enrollment.training_class
     if on < training_class.start_date:
@@ -113,6 +121,7 @@ def build_progress(enrollment: Enrollment, done: set[int] | None = None, on: dat
     if done is None:
         done = completed_lesson_ids([enrollment.id])[enrollment.id]
     course = training_class.course
+    load_curriculum(course)
     weeks: dict[int, WeekState] = {}
     overall = Tally()
     next_lesson = None
