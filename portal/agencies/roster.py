@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus, status_clause
-from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.classes.services import status_enrollment
+from portal.courses.models import Lesson, Module
 from portal.extensions import db
+from portal.progress.models import LessonProgress
+from portal.sorting import Sort
 
 CERTIFIED = "certified"
 NOT_ENROLLED = "not_enrolled"
@@ -52,11 +55,34 @@ def clean_search(text: str | None) -> str:
     return " ".join((text or "").split())[:MAX_SEARCH]
 
 
-def officer_list(agency_id: int, search: str = "", status: str = ""):
-    """The agency's officers (a SELECT of User, by name) matching a name/email search and a status.
-    Every word of the search must appear in the first name, last name or email."""
+def lesson_fraction():
+    """The share of its course's lessons an enrollment (`Enrollment` of the enclosing query, in
+    `TrainingClass`) has completed, 0 to 1; None for a course without lessons."""
+    done = (sa.select(sa.func.count(LessonProgress.id)).where(LessonProgress.enrollment_id == Enrollment.id)
+            .scalar_subquery())
+    total = (sa.select(sa.func.count(Lesson.id)).join(Module, Module.id == Lesson.module_id)
+             .where(Module.course_id == TrainingClass.course_id).scalar_subquery())
+    return sa.cast(done, sa.Float) / sa.func.nullif(total, 0)
+
+
+def officer_sorts():
+    """The coordinator's sortable columns: what each orders by (ties by name, then id)."""
+    return {
+        "officer": [User.last_name, User.first_name],
+        "status": [sa.case({s.value: n for n, s in enumerate(STATUSES)}, value=status_expression())],
+        "class": [sa.func.coalesce(status_enrollment(TrainingClass.name), "")],
+        "progress": [sa.func.coalesce(status_enrollment(lesson_fraction()), -1)],
+    }
+
+
+BY_NAME = Sort("officer")
+
+
+def officer_list(agency_id: int, search: str = "", status: str = "", sort: Sort = BY_NAME):
+    """The agency's officers (a SELECT of User, in the order of `sort`) matching a name/email search
+    and a status. Every word of the search must appear in the first name, last name or email."""
     query = (sa.select(User).where(User.agency_id == agency_id, User.role == Role.OFFICER)
-             .order_by(User.last_name, User.first_name, User.id))
+             .order_by(*sort.order_by(officer_sorts(), (User.last_name, User.first_name, User.id))))
     for word in search.split():
         query = query.where(sa.or_(User.first_name.icontains(word, autoescape=True),
                                    User.last_name.icontains(word, autoescape=True),

@@ -34,6 +34,7 @@ from portal.form_fields import add_error
 from portal.pagination import paginate
 from portal.persistence import commit_unless_duplicate
 from portal.progress.services import EnrollmentProgress, completed_lesson_ids, progress_counts, with_curriculum
+from portal.sorting import requested_sort
 from portal.timeutil import today
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
@@ -47,7 +48,8 @@ def coordinator_home():
     search = roster.clean_search(request.args.get("q"))
     status = request.args.get("status", "")
     status = status if status in roster.STATUS_VALUES else ""
-    page = paginate(roster.officer_list(agency.id, search, status))
+    sort = requested_sort(roster.officer_sorts(), "officer")
+    page = paginate(roster.officer_list(agency.id, search, status, sort))
     details = roster.page_details([o.id for o in page.items])
     enrollment_ids = [eid for _status, eid in details.values() if eid is not None]
     enrollments = db.session.scalars(
@@ -62,7 +64,7 @@ def coordinator_home():
 
     return render_template(
         "agencies/coordinator_home.html", agency=agency, page=page, rows=rows, search=search, status=status,
-        statuses=roster.STATUSES, counts=roster.status_counts(agency.id),
+        statuses=roster.STATUSES, counts=roster.status_counts(agency.id), sort=sort,
         blocks=[(t, chart_for(t)) for t in agency_dashboard_tables(agency)],
         expiring=count_expiring_for_agency(agency.id),
     )

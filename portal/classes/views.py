@@ -27,7 +27,8 @@ from portal.extensions import db
 from portal.form_fields import add_error
 from portal.ids import parse_id
 from portal.pagination import paginate
-from portal.progress.services import completed_lesson_ids, progress_counts, with_curriculum
+from portal.progress.services import EnrollmentProgress, completed_lesson_ids, progress_counts, with_curriculum
+from portal.sorting import Sort, requested_sort
 from portal.timeutil import DEFAULT_TIME_ZONE, today
 
 bp = Blueprint("classes", __name__, template_folder="templates")
@@ -53,6 +54,24 @@ def own_enrollment(class_id: int) -> Enrollment:
     if enrollment is None:
         abort(404)
     return enrollment
+
+
+STATUS_ORDER = {status: number for number, status in enumerate(EnrollmentStatus)}
+ROSTER_SORTS = {
+    "officer": lambda p: (p.enrollment.officer.last_name, p.enrollment.officer.first_name),
+    "agency": lambda p: p.enrollment.officer.agency.name if p.enrollment.officer.agency else "",
+    "status": lambda p: STATUS_ORDER[p.enrollment.status],
+    "progress": lambda p: (p.overall.percent, p.overall.done),
+}
+
+
+def roster_sort(training_class: TrainingClass) -> tuple[Sort, list[EnrollmentProgress]]:
+    """The roster in the order asked for (?sort=officer|agency|status|progress|weekN&dir=asc|desc)."""
+    rows = roster_rows(training_class)
+    weeks = {f"week{w.week}": w.week - 1 for w in rows[0].weeks} if rows else {}
+    week_sorts = {key: (lambda p, i=i: (p.weeks[i].tally.done, p.weeks[i].tally.total)) for key, i in weeks.items()}
+    sort = requested_sort([*ROSTER_SORTS, *weeks], "officer")
+    return sort, sort.apply(rows, {**ROSTER_SORTS, **week_sorts})
 
 
 def roster_rows(training_class: TrainingClass):
@@ -82,7 +101,8 @@ def teaching():
 @roles(Role.INSTRUCTOR, Role.ADMIN)
 def roster(class_id: int):
     training_class = visible_class(class_id)
-    return render_template("classes/roster.html", training_class=training_class, rows=roster_rows(training_class))
+    sort, rows = roster_sort(training_class)
+    return render_template("classes/roster.html", training_class=training_class, rows=rows, sort=sort)
 
 
 # --- administration -------------------------------------------------------------------------
@@ -187,8 +207,9 @@ def admin_show(class_id: int):
             db.session.rollback()
             add_error(form.officer_ids, str(exc))
     certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.class_id == class_id))
+    sort, rows = roster_sort(training_class)
     return render_template(
-        "classes/admin_show.html", training_class=training_class, rows=roster_rows(training_class), form=form,
+        "classes/admin_show.html", training_class=training_class, rows=rows, sort=sort, form=form,
         certificates=certificates, seats=seats_taken(training_class), search=search, more=more, limit=SEARCH_LIMIT,
     )
 

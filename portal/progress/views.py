@@ -46,6 +46,7 @@ def dashboard():
         .order_by(TrainingClass.start_date.desc())
         .options(with_curriculum(Enrollment.training_class))
     ).all()
+    enrollments = sorted(enrollments, key=lambda e: not e.is_active)  # the class under way first
     done = completed_lesson_ids([e.id for e in enrollments])
     records = ExamRecords.load(enrollments)
     certificates = current_certificates([e.id for e in enrollments])

@@ -26,10 +26,12 @@ from portal.quizzes.services.gradebook import (
     class_gradebook,
     enrollment_rows,
     gradebook_csv,
+    gradebook_sorts,
     item_analysis,
     item_analysis_csv,
 )
 from portal.quizzes.views_bank import may_author
+from portal.sorting import requested_sort
 
 bp = Blueprint("grading", __name__, template_folder="templates")
 
@@ -161,9 +163,11 @@ def grade(response_id: int):
 def gradebook(class_id: int):
     training_class = visible_class(class_id)
     quizzes, rows = class_gradebook(training_class)
+    sorts = gradebook_sorts(quizzes)
+    sort = requested_sort(sorts, "officer")
     attempt_url = url_for("grading.grade_attempt", attempt_id=0).removesuffix("0")
-    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes, rows=rows,
-                           attempt_url=attempt_url)
+    return render_template("quizzes/gradebook.html", training_class=training_class, quizzes=quizzes,
+                           rows=sort.apply(rows, sorts), sort=sort, attempt_url=attempt_url)
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook.csv")

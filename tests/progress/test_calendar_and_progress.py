@@ -88,10 +88,13 @@ def test_dashboard_progress_arithmetic(client, setup):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Overall progress: 38% (3 of 8 lessons)" in page  # 3/8 = 37.5% rounds to 38
     assert "Week 1: 75% (3 of 4 lessons)" in page
-    assert "Week 2: 0% (0 of 4 lessons)" in page
+    # Week 2 is still locked: folded to one line that says when it opens and what it holds.
+    assert re.search(r'<summary><h3 class="portal-week__title">Week 2</h3> <span[^>]*>.*?Opens [^<]+ · 4 lessons</span>',
+                     page)
+    assert "Week 2: 0%" not in page
     assert re.search(r"Week 1 module 1 <span[^>]*>\(2 of 2 done\)</span>", page)
     assert re.search(r"Week 1 module 2 <span[^>]*>\(1 of 2 done\)</span>", page)
-    assert "Week 1 of 2." in page
+    assert '<li class="portal-class__week">Week 1 of 2</li>' in page
     next_box = re.search(r'id="next-\d+">Continue where you left off</h3>\s*<p[^>]*>Next lesson: <a[^>]*>([^<]+)</a>', page)
     assert next_box.group(1) == "W1M2 lesson 2"
 

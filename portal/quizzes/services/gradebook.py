@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias, TypeVar
@@ -187,6 +187,25 @@ def class_gradebook(training_class: TrainingClass) -> tuple[list[Quiz], list[Row
         )
     ])
     return quizzes, enrollment_rows(enrollments, quizzes, attempt_summaries(Enrollment.class_id == training_class.id))
+
+
+GRADE_ORDER = {"none": 0, "in_progress": 1, "pending": 2, "fail": 3, "pass": 3}
+
+
+def gradebook_sorts(quizzes: list[Quiz]) -> dict[str, Callable[[Row], object]]:
+    """The sortable columns of a class gradebook: the officer, the enrollment status (in the order
+    of the program) and each exam (`exam<quiz id>`: no grade yet first, then by percent)."""
+    statuses = {status: number for number, status in enumerate(EnrollmentStatus)}
+    sorts: dict[str, Callable[[Row], object]] = {
+        "officer": lambda row: (row.enrollment.officer.last_name, row.enrollment.officer.first_name),
+        "status": lambda row: statuses[row.enrollment.status],
+    }
+
+    def by_exam(index: int) -> Callable[[Row], object]:
+        return lambda row: (GRADE_ORDER[row.cells[index].state], row.cells[index].percent or 0)
+
+    sorts.update((f"exam{quiz.id}", by_exam(index)) for index, quiz in enumerate(quizzes))
+    return sorts
 
 
 def gradebook_csv(training_class: TrainingClass) -> bytes:
