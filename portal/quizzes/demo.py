@@ -4,6 +4,10 @@
   Patel's week 1 essays await grading, Derek Hughes failed week 1 and is in remediation.
 - "JEM Basic — Raleigh, NC" (started 5 weeks ago): Rosa Núñez and Carlos Martinez completed the
   course (Rosa after a remediation retake), Erin Thompson failed week 1 twice and is disqualified.
+- The week exams ask for the week's lessons first (`Quiz.lessons_first`), switched on once the
+  history above is seeded (those sittings predate it): Jordan Reyes (3 of week 1's lessons) sees
+  which lessons remain; Kelly Johnson and Brian Lee have finished week 1 and may start its exam;
+  Derek Hughes's remediation retake waits until he has finished week 1's lessons.
 """
 from __future__ import annotations
 
@@ -123,5 +127,7 @@ def seed_quizzes(course: Course, running: TrainingClass, on) -> TrainingClass:
     # Added last, with its own random source, so the attempts above stay as they were.
     sit(enrollment_of("a.patel@example.com", running), weekly[0], day(start, 2, 11), instructor, random.Random(2870),
         right=0.8, grade_essays=False)
+    for quiz in weekly:
+        quiz.lessons_first = True
     db.session.flush()
     return past

@@ -72,6 +72,11 @@ class QuizForm(FlaskForm):
     )
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=5000)])
     required = BooleanField("Required for course completion (counts under the exam rules)", default=True)
+    lessons_first = BooleanField(
+        "Officers complete the lessons first",
+        description="The week's lessons (for a final exam, every lesson of the course) must be complete before an "
+                    "attempt, a retake included, can start. An attempt already in progress is not affected.",
+    )
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[InputRequired(), NumberRange(min=1, max=100)])
     time_limit_minutes = WholeNumberField(
         "Time limit (minutes, blank for none)", validators=[Optional(), NumberRange(min=1, max=600)]

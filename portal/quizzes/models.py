@@ -149,6 +149,8 @@ class Quiz(Model):
     grading_policy: Mapped[GradingPolicy] = mapped_column(enum_column(GradingPolicy), default=GradingPolicy.BEST)
     review_policy: Mapped[ReviewPolicy] = mapped_column(enum_column(ReviewPolicy), default=ReviewPolicy.WHEN_DONE)
     position: Mapped[int] = mapped_column(default=1)
+    # Officers must complete the lessons first: the week's (a final exam: every lesson of the course).
+    lessons_first: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[Course] = relationship()

@@ -310,7 +310,8 @@ def quiz_form_view(course: Course, quiz: Quiz | None):
         else:
             target = quiz or Quiz(course_id=course.id)
             for name in ("title", "instructions", "required", "pass_mark", "time_limit_minutes", "attempts_allowed",
-                         "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "questions_per_page"):
+                         "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "questions_per_page",
+                         "lessons_first"):
                 setattr(target, name, getattr(form, name).data)
             target.module_id = form.module_id.data or None
             module = db.session.get(Module, target.module_id) if target.module_id else None

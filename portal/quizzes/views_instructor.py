@@ -82,9 +82,16 @@ def grading_page(template: str, forms: dict[int, GradeForm], refused: tuple[int,
     return render_template(template, forms=forms, form=form, **context)
 
 
-def attempt_page(attempt: Attempt, refused: tuple[int, GradeForm] | None = None):
+def attempt_page(attempt: Attempt, refused: tuple[int, GradeForm] | None = None, focus: int | None = None):
+    """The grading workspace of one attempt: the answers waiting for a grade first, each with its
+    form; the graded ones (automatic or by hand) after them, collapsed, still regradable. `focus`:
+    the answer waiting whose points field takes the focus (the next to grade, after a save)."""
     forms = {r.id: grade_form(r, "attempt", points=r.score, feedback=r.feedback) for r in attempt.responses}
-    return grading_page("quizzes/grade_attempt.html", forms, refused, attempt=attempt,
+    pending = [r for r in attempt.responses if r.pending]
+    if focus in {r.id for r in pending} and refused is None:
+        forms[focus].points.render_kw = {**(forms[focus].points.render_kw or {}), "autofocus": True}
+    return grading_page("quizzes/grade_attempt.html", forms, refused, attempt=attempt, pending=pending,
+                        graded=[r for r in attempt.responses if not r.pending], open_id=refused[0] if refused else None,
                         history=grading.grade_history(attempt), standing=rules.standing(attempt.enrollment))
 
 
@@ -110,7 +117,7 @@ def question_page(question: Question, refused: tuple[int, GradeForm] | None = No
 @bp.get("/teach/grading/attempts/<int:attempt_id>")
 @roles(*STAFF)
 def grade_attempt(attempt_id: int):
-    return attempt_page(visible_attempt(attempt_id))
+    return attempt_page(visible_attempt(attempt_id), focus=request.args.get("focus", type=int))
 
 
 def authored_question(question_id: int) -> Question:
@@ -144,18 +151,43 @@ def grade(response_id: int):
             db.session.rollback()
             add_error(form[exc.field], str(exc))
         else:
-            db.session.commit()
-            flash(f"Question {response.position} of {attempt.enrollment.officer.full_name}'s attempt graded.", "success")
             if back_to_question:
+                db.session.commit()
+                flash(graded_message(response), "success")
                 number = page_number(request.args.get("page"))
                 return redirect(url_for("grading.grade_question", question_id=response.question_id,
                                         page=number if number > 1 else None))
-            return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id) + f"#response-{response.id}")
+            return after_grading(response, then_next=request.form.get("then") == "next")
     # Refused: the same page again (no redirect), the errors next to the fields and in a summary
     # that takes the focus, and what the grader typed kept.
     if back_to_question:
         return question_page(authored_question(response.question_id), (response.id, form)), 400
     return attempt_page(attempt, (response.id, form)), 400
+
+
+def graded_message(response: Response) -> str:
+    return f"Question {response.position} of {response.attempt.enrollment.officer.full_name}'s attempt graded."
+
+
+def after_grading(response: Response, then_next: bool):
+    """Commit a grade saved on the attempt's page and go on: to the next answer waiting in the class
+    ("Save and next ungraded"), else back to this attempt, the focus on its next answer waiting.
+    The page opens at its top, so that the confirmation is in view above the answer to grade."""
+    attempt = response.attempt
+    upcoming = grading.next_ungraded(current_user, attempt)
+    db.session.commit()
+    graded, training_class = graded_message(response), attempt.enrollment.training_class
+    if not then_next:
+        flash(graded, "success")
+        focus = upcoming.id if upcoming is not None and upcoming.attempt_id == attempt.id else None
+        return redirect(url_for("grading.grade_attempt", attempt_id=attempt.id, focus=focus))
+    if upcoming is None:
+        flash(f"{graded} No other answer in {training_class.name} is waiting for a grade.", "success")
+        return redirect(url_for("grading.queue"))
+    officer = upcoming.attempt.enrollment.officer.full_name
+    flash(f"{graded} Next ungraded: question {upcoming.position} of {officer}'s {upcoming.attempt.quiz.title}, "
+          f"attempt {upcoming.attempt.number}.", "success")
+    return redirect(url_for("grading.grade_attempt", attempt_id=upcoming.attempt_id, focus=upcoming.id))
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook")

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.pagination import page_number
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, ReviewPolicy
 from portal.quizzes.services import attempts as svc
+from portal.quizzes.services import review as marks
 from portal.quizzes.services import rules
 from portal.quizzes.services.banks import render_inline, render_text
 from portal.quizzes.services.gradebook import officer_exam_rows
@@ -22,7 +23,8 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def quiz_helpers():
-    return {"render_text": render_text, "render_inline": render_inline, "preview_layout": preview_layout}
+    return {"render_text": render_text, "render_inline": render_inline, "preview_layout": preview_layout,
+            "review_mark": marks.mark, "answer_parts": marks.answer_parts, "correct_parts": marks.correct_parts}
 
 
 def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
@@ -50,8 +52,9 @@ def review_allowed(attempt: Attempt, now=None) -> bool:
     if policy == ReviewPolicy.AFTER_CLOSE:
         return attempt.quiz.closes_at is not None and now >= attempt.quiz.closes_at
     if policy == ReviewPolicy.WHEN_DONE:
+        # Held back only by lessons still to complete, the officer has an attempt left: not done.
         check = svc.start_check(attempt.enrollment, attempt.quiz, now)
-        return not check.allowed
+        return not check.allowed and not check.lessons_remaining
     return False
 
 
@@ -169,4 +172,4 @@ def result(attempt_id: int):
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, review=review_allowed(attempt),
                            overdue=attempt.is_open, form=FlaskForm(),
-                           standing=rules.standing(attempt.enrollment))
+                           standing=rules.standing(attempt.enrollment), lessons=rules.exam_lessons(attempt.quiz))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.services import record
 from portal.classes.models import Enrollment, EnrollmentStatus
 from portal.classes.services import lock_enrollment
+from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, Question, Quiz, Response
 from portal.quizzes.services import grading, rules
@@ -83,14 +84,17 @@ class StartCheck:
     reason: str = ""
     is_retake: bool = False
     open_attempt: Attempt | None = None
+    lessons_remaining: list[Lesson] = field(default_factory=list)  # refused until these are complete
 
 
 def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None, *,
                 attempts: list[Attempt] | None = None, retakes: int | None = None,
-                standing: rules.Standing | None = None) -> StartCheck:
+                standing: rules.Standing | None = None, done: set[int] | None = None) -> StartCheck:
     """May this officer start (or resume) an attempt on this quiz now? Pure: changes nothing.
-    Pages listing many exams pass the attempts on this quiz, the retakes allowed and the standing
-    they have already loaded; starting an attempt reads them afresh under its locks."""
+    Pages listing many exams pass the attempts on this quiz, the retakes allowed, the standing and
+    the completed lesson ids they have already loaded; starting an attempt reads them afresh under
+    its locks. An attempt in progress is always resumable; the exam's lessons, when it asks for
+    them first, are checked last, for a first attempt and a retake alike."""
     now = now or utcnow()
     if quiz.course_id != enrollment.training_class.course_id:
         return StartCheck(False, "This exam is not part of your course.")
@@ -114,14 +118,18 @@ def start_check(enrollment: Enrollment, quiz: Quiz, now: datetime | None = None,
         return StartCheck(False, "You have passed this exam.")
     if len(attempts) >= attempt_limit(enrollment, quiz, retakes):
         return StartCheck(False, "You have used every attempt allowed on this exam.")
-    if not attempts or not quiz.required:
-        return StartCheck(True)
-    now_standing = rules.standing(enrollment) if standing is None else standing
-    if now_standing.disqualified:
-        return StartCheck(False, "Your enrollment is disqualified: no further attempts are possible.")
-    if now_standing.retakes_left <= 0:
-        return StartCheck(False, "You have used your remediation retake for this course. Only an instructor can grant another.")
-    return StartCheck(True, is_retake=True)
+    is_retake = bool(attempts) and quiz.required
+    if is_retake:
+        now_standing = rules.standing(enrollment) if standing is None else standing
+        if now_standing.disqualified:
+            return StartCheck(False, "Your enrollment is disqualified: no further attempts are possible.")
+        if now_standing.retakes_left <= 0:
+            return StartCheck(False, "You have used your remediation retake for this course. "
+                                     "Only an instructor can grant another.")
+    remaining = rules.lessons_remaining(quiz, enrollment, done)
+    if remaining:
+        return StartCheck(False, rules.lessons_first_problem(quiz, remaining) or "", lessons_remaining=remaining)
+    return StartCheck(True, is_retake=is_retake)
 
 
 def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:

@@ -14,6 +14,7 @@ from portal.agencies.models import Agency
 from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.extensions import db
+from portal.progress.services import completed_lesson_ids
 from portal.quizzes.models import Attempt, AttemptStatus, GradingPolicy, Quiz, Response
 from portal.quizzes.services.attempts import StartCheck, is_overdue, start_check
 from portal.quizzes.services.rules import Standing, course_quizzes, quizzes_by_course, retakes_allowed_by_enrollment, standing
@@ -71,6 +72,7 @@ class ExamRecords:
     attempts: dict[tuple[int, int], list[Attempt]]  # (enrollment id, quiz id) -> attempts by number
     retakes: dict[int, int]  # enrollment id -> retakes allowed
     quizzes: dict[int, list[Quiz]]  # course id -> quizzes in curriculum order
+    done: dict[int, set[int]] = field(default_factory=dict)  # enrollment id -> completed lesson ids
     by_enrollment: dict[int, list[Attempt]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,7 +84,7 @@ class ExamRecords:
         ids = [e.id for e in enrollments]
         # Quizzes first: the attempts' `quiz` then comes from the session instead of a query each.
         quizzes = quizzes_by_course({e.training_class.course_id for e in enrollments})
-        return cls(attempts_by_enrollment(ids), retakes_allowed_by_enrollment(ids), quizzes)
+        return cls(attempts_by_enrollment(ids), retakes_allowed_by_enrollment(ids), quizzes, completed_lesson_ids(ids))
 
     def standing(self, enrollment: Enrollment) -> Standing:
         return standing(enrollment, self.by_enrollment.get(enrollment.id, []), self.retakes[enrollment.id])
@@ -96,7 +98,7 @@ def officer_exam_rows(enrollment: Enrollment, records: ExamRecords | None = None
     for quiz in records.quizzes[enrollment.training_class.course_id]:
         attempts = records.attempts.get((enrollment.id, quiz.id), [])
         check = start_check(enrollment, quiz, attempts=attempts, retakes=records.retakes[enrollment.id],
-                            standing=now_standing)
+                            standing=now_standing, done=records.done.get(enrollment.id))
         rows.append((quiz, cell(quiz, attempts), check))
     return rows
 

@@ -128,6 +128,20 @@ def pending_responses(user: User, question_id: int | None = None) -> sa.Select[R
     return query
 
 
+def next_ungraded(user: User, attempt: Attempt) -> Response | None:
+    """The answer to grade next after one of `attempt`'s ("Save and next ungraded"): the attempt's
+    own answers still waiting first, by position; then its class's queue as the grading queue
+    orders it, oldest submitted attempt first, and within an attempt by position. One query."""
+    return db.session.scalar(
+        pending_responses(user)
+        .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+        .where(Enrollment.class_id == attempt.enrollment.class_id)
+        .order_by(None)
+        .order_by(sa.case((Attempt.id == attempt.id, 0), else_=1), Attempt.submitted_at, Attempt.id, Response.position)
+        .limit(1)
+    )
+
+
 def pending_attempts(user: User) -> sa.Select[Attempt]:
     """Attempts waiting for a grade, with the officer, class and quiz the queue shows (eager loaded)."""
     enrollment = selectinload(Attempt.enrollment)

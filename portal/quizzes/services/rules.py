@@ -5,6 +5,7 @@
   instructors may grant more (RetakeGrant, with a reason).
 - Failing two exams, the retake counted (more generally: more failed attempts than retakes
   allowed), disqualifies the enrollment: no more attempts.
+- An exam that asks for it (`Quiz.lessons_first`) starts only once its lessons are complete.
 """
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from sqlalchemy.orm import selectinload
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus
+from portal.courses.models import Lesson
 from portal.extensions import db
 from portal.notifications.messages import notify_disqualified, notify_remediation
+from portal.progress.services import completed_lesson_ids
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, RetakeGrant
 
 PROGRAM_RETAKES = 1
@@ -171,3 +174,28 @@ def quiz_window_problem(quiz: Quiz, enrollment: Enrollment, now: datetime) -> st
     if quiz.closes_at and now >= quiz.closes_at:
         return f"This exam closed on {quiz.closes_at:%B %-d, %Y at %H:%M} UTC."
     return None
+
+
+def exam_lessons(quiz: Quiz) -> list[Lesson]:
+    """The lessons an exam covers, in curriculum order: those of its week (every module of that
+    week), or for a final exam every lesson of the course."""
+    return [lesson for module in quiz.course.modules if quiz.is_final or module.week == quiz.week
+            for lesson in module.lessons]
+
+
+def lessons_remaining(quiz: Quiz, enrollment: Enrollment, done: set[int] | None = None) -> list[Lesson]:
+    """The lessons the officer must still complete before starting `quiz`: none unless the exam asks
+    for its lessons first. `done`: the enrollment's completed lesson ids, when already loaded."""
+    if not quiz.lessons_first:
+        return []
+    if done is None:
+        done = completed_lesson_ids([enrollment.id])[enrollment.id]
+    return [lesson for lesson in exam_lessons(quiz) if lesson.id not in done]
+
+
+def lessons_first_problem(quiz: Quiz, remaining: list[Lesson]) -> str | None:
+    if not remaining:
+        return None
+    count = f"{len(remaining)} lesson{'' if len(remaining) == 1 else 's'} to go"
+    scope = "every lesson of the course" if quiz.is_final else f"the lessons of week {quiz.week}"
+    return f"Complete {scope} before starting this exam: {count}."
