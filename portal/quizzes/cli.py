@@ -55,15 +55,22 @@ def import_command(path: Path, code: str, category: str | None, fmt: str | None)
 @click.option("--course", "code", required=True)
 @click.option("--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default="gift")
 def export_command(path: Path, code: str, fmt: str) -> None:
-    """Export a course's whole bank to GIFT or Moodle XML."""
+    """Export a course's whole bank to GIFT or Moodle XML. A question that cannot be written is
+    left out and named (exit status 1); what GIFT cannot carry (images, units...) is named too."""
     from portal.quizzes.services import banks
 
     course = course_by_code(code)
+    body, problems = banks.export_questions(course, fmt)
     try:
-        path.write_text(banks.export_questions(course, fmt), encoding="utf-8")
-    except FormatError as exc:
-        raise click.ClickException(f"Export failed: {exc}") from None
+        path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {path}: {exc.strerror}.") from None
     click.echo(f"Wrote {path}.")
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    left_out = [p for p in problems if not p.message.startswith("exported without")]
+    if left_out:  # the rest is written; a script still learns the file is incomplete
+        raise click.exceptions.Exit(1)
 
 
 @quizzes.command("close-overdue")

@@ -19,6 +19,9 @@ from portal.quizzes.models import Question, QuestionCategory, QuestionImage, Qui
 from portal.quizzes.types import REGISTRY, QuestionDataError
 
 DEFAULT_CATEGORY = "Default"
+# Settings an imported question keeps in its `data` that the authoring form's answer lines do not
+# show: editing the answers keeps them.
+KEPT_OPTIONS = ("case_sensitive", "units", "unit_grading", "unit_penalty", "tags", "idnumber")
 SKIPPED_KINDS = {"description"}  # text-only items carry no points; quizzes here hold questions only
 
 
@@ -114,6 +117,8 @@ def draft_question(course: Course, question: Question | None, *, kind: str, name
     data = REGISTRY[kind].data_from_lines(answers)
     if question is not None and question.kind != kind and question_in_use(question):
         raise BankError("This question is already used or answered; its type cannot change.")
+    if question is not None and question.kind == kind:
+        data = {**{k: v for k, v in (question.data or {}).items() if k in KEPT_OPTIONS}, **data}
     return Question(course_id=course.id, kind=kind, name=name.strip(), text=text,
                     text_format=question.text_format if question else "markdown", points=points,
                     general_feedback=general_feedback, data=data)
@@ -210,6 +215,10 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
         try:
             validate(q)
             data = REGISTRY[q.kind].data_from_imported(q)
+            if q.tags:
+                data["tags"] = q.tags
+            if q.idnumber:
+                data["idnumber"] = q.idnumber
         except (KeyError, QuestionDataError) as exc:
             raise FormatError(str(exc), q.source_line, q.name) from None
         ready.append((q, data))
@@ -231,16 +240,29 @@ def to_imported(question: Question) -> ImportedQuestion:
     return ImportedQuestion(
         kind=question.kind, name=question.name, text=question.text, text_format=question.text_format,
         points=question.points, general_feedback=question.general_feedback, category=question.category.path,
-        images={i.filename: i.content for i in question.images}, **question.type.imported_fields(question.data),
+        images={i.filename: i.content for i in question.images}, tags=list((question.data or {}).get("tags", [])),
+        idnumber=(question.data or {}).get("idnumber", ""), **question.type.imported_fields(question.data),
     )
 
 
-def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> str:
+def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> tuple[str, list[FormatError]]:
+    """The bank (or one category of it) as GIFT or Moodle XML, and what the export left out or lost:
+    a question that cannot be written is reported, never the end of the export. The report also heads
+    the file as comments, so it travels with it."""
     query = current_questions(course.id)
     if category is not None:
         query = query.where(Question.category_id.in_(category.descendant_ids()))
     questions = [to_imported(q) for q in db.session.scalars(query)]
-    return export_gift(questions) if fmt == "gift" else export_moodle_xml(questions)
+    problems: list[FormatError] = []
+    body = export_gift(questions, problems) if fmt == "gift" else export_moodle_xml(questions, problems)
+    if problems:
+        lines = [" ".join(str(p).replace("--", "- -").split()) for p in problems]
+        if fmt == "gift":
+            body = "".join(f"// {line}\n" for line in lines) + "\n" + body
+        else:
+            head, _, rest = body.partition("\n")
+            body = head + "\n" + "".join(f"<!-- {line} -->\n" for line in lines) + rest
+    return body, problems
 
 
 def summary(counts: Counter[str]) -> str:

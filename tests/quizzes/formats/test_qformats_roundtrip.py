@@ -60,7 +60,7 @@ points = st.one_of(st.sampled_from([0.0, 1.0, 2.0]), st.floats(0, 1000, allow_na
 fractions = st.sampled_from([0.0, 0.1, 0.25, 0.3333333, 0.5, 0.9, -0.1, -0.3333333, -0.5, -1.0])
 numbers = st.floats(allow_nan=False, allow_infinity=False)
 tolerances = st.floats(min_value=0, allow_infinity=False, allow_nan=False)
-POSITIVE_SPLITS = [[1.0], [0.5, 0.5], [0.3333333, 0.3333333, 0.3333334], [0.25] * 4, [0.7, 0.3]]
+POSITIVE_SPLITS = [[1.0], [0.5, 0.5], [0.3333333, 0.3333333, 0.3333333], [0.25] * 4, [0.7, 0.3]]
 
 
 @st.composite
