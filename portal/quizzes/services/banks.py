@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 import nh3
 import sqlalchemy as sa
@@ -207,21 +208,12 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
     if problem := unprintable_character(under or ""):
         raise FormatError(f"the category {problem}")
     for q in questions:
-        if problem := unprintable_character(q.name) or unprintable_character(q.category or ""):
-            raise FormatError(f"its name or category {problem}", q.source_line, q.name)
         if q.kind in SKIPPED_KINDS:
             counts[f"skipped {q.kind}"] += 1
             continue
-        try:
-            validate(q)
-            data = REGISTRY[q.kind].data_from_imported(q)
-            if q.tags:
-                data["tags"] = q.tags
-            if q.idnumber:
-                data["idnumber"] = q.idnumber
-        except (KeyError, QuestionDataError) as exc:
-            raise FormatError(str(exc), q.source_line, q.name) from None
-        ready.append((q, data))
+        if error := import_problem(q):
+            raise error
+        ready.append((q, imported_data(q)))
     for q, data in ready:
         path = "/".join(p for p in [under, q.category] if p) or DEFAULT_CATEGORY
         question = Question(course_id=course.id, category=ensure_category(course, path), kind=q.kind, name=q.name[:255],
@@ -234,6 +226,29 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
     db.session.flush()
     record("questions_imported", course, counts=dict(counts), under=under or "")
     return counts
+
+
+def imported_data(q: ImportedQuestion) -> dict[str, Any]:
+    data = REGISTRY[q.kind].data_from_imported(q)
+    if q.tags:
+        data["tags"] = q.tags
+    if q.idnumber:
+        data["idnumber"] = q.idnumber
+    return data
+
+
+def import_problem(q: ImportedQuestion) -> FormatError | None:
+    """Why the bank cannot take this parsed question (None if it can)."""
+    if problem := unprintable_character(q.name) or unprintable_character(q.category or ""):
+        return FormatError(f"its name or category {problem}", q.source_line, q.name)
+    try:
+        validate(q)
+        imported_data(q)
+    except (KeyError, QuestionDataError) as exc:
+        return FormatError(str(exc), q.source_line, q.name)
+    except FormatError as exc:
+        return exc
+    return None
 
 
 def to_imported(question: Question) -> ImportedQuestion:
@@ -268,5 +283,5 @@ def export_questions(course: Course, fmt: str, category: QuestionCategory | None
 def summary(counts: Counter[str]) -> str:
     labels = {key: cls.label.lower() for key, cls in REGISTRY.items()}
     parts = [f"{n} {labels.get(kind, kind)}" for kind, n in sorted(counts.items())]
-    total = sum(n for kind, n in counts.items() if not kind.startswith("skipped"))
+    total = sum(n for kind, n in counts.items() if kind in REGISTRY)
     return f"Imported {total} question(s): " + (", ".join(parts) if parts else "none") + "."

@@ -187,11 +187,12 @@ def test_load_questions_both_formats():
     assert load_questions("bom.txt", b"\xef\xbb\xbf::A::x {T}")[0].name == "A"
 
 
-def test_load_questions_rejects_non_utf8_gift_with_line():
+def test_load_questions_reads_non_utf8_gift_as_windows_1252_or_refuses_a_chosen_encoding_with_line():
+    assert load_questions("legacy.txt", b"::A::ok {T}\n\n::B::caf\xe9 {T}")[1].text == "café"
     with pytest.raises(FormatError) as info:
-        load_questions("legacy.txt", b"::A::ok {T}\n\n::B::caf\xe9 {T}")
+        load_questions("legacy.txt", b"::A::ok {T}\n\n::B::caf\xe9 {T}", encoding="utf-8")
     assert info.value.line == 3
-    assert "not UTF-8" in str(info.value)
+    assert "not utf-8" in str(info.value)
 
 
 # ----------------------------------------------------------------- robustness
