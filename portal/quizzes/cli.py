@@ -27,23 +27,35 @@ def course_by_code(code: str) -> Course:
 @click.option(
     "--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default=None, help="Guessed from the file when omitted."
 )
-def import_command(path: Path, code: str, category: str | None, fmt: str | None) -> None:
-    """Import a GIFT or Moodle XML file: all of it, or nothing on any error."""
-    from portal.quizzes.formats.detect import detect_format
-    from portal.quizzes.services import banks
-    from portal.quizzes.views_bank import parse_questions
+@click.option("--encoding", default=None, help="GIFT only: the file's encoding, e.g. windows-1252 (detected when omitted).")
+@click.option("--dry-run", is_flag=True, help="Show what would be imported, and import nothing.")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Import the file without the questions that cannot be imported (they are listed).")
+def import_command(path: Path, code: str, category: str | None, fmt: str | None, encoding: str | None,
+                   dry_run: bool, skip_unsupported: bool) -> None:
+    """Import a GIFT or Moodle XML file: all of it, or nothing on any error (unless --skip-unsupported).
+    Prints what is imported per type and category, what each question loses, and what is refused."""
+    from portal.quizzes.services import banks, imports
 
     course = course_by_code(code)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror}.") from None
-    fmt = fmt or detect_format(path.name, data)
     try:
-        parsed = parse_questions(path.name, data, fmt)
-        counts = banks.import_questions(course, parsed, category)
-    except FormatError as exc:  # raised before anything is written
+        plan = imports.read_plan(path.name, data, fmt, imports.check_encoding(encoding))
+    except FormatError as exc:
         raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.") from None
+    for line in imports.report_lines(plan, category):
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was imported.")
+        return
+    try:
+        counts = imports.apply_plan(course, plan, category, skip_unsupported)
+    except FormatError as exc:  # raised before anything is written
+        hint = " Use --skip-unsupported to import the rest." if plan.refused else ""
+        raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.{hint}") from None
     db.session.commit()
     click.echo(banks.summary(counts))
     for kind, n in sorted(counts.items()):
@@ -55,15 +67,22 @@ def import_command(path: Path, code: str, category: str | None, fmt: str | None)
 @click.option("--course", "code", required=True)
 @click.option("--format", "fmt", type=click.Choice(["gift", "moodlexml"]), default="gift")
 def export_command(path: Path, code: str, fmt: str) -> None:
-    """Export a course's whole bank to GIFT or Moodle XML."""
+    """Export a course's whole bank to GIFT or Moodle XML. A question that cannot be written is
+    left out and named (exit status 1); what GIFT cannot carry (images, units...) is named too."""
     from portal.quizzes.services import banks
 
     course = course_by_code(code)
+    body, problems = banks.export_questions(course, fmt)
     try:
-        path.write_text(banks.export_questions(course, fmt), encoding="utf-8")
-    except FormatError as exc:
-        raise click.ClickException(f"Export failed: {exc}") from None
+        path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {path}: {exc.strerror}.") from None
     click.echo(f"Wrote {path}.")
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    left_out = [p for p in problems if not p.message.startswith("exported without")]
+    if left_out:  # the rest is written; a script still learns the file is incomplete
+        raise click.exceptions.Exit(1)
 
 
 @quizzes.command("close-overdue")

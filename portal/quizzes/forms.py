@@ -62,7 +62,18 @@ class ImportForm(FlaskForm):
         validators=[Optional(), Length(max=200), PrintableText()],
         description="Categories named in the file ($CATEGORY: or <category>) are created inside it.",
     )
-    submit = SubmitField("Import")
+    encoding = StringField(
+        "Encoding of a GIFT file (optional)", validators=[Optional(), Length(max=40), PrintableText()],
+        description="UTF-8 and UTF-16 with a byte order mark are recognised, and a file that is not UTF-8 is read as "
+                    "Windows-1252; name another encoding (e.g. iso-8859-15) if the preview's accents look wrong.",
+    )
+    submit = SubmitField("Preview the import")
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField()
+    skip_refused = BooleanField("Import without the refused questions (they are left out)")
+    submit = SubmitField("Import these questions")
 
 
 class QuizForm(FlaskForm):

@@ -31,7 +31,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
-from portal.quizzes.formats.model import AcceptedAnswer, Choice, ImportedQuestion, MatchPair, NumericAnswer
+from portal.quizzes.formats.model import (
+    GRADE_LIST,
+    AcceptedAnswer,
+    Choice,
+    ImportedQuestion,
+    MatchPair,
+    NumericAnswer,
+    Unit,
+    format_percent,
+    snap_fraction,
+)
 
 if TYPE_CHECKING:
     from portal.quizzes.models import Question
@@ -74,6 +84,12 @@ def question_type(key: str) -> type[QuestionType]:
 
 def clamp(x: float) -> float:
     return max(0.0, min(1.0, x))
+
+
+def full_marks(fraction: float) -> float:
+    """Moodle's rule (question_state::graded_state_for_fraction): within 0.000001 of 100% is right,
+    so three picks of 33.33333% score exactly 100%, not 99.99999%."""
+    return 1.0 if abs(fraction - 1.0) < 0.000001 else round(fraction, 7)
 
 
 def choice_ids(n: int) -> list[str]:
@@ -182,7 +198,10 @@ def _percent(raw: str, default: float, line_no: int) -> float:
         raise QuestionDataError(f"Line {line_no}: “{raw}” is not a percentage.") from None
     if not math.isfinite(value) or not -100 <= value <= 100:
         raise QuestionDataError(f"Line {line_no}: the weight must be between -100 and 100.")
-    return round(value / 100, 7)
+    fraction = snap_fraction(value / 100)
+    if fraction is None:
+        raise QuestionDataError(f"Line {line_no}: {raw}% is not one of Moodle's grades ({GRADE_LIST}, or their negatives).")
+    return fraction
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -192,7 +211,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _fmt_percent(fraction: float) -> str:
-    return f"{fraction * 100:g}"
+    return format_percent(fraction)
 
 
 # --- choice types --------------------------------------------------------------------------------
@@ -396,7 +415,7 @@ class MultipleResponse(_ChoiceType):
             if choice is None:
                 continue
             total += choice["fraction"] if choice["fraction"] > 0 else cls.penalty(question, choice)
-        return round(clamp(total), 7)
+        return full_marks(clamp(total))
 
     @classmethod
     def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
@@ -421,10 +440,14 @@ def normalize_text(value: str) -> str:
     return " ".join((value or "").split()).casefold()
 
 
-def wildcard_pattern(accepted: str) -> re.Pattern[str]:
-    """Case-insensitive whole-answer match where `*` stands for any run of characters."""
-    parts = [re.escape(p) for p in normalize_text(accepted).split("*")]
+def wildcard_pattern(accepted: str, case_sensitive: bool = False) -> re.Pattern[str]:
+    """Whole-answer match (ignoring case unless told) where `*` stands for any run of characters."""
+    parts = [re.escape(p) for p in _normalize(accepted, case_sensitive).split("*")]
     return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
+
+
+def _normalize(value: str, case_sensitive: bool) -> str:
+    return " ".join((value or "").split()) if case_sensitive else normalize_text(value)
 
 
 class _TypedAnswerType(QuestionType):
@@ -466,15 +489,17 @@ class ShortAnswer(_TypedAnswerType):
     key = "short_answer"
     label = "Short answer"
     answers_hint = (
-        "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case; * matches anything."
+        "One accepted answer per line: weight in % (blank = 100) | answer | feedback. Matching ignores case "
+        "(unless the question was imported as case-sensitive); * matches anything."
     )
 
     @classmethod
     def best(cls, question: Question, answer: JSON | None) -> JSON | None:
-        given = normalize_text((answer or {}).get("text", ""))
+        case_sensitive = bool((question.data or {}).get("case_sensitive"))
+        given = _normalize((answer or {}).get("text", ""), case_sensitive)
         if not given:
             return None
-        matches = [a for a in cls.answers(question) if wildcard_pattern(a["text"]).match(given)]
+        matches = [a for a in cls.answers(question) if wildcard_pattern(a["text"], case_sensitive).match(given)]
         return max(matches, key=lambda a: a["fraction"], default=None)
 
     @classmethod
@@ -505,12 +530,17 @@ class ShortAnswer(_TypedAnswerType):
 
     @classmethod
     def data_from_imported(cls, q: ImportedQuestion) -> JSON:
-        return {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback} for a in q.accepted_answers]}
+        data: JSON = {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback}
+                                  for a in q.accepted_answers]}
+        if q.case_sensitive:
+            data["case_sensitive"] = True
+        return data
 
     @classmethod
     def imported_fields(cls, data: JSON) -> JSON:
         return {"accepted_answers": [AcceptedAnswer(a["text"], a["fraction"], a.get("feedback", ""))
-                                     for a in data.get("answers", [])]}
+                                     for a in data.get("answers", [])],
+                "case_sensitive": bool(data.get("case_sensitive"))}
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -538,18 +568,45 @@ class Numeric(_TypedAnswerType):
     max_length = 100
 
     @classmethod
+    def units(cls, question: Question) -> dict[str, float]:
+        return {u["name"]: u["multiplier"] for u in (question.data or {}).get("units", [])}
+
+    @classmethod
+    def split_unit(cls, question: Question, text: str) -> tuple[float | None, str]:
+        """(number, unit as typed): the unit is what follows the number, when the question has units."""
+        value = parse_number(text)
+        if value is not None or not cls.units(question):
+            return value, ""
+        m = re.match(r"^\s*([-+]?[\d.,\s]*\d[\d.,]*(?:[eE][-+]?\d+)?)\s*(\S.*?)\s*$", text or "")
+        return (parse_number(m.group(1)), m.group(2)) if m else (None, "")
+
+    @classmethod
     def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
         answer = super().read_answer(question, form, prefix, entry)
-        if answer and parse_number(answer["text"]) is None:
+        if answer and cls.split_unit(question, answer["text"])[0] is None:
             raise AnswerRefused(f"“{answer['text']}” is not a number: write it in digits, such as 12, 3.5 or 3,5. "
                                 "This answer was not saved.", answer)
         return answer
 
     @classmethod
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
+        """The best answer's weight; with required units (Moodle unitgradingtype 1 or 2), a missing or
+        unknown unit loses the unit penalty: of the answer's grade (1) or of the question's (2)."""
+        match = cls.best(question, answer)
+        fraction = clamp(match["fraction"]) if match else 0.0
+        data = question.data or {}
+        grading = data.get("unit_grading", 0)
+        if fraction and grading and cls.split_unit(question, (answer or {}).get("text", ""))[1] not in cls.units(question):
+            penalty = data.get("unit_penalty", 0.1)
+            fraction = clamp(fraction - (penalty * fraction if grading == 1 else penalty))
+        return round(fraction, 7)
+
+    @classmethod
     def best(cls, question: Question, answer: JSON | None) -> JSON | None:
-        value = parse_number((answer or {}).get("text", ""))
+        value, unit = cls.split_unit(question, (answer or {}).get("text", ""))
         if value is None:
             return None
+        value /= cls.units(question).get(unit, 1.0)
         hits = [
             a
             for a in cls.answers(question)
@@ -561,7 +618,8 @@ class Numeric(_TypedAnswerType):
 
     @classmethod
     def right_answers(cls, question: Question) -> list[str]:
-        return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "")
+        unit = next(iter(cls.units(question)), "")
+        return [f"{a['value']:g}" + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "") + (f" {unit}" if unit else "")
                 for a in cls.answers(question) if a["value"] is not None and a["fraction"] >= 0.9999999]
 
     @classmethod
@@ -597,13 +655,19 @@ class Numeric(_TypedAnswerType):
 
     @classmethod
     def data_from_imported(cls, q: ImportedQuestion) -> JSON:
-        return {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction, "feedback": a.feedback}
-                            for a in q.numeric_answers]}
+        data: JSON = {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction,
+                                   "feedback": a.feedback} for a in q.numeric_answers]}
+        if q.units:
+            data.update(units=[{"name": u.name, "multiplier": u.multiplier} for u in q.units],
+                        unit_grading=q.unit_grading, unit_penalty=q.unit_penalty)
+        return data
 
     @classmethod
     def imported_fields(cls, data: JSON) -> JSON:
         return {"numeric_answers": [NumericAnswer(a["value"], a.get("tolerance", 0.0), a["fraction"], a.get("feedback", ""))
-                                    for a in data.get("answers", [])]}
+                                    for a in data.get("answers", [])],
+                "units": [Unit(u["name"], u["multiplier"]) for u in data.get("units", [])],
+                "unit_grading": data.get("unit_grading", 0), "unit_penalty": data.get("unit_penalty", 0.1)}
 
 
 @register

@@ -1,4 +1,5 @@
 """Question banks and exam settings: administrators, and instructors of the course's classes."""
+import time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,9 +17,8 @@ from portal.extensions import db
 from portal.form_fields import add_error
 from portal.ids import id_arg
 from portal.pagination import paginate
-from portal.quizzes.formats import FormatError, parse_gift, parse_moodle_xml
-from portal.quizzes.formats.detect import detect_format, load_questions
-from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
+from portal.quizzes.formats import FormatError
+from portal.quizzes.forms import CategoryForm, ConfirmForm, ImportConfirmForm, ImportForm, QuestionForm, QuizForm, SlotForm
 from portal.quizzes.models import (
     Attempt,
     GradingPolicy,
@@ -30,7 +30,7 @@ from portal.quizzes.models import (
     Response,
     ReviewPolicy,
 )
-from portal.quizzes.services import banks
+from portal.quizzes.services import banks, imports
 from portal.quizzes.types import REGISTRY, QuestionDataError
 
 bp = Blueprint("bank", __name__, template_folder="templates")
@@ -199,38 +199,56 @@ def delete_question(question_id: int):
 @bp.route("/bank/courses/<int:course_id>/import", methods=["GET", "POST"])
 @roles(*AUTHORS)
 def import_file(course_id: int):
+    """Upload, preview (counts, warnings, refusals), then confirm: the confirmation imports the stored
+    upload, all or nothing."""
     course = authored_course(course_id)
     form = ImportForm()
+    confirm = ImportConfirmForm(prefix="confirm")
+    if request.method == "POST" and "confirm-token" in request.form:
+        return confirm_import(course, form, confirm)
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
+        fmt = form.file_format.data if form.file_format.data in ("gift", "moodlexml") else None
+        under = (form.category.data or "").strip() or None
         try:
-            fmt = (form.file_format.data if form.file_format.data in ("gift", "moodlexml")
-                   else detect_format(upload.filename or "", data))
-            questions = parse_questions(upload.filename or "", data, fmt)
-            counts = banks.import_questions(course, questions, (form.category.data or "").strip() or None)
-            db.session.commit()
-            flash(banks.summary(counts), "success")
-            return redirect(url_for("bank.index", course_id=course.id))
+            encoding = imports.check_encoding(form.encoding.data)
+            plan = imports.read_plan(upload.filename or "", data, fmt, encoding)
         except FormatError as exc:
-            db.session.rollback()
             add_error(form.file, f"Nothing was imported. {exc}")
+        else:
+            confirm.token.data = imports.keep_upload(data, {
+                "course_id": course.id, "user_id": current_user.id, "filename": upload.filename or "", "fmt": plan.fmt,
+                "encoding": encoding, "under": under, "at": time.time()})
+            return import_preview(course, form, confirm, plan, under, upload.filename or "")
     return render_template("quizzes/import.html", form=form, course=course,
                            cancel_url=url_for("bank.index", course_id=course.id))
 
 
-def parse_questions(filename: str, data: bytes, fmt: str):
-    if fmt == "moodlexml":
-        return parse_moodle_xml(data)
-    if fmt == "gift":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FormatError("the file is not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
-        if "\x00" in text:  # not text, and PostgreSQL cannot store it
-            raise FormatError("the file contains a NUL character", text[: text.index("\x00")].count("\n") + 1)
-        return parse_gift(text)
-    return load_questions(filename, data)
+def import_preview(course: Course, form, confirm, plan: imports.ImportPlan, under: str | None, filename: str):
+    return render_template("quizzes/import.html", form=form, course=course, confirm=confirm, plan=plan, under=under,
+                           filename=filename, labels={k: c.label for k, c in REGISTRY.items()},
+                           cancel_url=url_for("bank.index", course_id=course.id))
+
+
+def confirm_import(course: Course, form, confirm):
+    pending = imports.pending_upload(confirm.token.data or "", course.id, current_user.id)
+    if not confirm.validate_on_submit() or pending is None:
+        flash("That upload is no longer waiting to be imported (it expired, or was imported). Upload it again.", "error")
+        return redirect(url_for("bank.import_file", course_id=course.id))
+    data, meta = pending
+    try:
+        plan = imports.read_plan(meta["filename"], data, meta["fmt"], meta["encoding"])
+        counts = imports.apply_plan(course, plan, meta["under"], bool(confirm.skip_refused.data))
+    except FormatError as exc:
+        db.session.rollback()
+        add_error(confirm.skip_refused, f"Nothing was imported: {exc}.")
+        return import_preview(course, form, confirm, plan, meta["under"], meta["filename"])
+    db.session.commit()
+    imports.drop_upload(confirm.token.data or "")
+    flash(banks.summary(counts) + (f" Left out {len(plan.refused)} refused question(s): "
+                                   + "; ".join(map(str, plan.refused[:10])) if plan.refused else ""), "success")
+    return redirect(url_for("bank.index", course_id=course.id))
 
 
 @bp.get("/bank/courses/<int:course_id>/export")
@@ -243,11 +261,9 @@ def export(course_id: int):
         category = db.session.get(QuestionCategory, category_id)
         if category is None or category.course_id != course.id:
             abort(404)
-    try:
-        body = banks.export_questions(course, fmt, category)
-    except FormatError as exc:
-        flash(f"Export failed: {exc}", "error")
-        return redirect(url_for("bank.index", course_id=course.id))
+    body, problems = banks.export_questions(course, fmt, category)
+    if problems:
+        flash(f"The export lists {len(problems)} problem(s) at its top: " + "; ".join(map(str, problems[:5])), "warning")
     ext = "xml" if fmt == "moodlexml" else "gift"
     return FlaskResponse(body, mimetype="application/xml" if fmt == "moodlexml" else "text/plain",
                          headers={"Content-Disposition": f'attachment; filename="{course.code}-questions.{ext}"'})

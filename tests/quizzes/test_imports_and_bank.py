@@ -1,5 +1,6 @@
 """GIFT and Moodle XML imports (CLI and upload, all or nothing), export round trips, bank authoring."""
 import io
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -93,15 +94,19 @@ def test_export_round_trips_through_both_formats(app, make, tmp_path):
 def test_upload_import_in_the_browser(client, login, make):
     course = make.course()
     login(make.user(Role.ADMIN))
-    ok = client.post(f"/bank/courses/{course.id}/import", data={"file": (io.BytesIO(DEMO_GIFT.read_bytes()), "questions.gift")},
-                     content_type="multipart/form-data", follow_redirects=True)
+    preview = client.post(f"/bank/courses/{course.id}/import",
+                          data={"file": (io.BytesIO(DEMO_GIFT.read_bytes()), "questions.gift")},
+                          content_type="multipart/form-data")
+    assert b"Preview of questions.gift" in preview.data and count(course) == 0
+    token = re.search(rb'name="confirm-token" type="hidden" value="([^"]+)"', preview.data).group(1).decode()
+    ok = client.post(f"/bank/courses/{course.id}/import", data={"confirm-token": token}, follow_redirects=True)
     assert b"Imported 58 question(s)" in ok.data
     bad = client.post(
         f"/bank/courses/{course.id}/import",
         data={"file": (io.BytesIO(b"::X:: {=a ~b"), "x.gift"), "category": "Z"},
         content_type="multipart/form-data",
     )
-    assert bad.status_code == 200 and b"Nothing was imported" in bad.data and b"line 1" in bad.data
+    assert bad.status_code == 200 and b"<h2>Refused</h2>" in bad.data and b"line 1" in bad.data
     assert count(course) == 58
     export = client.get(f"/bank/courses/{course.id}/export?format=moodlexml")
     assert export.mimetype == "application/xml" and b"<quiz>" in export.data

@@ -152,6 +152,8 @@ def test_single_choice_needs_two_choices_one_of_them_worth_100():
     with pytest.raises(QuestionDataError, match="two choices"):
         question("single_choice", "100 | Only")
     with pytest.raises(QuestionDataError, match="100%"):
+        question("single_choice", "90 | Almost\n0 | No")
+    with pytest.raises(QuestionDataError, match="99.9% is not one of Moodle's grades"):
         question("single_choice", "99.9 | Almost\n0 | No")
     with pytest.raises(QuestionDataError, match="two choices"):
         question_type("single_choice").check({})
@@ -182,7 +184,7 @@ def test_multiple_response_weights_must_add_up_to_100():
         question("multiple_response", "50 | A\n40 | B\n | C")
     with pytest.raises(QuestionDataError, match="two choices"):
         question("multiple_response", "100 | A")
-    assert question("multiple_response", "33.33 | A\n33.33 | B\n33.34 | C")
+    assert question("multiple_response", "33.33333 | A\n33.33333 | B\n33.33333 | C")
 
 
 def test_true_false_grades_the_right_word():
@@ -258,8 +260,9 @@ def test_with_one_right_choice_a_wrong_pick_takes_it_all_back():
 
 
 def test_multiple_response_scores_to_seven_places():
-    q = question("multiple_response", "33.33 | A\n33.33 | B\n33.34 | C\n | D")
-    assert grade_choices(q, "A", "B", "D") == 0.3332667
+    q = question("multiple_response", "33.33333 | A\n33.33333 | B\n33.33333 | C\n | D")
+    assert grade_choices(q, "A", "B", "D") == 0.3333333
+    assert grade_choices(q, "A", "B", "C") == 1.0  # 99.99999% is Moodle's "right": exactly 100%
 
 
 def test_a_stored_pick_of_a_choice_since_removed_counts_for_nothing_and_spoils_nothing():
@@ -270,9 +273,11 @@ def test_a_stored_pick_of_a_choice_since_removed_counts_for_nothing_and_spoils_n
 
 def test_multiple_response_accepts_two_choices_and_weights_adding_to_100_at_two_places():
     assert question("multiple_response", "50 | A\n50 | B")
-    assert question("multiple_response", "33.3 | A\n33.3 | B\n33.3 | C")  # thirds, to one decimal
-    with pytest.raises(QuestionDataError, match="add up to 99%"):
-        question("multiple_response", "33 | A\n33 | B\n33 | C")
+    assert question("multiple_response", "33.33333 | A\n33.33333 | B\n33.33333 | C")  # thirds, as Moodle lists them
+    with pytest.raises(QuestionDataError, match="add up to 90%"):
+        question("multiple_response", "30 | A\n30 | B\n30 | C")
+    with pytest.raises(QuestionDataError, match="33.3% is not one of Moodle's grades"):
+        question("multiple_response", "33.3 | A\n33.3 | B\n33.3 | C")
     with pytest.raises(QuestionDataError, match="two choices"):
         question_type("multiple_response").check({})
 

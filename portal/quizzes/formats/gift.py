@@ -21,6 +21,9 @@ multiple choice block, malformed ``%weight%``, non-numeric numeric answers,
 and an unknown lowercase ``[marker]`` at the start of the question text all
 raise FormatError.
 
+Moodle's ``// [id:...]`` and ``// [tag:...]`` comments set the idnumber and tags
+(a backslash escapes a closing bracket inside them); export_gift writes them back.
+
 Extension: a comment line ``// points: 2.5`` inside a question block sets its
 points (Moodle ignores it as a comment); export_gift writes it when the points
 differ from the default, so points survive a round trip.
@@ -28,6 +31,7 @@ differ from the default, so points survive a round trip.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from .model import (
@@ -42,8 +46,9 @@ from .model import (
     default_points,
     format_number,
     format_percent,
+    grade_problem,
     normalize_category,
-    round_fraction,
+    snap_fraction,
     validate,
 )
 
@@ -59,6 +64,7 @@ _MARKER = re.compile(r"^\[([a-z]+)\]")
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
 _BAD_WEIGHT = re.compile(r"^%[^%\s]{0,12}%")
 _POINTS = re.compile(r"^//\s*points:\s*(\S+)\s*$", re.IGNORECASE)
+_ID_TAG = re.compile(r"\[(id|tag):((?:\\.|[^\]\\])+)\]")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 BLANK = "_____"
 
@@ -66,8 +72,9 @@ BLANK = "_____"
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_gift(text: str) -> list[ImportedQuestion]:
-    """Parse a whole GIFT file; return every question or raise FormatError."""
+def parse_gift(text: str, refused: list[FormatError] | None = None) -> list[ImportedQuestion]:
+    """Parse a whole GIFT file; return every question or raise FormatError.  With a
+    `refused` list, a question that cannot be imported is added to it and left out."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):
@@ -75,35 +82,54 @@ def parse_gift(text: str) -> list[ImportedQuestion]:
             raise FormatError("unsupported private-use character in the file", number)
     questions: list[ImportedQuestion] = []
     category: str | None = None
-    for block in _blocks(lines):
+    for block, indented in _blocks(lines):
         points = None
         body: list[tuple[int, str]] = []
+        extra: dict[str, Any] = {"tags": [], "idnumber": ""}
         for number, line in block:
             if line.startswith("//"):
                 m = _POINTS.match(line)
                 if m and NUMBER.match(m.group(1)):
                     points = float(m.group(1))
+                for what, value in _ID_TAG.findall(line):
+                    value = re.sub(r"\\(.)", r"\1", value).strip()
+                    if what == "id":
+                        extra["idnumber"] = value
+                    elif value not in extra["tags"]:
+                        extra["tags"].append(value)
             elif not body and line.startswith("$CATEGORY:"):
                 category = normalize_category(line[len("$CATEGORY:"):])
             else:
                 body.append((number, line))
         if body:
             raw = "\n".join(line for _, line in body)
-            questions.append(_parse_question(raw, body[0][0], category, points))
+            try:
+                q = _parse_question(raw, body[0][0], category, points)
+            except FormatError as exc:
+                if refused is None:
+                    raise
+                refused.append(exc)
+                continue
+            if indented and "<pre" in raw.lower():
+                q.notes.append("indentation inside <pre> was not kept (GIFT lines are trimmed, as in Moodle)")
+            questions.append(replace(q, **extra) if extra["tags"] or extra["idnumber"] else q)
     return questions
 
 
 def _blocks(lines: list[str]):
+    """(block of (line number, trimmed line), whether a line lost leading white space)."""
     block: list[tuple[int, str]] = []
+    indented = False
     for number, line in enumerate(lines, 1):
+        indented = indented or (line[:1].isspace() and bool(line.strip()))
         line = line.strip()
         if line:
             block.append((number, line))
         elif block:
-            yield block
-            block = []
+            yield block, indented
+            block, indented = [], False
     if block:
-        yield block
+        yield block, indented
 
 
 def _hide_escapes(raw: str) -> str:
@@ -225,10 +251,10 @@ def _weight(body: str, default: float) -> tuple[float, str]:
         if bad:
             raise ValueError(f"bad answer weight {_clean(bad.group(0))!r}")
         return default, body
-    percent = float(m.group(1))
-    if not -100 <= percent <= 100:
-        raise ValueError(f"answer weight {percent:g}% is outside -100%..100%")
-    return round_fraction(percent / 100), body[m.end():]
+    fraction = snap_fraction(float(m.group(1)) / 100)
+    if fraction is None:
+        raise ValueError(grade_problem(float(m.group(1)) / 100))
+    return fraction, body[m.end():]
 
 
 def _split_answers(answer: str, marks: str) -> list[str]:
@@ -337,23 +363,51 @@ def _pairs(answer: str, fmt: str) -> list[MatchPair]:
 # --------------------------------------------------------------------------- export
 
 
-def export_gift(questions: list[ImportedQuestion]) -> str:
-    """Write questions as GIFT; raise FormatError if one cannot be represented."""
+def export_gift(questions: list[ImportedQuestion], problems: list[FormatError] | None = None) -> str:
+    """Write questions as GIFT.  A question GIFT cannot hold raises FormatError, or, given a
+    `problems` list, is added to it and left out; what GIFT drops from a question it does
+    write (case sensitivity, units, images) is added to `problems` too."""
     chunks = []
     category = None
     for q in questions:
-        validate(q)
-        if q.category != category:
-            path = q.category if q.category is not None else "$course$/top"
-            if "\n" in path or "\r" in path:
-                raise FormatError("category path contains a line break", question=q.name)
-            chunks.append(f"$CATEGORY: {path}\n")
-            category = q.category
         try:
-            chunks.append(_write_question(q))
+            validate(q)
+            if q.category is not None and ("\n" in q.category or "\r" in q.category):
+                raise ValueError("category path contains a line break")
+            chunk = _write_question(q)
         except ValueError as exc:
-            raise FormatError(str(exc), question=q.name) from None
+            error = exc if isinstance(exc, FormatError) else FormatError(str(exc), question=q.name)
+            if problems is None:
+                raise error from None
+            problems.append(error)
+            continue
+        if problems is not None:
+            problems.extend(FormatError(f"exported without {loss}", question=q.name) for loss in _losses(q))
+        if q.category != category:
+            chunks.append(f"$CATEGORY: {q.category if q.category is not None else '$course$/top'}\n")
+            category = q.category
+        chunks.append(chunk)
     return "\n".join(chunks)
+
+
+def _losses(q: ImportedQuestion) -> list[str]:
+    """What a GIFT export of q cannot carry."""
+    losses = []
+    if q.case_sensitive:
+        losses.append("case sensitivity (GIFT short answers ignore case)")
+    if q.units:
+        losses.append("its units (GIFT has no units)")
+    if q.images:
+        losses.append(f"its image(s) {', '.join(sorted(q.images))} (GIFT cannot embed files)")
+    return losses
+
+
+def _id_tags(q: ImportedQuestion) -> str:
+    def esc(value: str) -> str:
+        return value.replace("\\", "\\\\").replace("]", "\\]").replace("\n", " ")
+
+    marks = ([f"[id:{esc(q.idnumber)}]"] if q.idnumber else []) + [f"[tag:{esc(t)}]" for t in q.tags]
+    return f"// {' '.join(marks)}\n" if marks else ""
 
 
 def escape(text: str) -> str:
@@ -373,6 +427,7 @@ def _answer_text(text: str, fmt: str) -> str:
 
 def _weighted(mark: str, fraction: float, text: str, default: float) -> str:
     """mark + optional %weight% + text; the weight is forced if text starts with %."""
+    fraction = snap_fraction(fraction) or 0.0  # never write a weight Moodle would refuse
     if fraction != default or text.startswith("%"):
         return f"{mark}%{format_percent(fraction)}%{text}"
     return mark + text
@@ -387,6 +442,7 @@ def _write_question(q: ImportedQuestion) -> str:
     head = ""
     if q.points != default_points(q.kind):
         head += f"// points: {format_number(q.points)}\n"
+    head += _id_tags(q)
     head += f"::{escape(q.name)}::[{fmt}]"
     text = escape(q.text)
     if q.kind == "description":

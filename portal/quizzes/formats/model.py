@@ -13,6 +13,12 @@ Conventions shared by both formats:
 * ``NumericAnswer.value`` is ``None`` for Moodle's ``*`` "any other answer"
   catch-all (GIFT ``{#... ~#feedback}``), which only carries feedback.
 * ``MatchPair(prompt="", answer=...)`` is an extra wrong answer (distractor).
+* Answer weights must be one of Moodle's grades (``MOODLE_FRACTIONS`` and their
+  negatives); parsers snap a weight within Moodle's tolerance to the listed
+  value (``snap_fraction``) and refuse the rest, as Moodle's importer does.
+* ``notes`` lists what the source file said that the portal does not keep or
+  honour (hints, combined feedback, penalty ...), one line each: the import
+  preview shows them per question.  Ignored by ==.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import html
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS = (
     "single_choice",
@@ -82,6 +89,14 @@ class MatchPair:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A numerical unit: the answer in this unit is the base answer times multiplier."""
+
+    name: str
+    multiplier: float = 1.0
+
+
+@dataclass(frozen=True)
 class ImportedQuestion:
     kind: str
     name: str
@@ -95,6 +110,16 @@ class ImportedQuestion:
     numeric_answers: list[NumericAnswer] = field(default_factory=list)
     pairs: list[MatchPair] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
+    case_sensitive: bool = False  # short answer (Moodle usecase)
+    units: list[Unit] = field(default_factory=list)  # numeric; the first has multiplier 1
+    # Moodle unitgradingtype: 0 = a unit is optional, 1 = a missing/wrong unit loses unit_penalty of
+    # the answer's grade, 2 = loses unit_penalty of the question's grade.
+    unit_grading: int = 0
+    unit_penalty: float = 0.1
+    tags: list[str] = field(default_factory=list)
+    idnumber: str = ""
+    cloze: list[Any] = field(default_factory=list)  # ClozeGap objects, kind "cloze" only
+    notes: list[str] = field(default_factory=list, compare=False)
     # Where the question starts in its source file; ignored by ==.
     source_line: int | None = field(default=None, compare=False)
 
@@ -113,6 +138,33 @@ def format_number(x: float) -> str:
 def format_percent(fraction: float) -> str:
     """0.3333333 -> '33.33333' (fractions have 7 decimals, so 5 in percent)."""
     return f"{fraction * 100:.5f}".rstrip("0").rstrip(".") if fraction else "0"
+
+
+# Moodle's question_bank::fraction_options(): the only grades it accepts (with their negatives).
+MOODLE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2,
+                    0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0)
+# Moodle's match_grade_options(..., 'error'): a grade within this of a listed one is that one.
+GRADE_TOLERANCE = 0.00001
+GRADE_LIST = ", ".join(format(f * 100, ".5f").rstrip("0").rstrip(".") for f in MOODLE_FRACTIONS)
+
+
+def snap_fraction(value: float) -> float | None:
+    """The Moodle grade `value` stands for (strictly within GRADE_TOLERANCE), or None if it is none."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    for f in MOODLE_FRACTIONS:
+        for v in (f, -f):
+            if abs(value - v) < GRADE_TOLERANCE:
+                return v + 0.0  # -0.0 -> 0.0
+    return None
+
+
+def grade_problem(fraction: float) -> str | None:
+    """Why Moodle would refuse this answer weight (None if it accepts it)."""
+    if snap_fraction(fraction) is not None:
+        return None
+    return (f"answer weight {format_percent(fraction) if _finite(fraction) else fraction}% is not one of Moodle's "
+            f"grades ({GRADE_LIST} percent, or their negatives)")
 
 
 def default_points(kind: str) -> float:
@@ -186,16 +238,25 @@ def _problem(q: ImportedQuestion) -> str | None:
     for attr, present in used.items():
         if present and attr != wanted:
             return f"a {q.kind} question cannot have {attr}"
+    if q.case_sensitive and q.kind != "short_answer":
+        return "only a short answer question can be case-sensitive"
+    if q.units and q.kind != "numeric":
+        return "only a numeric question can have units"
+    if q.cloze and q.kind != "cloze":
+        return f"a {q.kind} question cannot have embedded answers"
     answers = q.choices or q.accepted_answers or q.numeric_answers
     for a in answers:
         if not _finite(a.fraction) or not -1 <= a.fraction <= 1:
             return f"answer weight {a.fraction!r} is outside -100%..100%"
+        if problem := grade_problem(a.fraction):
+            return problem
     checker = _CHECKS.get(q.kind)
     return checker(q) if checker else None
 
 
 def _max_is_full(fractions) -> bool:
-    return max(fractions, default=0) >= 0.9999999
+    """Moodle's rule: the best answer is worth exactly 100%."""
+    return max(fractions, default=0) == 1
 
 
 def _check_choices(q: ImportedQuestion) -> str | None:
@@ -239,18 +300,32 @@ def _check_numeric(q: ImportedQuestion) -> str | None:
             return "the '*' (any other answer) entry cannot have a tolerance"
     if not _max_is_full(a.fraction for a in q.numeric_answers if a.value is not None):
         return "no numeric answer is fully correct"
-    return None
+    return _check_units(q)
 
 
 def _check_matching(q: ImportedQuestion) -> str | None:
-    # Moodle's matching editor rule: at least 2 questions and 3 answers, where
-    # answers with an empty question are extra wrong answers.
+    # Moodle's minimum: two pairs (answers with an empty prompt are extra wrong answers).
     for p in q.pairs:
         if not p.answer.strip():
             return f"matching item {p.prompt!r} has no answer"
     prompts = sum(1 for p in q.pairs if p.prompt.strip())
-    if prompts < 2 or len(q.pairs) < 3:
-        return "a matching question needs at least 2 pairs and 3 answers (add a pair or a '= -> distractor')"
+    if prompts < 2:
+        return "a matching question needs at least 2 pairs"
+    return None
+
+
+def _check_units(q: ImportedQuestion) -> str | None:
+    if q.unit_grading not in (0, 1, 2) or (q.unit_grading and not q.units):
+        return f"unit grading {q.unit_grading!r} needs units (0 = optional, 1 or 2 = required)"
+    if not _finite(q.unit_penalty) or not 0 <= q.unit_penalty <= 1:
+        return f"unit penalty {q.unit_penalty!r} is outside 0..1"
+    names = [u.name.strip() for u in q.units]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        return "unit names must be given and distinct"
+    if any(not _finite(u.multiplier) or u.multiplier <= 0 for u in q.units):
+        return "unit multipliers must be positive numbers"
+    if q.units and q.units[0].multiplier != 1:
+        return "the first unit must have multiplier 1"
     return None
 
 

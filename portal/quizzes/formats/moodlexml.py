@@ -12,9 +12,12 @@ any ENTITY declaration) is refused before it is read, which rules out entity
 expansion ("billion laughs") and external entities.  Undefined entities such
 as ``&nbsp;`` are XML errors, exactly as in Moodle.
 
-Not kept (no place in the model): penalty, hidden, idnumber, tags, hints,
-combined feedback, shuffle/numbering options, short answer case sensitivity,
-numerical units, essay response options and grader information.
+Kept: short answer case sensitivity (usecase), numerical units with their
+grading type and penalty, tags and idnumber.  Not kept, and listed in each
+question's ``notes`` when the file sets them to anything but the default:
+penalty, hidden, hints, combined feedback, shuffle/numbering options,
+per-answer formats other than the question's, unit display options, essay
+response options, grader information and category descriptions.
 """
 from __future__ import annotations
 
@@ -36,11 +39,13 @@ from .model import (
     ImportedQuestion,
     MatchPair,
     NumericAnswer,
+    Unit,
     default_name,
     format_number,
     format_percent,
+    grade_problem,
     normalize_category,
-    round_fraction,
+    snap_fraction,
     validate,
 )
 
@@ -69,13 +74,16 @@ PLUGINFILE = "@@PLUGINFILE@@/"
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_moodle_xml(data: bytes | str) -> list[ImportedQuestion]:
-    """Parse a Moodle XML <quiz>; return every question or raise FormatError."""
+def parse_moodle_xml(data: bytes | str, refused: list[FormatError] | None = None) -> list[ImportedQuestion]:
+    """Parse a Moodle XML <quiz>; return every question or raise FormatError.
+    With a `refused` list, a question that cannot be imported is added to it and left
+    out instead (errors in the file as a whole still raise)."""
     root, lines = _read_tree(data)
     if root.tag != "quiz":
         raise FormatError(f"expected a <quiz> document, found <{root.tag}>", lines.get(root))
     questions: list[ImportedQuestion] = []
     category: str | None = None
+    category_note = ""
     for el in root.findall("question"):
         line = lines.get(el)
         qtype = (el.get("type") or "").strip()
@@ -83,17 +91,24 @@ def parse_moodle_xml(data: bytes | str) -> list[ImportedQuestion]:
         try:
             if qtype == "category":
                 category = normalize_category(_text(el, "category"))
+                info = _text(el, "info")
+                category_note = f"the description of category {category or 'top'!r} was not kept" if info else ""
                 continue
             name = _text(el, "name") or None
             reader = _READERS.get(qtype)
             if reader is None:
                 raise ValueError(f"unsupported question type {qtype!r}")
             q = _read_question(el, reader, name, category, line)
-        except FormatError:
-            raise
+            if category_note:
+                q.notes.insert(0, category_note)
+                category_note = ""
+            validate(q)
         except ValueError as exc:
-            raise FormatError(str(exc), line, name) from None
-        validate(q)
+            error = exc if isinstance(exc, FormatError) else FormatError(str(exc), line, name)
+            if refused is None:
+                raise error from None
+            refused.append(error)
+            continue
         questions.append(q)
     return questions
 
@@ -157,7 +172,11 @@ def _number(raw: str | None, what: str, default: float) -> float:
 
 
 def _fraction(answer: ET.Element) -> float:
-    return round_fraction(_number(answer.get("fraction"), "fraction", 0.0) / 100)
+    raw = _number(answer.get("fraction"), "fraction", 0.0) / 100
+    fraction = snap_fraction(raw)
+    if fraction is None:
+        raise ValueError(grade_problem(raw))
+    return fraction
 
 
 def _images(el: ET.Element) -> dict[str, bytes]:
@@ -185,6 +204,8 @@ def _read_question(el, reader, name, category, line) -> ImportedQuestion:
     fmt_name = (qt.get("format") if qt is not None else None) or "html"
     text = _text(el, "questiontext")
     kind, answers = reader(el)
+    notes = _notes(el, kind, fmt_name.strip())
+    tags = [t for t in (_leaf(tag) for tag in el.findall("tags/tag")) if t]
     return ImportedQuestion(
         kind=kind,
         name=name or default_name(text),
@@ -194,9 +215,59 @@ def _read_question(el, reader, name, category, line) -> ImportedQuestion:
         general_feedback=_text(el, "generalfeedback"),
         category=category,
         images=_images(el),
+        tags=list(dict.fromkeys(tags)),
+        idnumber=(el.findtext("idnumber") or "").strip(),
+        notes=notes,
         source_line=line,
         **answers,
     )
+
+
+_DEFAULT_PENALTY = {"truefalse": ("1", "1.0", "1.0000000"), "essay": ("0",), "description": ("0",)}
+_ESSAY_DEFAULTS = {"responseformat": "editor", "responserequired": "1", "attachments": "0", "attachmentsrequired": "0"}
+
+
+def _on(el: ET.Element, tag: str) -> bool:
+    return (el.findtext(tag) or "").strip().lower() in ("1", "true")
+
+
+def _notes(el: ET.Element, kind: str, fmt: str) -> list[str]:
+    """What the question sets that the portal neither keeps nor honours."""
+    notes = []
+    qtype = el.get("type", "")
+    penalty = (el.findtext("penalty") or "").strip()
+    if penalty and _number(penalty, "penalty", 0) != _number(_DEFAULT_PENALTY.get(qtype, ("0.3333333",))[0], "", 0):
+        notes.append(f"penalty for each try ({penalty}) ignored: an attempt here gives one try")
+    if _on(el, "hidden"):
+        notes.append("hidden in Moodle: imported as a visible question")
+    hints = [h for h in el.findall("hint") if _leaf(h)]
+    if hints:
+        notes.append(f"{len(hints)} hint(s) ignored")
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        if _text(el, tag):
+            notes.append(f"combined feedback <{tag}> ignored")
+    choice = kind in ("single_choice", "multiple_response")
+    if (choice or kind == "matching") and (el.findtext("shuffleanswers") or "").strip().lower() in ("0", "false"):
+        notes.append("'do not shuffle' ignored: the exam's shuffle setting decides")
+    numbering = (el.findtext("answernumbering") or "abc").strip()
+    if choice and numbering not in ("abc", "none"):
+        notes.append(f"answer numbering {numbering!r} ignored")
+    formats = {(a.get("format") or fmt).strip() for a in el.findall("answer")} if choice else set()
+    formats |= {(f.get("format") or fmt).strip() for f in el.findall("answer/feedback")}
+    if formats - {fmt, "moodle_auto_format"}:
+        notes.append(f"answer or feedback formats {', '.join(sorted(formats - {fmt}))} read as the question's {fmt}")
+    if kind == "numeric" and (el.findtext("showunits") or "3").strip() not in ("0", "3"):
+        notes.append("unit display as a drop-down or radio buttons ignored: units are typed after the number")
+    if kind == "numeric" and _on(el, "unitsleft"):
+        notes.append("units before the number ignored: units are typed after the number")
+    if kind == "essay":
+        changed = [t for t, d in _ESSAY_DEFAULTS.items() if (el.findtext(t) or d).strip() != d]
+        if changed:
+            notes.append(f"essay options {', '.join(changed)} ignored: answers are typed text, no attachments")
+        for tag in ("graderinfo", "responsetemplate"):
+            if _text(el, tag):
+                notes.append(f"<{tag}> ignored")
+    return notes
 
 
 def _read_multichoice(el):
@@ -225,7 +296,7 @@ def _read_shortanswer(el):
         AcceptedAnswer(_leaf(a), _fraction(a), _text(a, "feedback"))
         for a in el.findall("answer")
     ]
-    return "short_answer", {"accepted_answers": accepted}
+    return "short_answer", {"accepted_answers": accepted, "case_sensitive": _on(el, "usecase")}
 
 
 def _read_numerical(el):
@@ -235,7 +306,13 @@ def _read_numerical(el):
         value = None if raw in ("", "*") else _number(raw, "number", 0.0)
         tolerance = _number(a.findtext("tolerance"), "tolerance", 0.0)
         answers.append(NumericAnswer(value, tolerance, _fraction(a), _text(a, "feedback")))
-    return "numeric", {"numeric_answers": answers}
+    units = [Unit((u.findtext("unit_name") or "").strip(), _number(u.findtext("multiplier"), "unit multiplier", 1.0))
+             for u in el.findall("units/unit")]
+    grading = (el.findtext("unitgradingtype") or "0").strip()
+    if grading not in ("0", "1", "2"):
+        raise ValueError(f"bad unitgradingtype {grading!r}")
+    return "numeric", {"numeric_answers": answers, "units": units, "unit_grading": int(grading) if units else 0,
+                       "unit_penalty": _number(el.findtext("unitpenalty"), "unitpenalty", 0.1)}
 
 
 def _read_matching(el):
@@ -263,16 +340,25 @@ _READERS = {
 # --------------------------------------------------------------------------- export
 
 
-def export_moodle_xml(questions: list[ImportedQuestion]) -> str:
-    """Write questions as a Moodle XML <quiz> (UTF-8 declaration included)."""
+def export_moodle_xml(questions: list[ImportedQuestion], problems: list[FormatError] | None = None) -> str:
+    """Write questions as a Moodle XML <quiz> (UTF-8 declaration included).  A question
+    that cannot be written raises FormatError, or, given a `problems` list, is added to
+    it and left out."""
     root = ET.Element("quiz")
     category = None
     for q in questions:
-        validate(q)
+        try:
+            validate(q)
+            element = _question_element(q)
+        except FormatError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            continue
         if q.category != category:
             root.append(_category_element(q.category))
             category = q.category
-        root.append(_question_element(q))
+        root.append(element)
     ET.indent(root, "  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=False)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
@@ -319,8 +405,14 @@ class _QuestionWriter:
         penalty = {"true_false": "1", "description": "0", "essay": "0"}.get(q.kind, "0.3333333")
         _simple(el, "penalty", penalty)
         _simple(el, "hidden", "0")
+        if q.idnumber:
+            _simple(el, "idnumber", q.idnumber)
         getattr(self, "write_" + q.kind)(el)
         self.attach_images()
+        if q.tags:
+            tags = ET.SubElement(el, "tags")
+            for tag in q.tags:
+                _add_text(ET.SubElement(tags, "tag"), tag)
 
     def rich(self, parent: ET.Element, tag: str, value: str, **attrs) -> ET.Element:
         el = _add_text(ET.SubElement(parent, tag, attrs | {"format": self.fmt}), value)
@@ -328,7 +420,7 @@ class _QuestionWriter:
         return el
 
     def answer(self, fraction: float, text: str, feedback: str, fmt: str | None = None) -> ET.Element:
-        el = self.rich(self.element, "answer", text, fraction=format_percent(fraction))
+        el = self.rich(self.element, "answer", text, fraction=format_percent(snap_fraction(fraction) or 0.0))
         if fmt:
             el.set("format", fmt)
         self.rich(el, "feedback", feedback)
@@ -359,7 +451,7 @@ class _QuestionWriter:
         self.answer(false.fraction, "false", false.feedback, fmt="moodle_auto_format")
 
     def write_short_answer(self, el):
-        _simple(el, "usecase", "0")
+        _simple(el, "usecase", "1" if self.q.case_sensitive else "0")
         for a in self.q.accepted_answers:
             self.answer(a.fraction, a.text, a.feedback, fmt="moodle_auto_format")
 
@@ -370,6 +462,16 @@ class _QuestionWriter:
             tolerance = ET.Element("tolerance")
             tolerance.text = format_number(a.tolerance)
             answer.insert(1, tolerance)
+        if self.q.units:
+            units = ET.SubElement(el, "units")
+            for u in self.q.units:
+                unit = ET.SubElement(units, "unit")
+                _simple(unit, "multiplier", format_number(u.multiplier))
+                _simple(unit, "unit_name", u.name)
+        _simple(el, "unitgradingtype", str(self.q.unit_grading))
+        _simple(el, "unitpenalty", format_number(self.q.unit_penalty))
+        _simple(el, "showunits", "0" if self.q.units else "3")
+        _simple(el, "unitsleft", "0")
 
     def write_matching(self, el):
         _simple(el, "shuffleanswers", "true")

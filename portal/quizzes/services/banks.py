@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 import nh3
 import sqlalchemy as sa
@@ -19,6 +20,9 @@ from portal.quizzes.models import Question, QuestionCategory, QuestionImage, Qui
 from portal.quizzes.types import REGISTRY, QuestionDataError
 
 DEFAULT_CATEGORY = "Default"
+# Settings an imported question keeps in its `data` that the authoring form's answer lines do not
+# show: editing the answers keeps them.
+KEPT_OPTIONS = ("case_sensitive", "units", "unit_grading", "unit_penalty", "tags", "idnumber")
 SKIPPED_KINDS = {"description"}  # text-only items carry no points; quizzes here hold questions only
 
 
@@ -114,6 +118,8 @@ def draft_question(course: Course, question: Question | None, *, kind: str, name
     data = REGISTRY[kind].data_from_lines(answers)
     if question is not None and question.kind != kind and question_in_use(question):
         raise BankError("This question is already used or answered; its type cannot change.")
+    if question is not None and question.kind == kind:
+        data = {**{k: v for k, v in (question.data or {}).items() if k in KEPT_OPTIONS}, **data}
     return Question(course_id=course.id, kind=kind, name=name.strip(), text=text,
                     text_format=question.text_format if question else "markdown", points=points,
                     general_feedback=general_feedback, data=data)
@@ -202,17 +208,12 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
     if problem := unprintable_character(under or ""):
         raise FormatError(f"the category {problem}")
     for q in questions:
-        if problem := unprintable_character(q.name) or unprintable_character(q.category or ""):
-            raise FormatError(f"its name or category {problem}", q.source_line, q.name)
         if q.kind in SKIPPED_KINDS:
             counts[f"skipped {q.kind}"] += 1
             continue
-        try:
-            validate(q)
-            data = REGISTRY[q.kind].data_from_imported(q)
-        except (KeyError, QuestionDataError) as exc:
-            raise FormatError(str(exc), q.source_line, q.name) from None
-        ready.append((q, data))
+        if error := import_problem(q):
+            raise error
+        ready.append((q, imported_data(q)))
     for q, data in ready:
         path = "/".join(p for p in [under, q.category] if p) or DEFAULT_CATEGORY
         question = Question(course_id=course.id, category=ensure_category(course, path), kind=q.kind, name=q.name[:255],
@@ -227,24 +228,60 @@ def import_questions(course: Course, questions: list[ImportedQuestion], under: s
     return counts
 
 
+def imported_data(q: ImportedQuestion) -> dict[str, Any]:
+    data = REGISTRY[q.kind].data_from_imported(q)
+    if q.tags:
+        data["tags"] = q.tags
+    if q.idnumber:
+        data["idnumber"] = q.idnumber
+    return data
+
+
+def import_problem(q: ImportedQuestion) -> FormatError | None:
+    """Why the bank cannot take this parsed question (None if it can)."""
+    if problem := unprintable_character(q.name) or unprintable_character(q.category or ""):
+        return FormatError(f"its name or category {problem}", q.source_line, q.name)
+    try:
+        validate(q)
+        imported_data(q)
+    except (KeyError, QuestionDataError) as exc:
+        return FormatError(str(exc), q.source_line, q.name)
+    except FormatError as exc:
+        return exc
+    return None
+
+
 def to_imported(question: Question) -> ImportedQuestion:
     return ImportedQuestion(
         kind=question.kind, name=question.name, text=question.text, text_format=question.text_format,
         points=question.points, general_feedback=question.general_feedback, category=question.category.path,
-        images={i.filename: i.content for i in question.images}, **question.type.imported_fields(question.data),
+        images={i.filename: i.content for i in question.images}, tags=list((question.data or {}).get("tags", [])),
+        idnumber=(question.data or {}).get("idnumber", ""), **question.type.imported_fields(question.data),
     )
 
 
-def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> str:
+def export_questions(course: Course, fmt: str, category: QuestionCategory | None = None) -> tuple[str, list[FormatError]]:
+    """The bank (or one category of it) as GIFT or Moodle XML, and what the export left out or lost:
+    a question that cannot be written is reported, never the end of the export. The report also heads
+    the file as comments, so it travels with it."""
     query = current_questions(course.id)
     if category is not None:
         query = query.where(Question.category_id.in_(category.descendant_ids()))
     questions = [to_imported(q) for q in db.session.scalars(query)]
-    return export_gift(questions) if fmt == "gift" else export_moodle_xml(questions)
+    problems: list[FormatError] = []
+    body = export_gift(questions, problems) if fmt == "gift" else export_moodle_xml(questions, problems)
+    if problems:
+        lines = [" ".join(str(p).replace("--", "- -").split()) for p in problems]
+        if fmt == "gift":
+            body = "".join(f"// {line}\n" for line in lines) + "\n" + body
+        else:
+            head, _, rest = body.partition("\n")
+            body = head + "\n" + "".join(f"<!-- {line} -->\n" for line in lines) + rest
+    return body, problems
 
 
 def summary(counts: Counter[str]) -> str:
     labels = {key: cls.label.lower() for key, cls in REGISTRY.items()}
     parts = [f"{n} {labels.get(kind, kind)}" for kind, n in sorted(counts.items())]
-    total = sum(n for kind, n in counts.items() if not kind.startswith("skipped"))
+    total = sum(n for kind, n in counts.items() if kind in REGISTRY)
     return f"Imported {total} question(s): " + (", ".join(parts) if parts else "none") + "."

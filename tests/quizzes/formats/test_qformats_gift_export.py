@@ -110,7 +110,7 @@ def test_multiple_response_is_written_with_tildes_only():
         "multiple_response",
         "MR",
         "Pick",
-        choices=[Choice("a", 0.3333333), Choice("b", 0.3333333), Choice("c", 0.3333334), Choice("d", -1.0)],
+        choices=[Choice("a", 0.3333333), Choice("b", 0.3333333), Choice("c", 0.3333333), Choice("d", -1.0)],
     )
     out = roundtrip([q])
     assert "=" not in out.split("{", 1)[1]

@@ -75,7 +75,7 @@ def test_fixture_multichoice_with_embedded_image():
 def test_fixture_multiple_response_and_auto_format():
     q = fixture_questions()[1]
     assert q.text_format == "markdown"  # moodle_auto_format
-    assert [c.fraction for c in q.choices] == [0.3333333, 0.3333333, 0.3333334, -1.0]
+    assert [c.fraction for c in q.choices] == [0.3333333, 0.3333333, 0.3333333, -1.0]  # 33.33334 is Moodle's 33.33333
 
 
 def test_fixture_true_false_short_numeric():
