@@ -19,6 +19,7 @@ NAVIGATION = {
         ("certificates.agency_certificates", "Certificates"),
         ("nominations.coordinator_list", "Nominations"),
         ("classes.upcoming", "Class dates"),
+        ("api_pages.agency_tokens", "API tokens"),
     ],
     Role.ADMIN: [
         ("admin.home", "Overview"),
@@ -31,6 +32,7 @@ NAVIGATION = {
         ("certificates.admin_list", "Certificates"),
         ("reports.program", "Reports"),
         ("audit.events", "Audit log"),
+        ("api_pages.admin_tokens", "API tokens"),
     ],
 }
 
@@ -52,6 +54,7 @@ SECTION_OF_BLUEPRINT = {
     "audit": ("audit.events",),
     "admin": ("admin.users",),
     "records": ("records.mine", "agencies.coordinator_home", "classes.teaching", "admin.users"),
+    "api_pages": ("api_pages.admin_tokens", "api_pages.agency_tokens"),
 }
 
 
