@@ -2,7 +2,7 @@
 document is generated from them."""
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -32,17 +32,11 @@ class Problem(Schema):
                          metadata={"description": "Invalid parameters by name, with what is wrong with each."})
 
 
-def validate_cursor(value: str) -> None:
-    from portal.api.resources import decode_cursor
-
-    if decode_cursor(value) is None:
-        raise ValidationError("Not a cursor this API gave out; use the `next` link as given.")
-
-
 class ListArgs(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT),
                            metadata={"description": "Items per page."})
-    cursor = fields.String(validate=validate_cursor, metadata={"description": "From the previous page's `next` link."})
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$", error="Not a cursor this API gives out."),
+                           metadata={"description": "Where the page starts: take the previous page's `next` link as it is."})
     updated_since = UtcDateTime(metadata={
         "description": "Only items changed at or after this time (ISO 8601; without an offset, UTC)."})
 

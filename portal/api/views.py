@@ -189,14 +189,14 @@ def agency_certificate(serial: str):
     return found
 
 
-@bp.get("/certificates/<serial>")
+@bp.get("/certificates/<path:serial>")  # path: a serial with a slash is "not found" like any other
 @operation(schemas.Certificate, "One of the agency's certificates")
 @bp.alt_response(404, response="NOT_FOUND")
 def certificate(serial: str):
     return resources.certificate_item(*agency_certificate(serial))
 
 
-@bp.get("/certificates/<serial>/pdf")
+@bp.get("/certificates/<path:serial>/pdf")
 @operation({"type": "string", "format": "binary"}, "The certificate's PDF: exactly the bytes of the portal's download",
            content_type="application/pdf")
 @bp.alt_response(404, response="NOT_FOUND")
@@ -241,7 +241,7 @@ def figures():
 
 # --- public -----------------------------------------------------------------------------------------
 
-@bp.get("/verify/<code>")
+@bp.get("/verify/<path:code>")
 @bp.response(200, schemas.Verification)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(429, response="TOO_MANY_REQUESTS")

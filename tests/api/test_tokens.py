@@ -104,3 +104,16 @@ def test_rate_limit_per_token_answers_429_with_retry_after(make, token_for, api,
 
 def test_token_requests_need_no_csrf_token(make, token_for, api, csrf_on):
     assert api("officers", token_for(make.agency())).status_code == 200
+
+
+def test_every_api_route_refuses_every_signed_in_role_without_a_token(app, make, login, client):
+    """The access matrix's walk, for /api: the session rule calls these views public, so the token
+    rule must refuse each role's session (verify is public on purpose)."""
+    for role in Role:
+        login(make.user(role))
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("api.") and rule.endpoint != "api.verify":
+                url = rule.build({arg: "287G-2026-000001" for arg in rule.arguments}, append_unknown=False)[1]
+                response = client.get(url)
+                assert response.status_code == 401, (role, url, response.status_code)
+        client.post("/logout")
