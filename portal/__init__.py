@@ -27,6 +27,8 @@ BLUEPRINTS = (
     "portal.certificates.views",
     "portal.records.views",
     "portal.health",
+    "portal.api.views",
+    "portal.api.pages",
 )
 # How features act on each other, in one place: each module's connect() connects the feature's
 # receivers to portal/signals.py and its course-completion requirements (portal/progress/completion.py).
@@ -118,11 +120,12 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.api.cli import api_tokens_cli
     from portal.certificates.cli import certificates_cli
     from portal.demo.cli import seed_demo
     from portal.nominations.cli import officers
     from portal.notifications.cli import notify_weeks, send_mail
     from portal.quizzes.cli import questions, quizzes
 
-    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes, certificates_cli):
+    for command in (seed_demo, send_mail, notify_weeks, officers, questions, quizzes, certificates_cli, api_tokens_cli):
         app.cli.add_command(command)

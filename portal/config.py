@@ -176,6 +176,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # Per client address, on the public verification pages (form, code and upload together).
         "VERIFY_RATE_LIMIT_ENABLED": True,
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
+        # Per API token, on every request that needs one (/api/v1).
+        "API_RATE_LIMIT_ENABLED": True,
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute;5000 per hour"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "portal287g",
         "RATELIMIT_HEADERS_ENABLED": True,

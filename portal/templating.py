@@ -20,6 +20,7 @@ NAVIGATION = {
         ("certificates.agency_certificates", "Certificates"),
         ("nominations.coordinator_list", "Nominations"),
         ("classes.upcoming", "Class dates"),
+        ("api_pages.agency_tokens", "API tokens"),
     ],
     Role.ADMIN: [
         ("admin.home", "Overview"),
@@ -32,6 +33,7 @@ NAVIGATION = {
         ("certificates.admin_list", "Certificates"),
         ("reports.program", "Reports"),
         ("audit.events", "Audit log"),
+        ("api_pages.admin_tokens", "API tokens"),
     ],
 }
 
@@ -53,6 +55,7 @@ SECTION_OF_BLUEPRINT = {
     "audit": ("audit.events",),
     "admin": ("admin.users",),
     "records": ("records.mine", "agencies.coordinator_home", "classes.teaching", "admin.users"),
+    "api_pages": ("api_pages.admin_tokens", "api_pages.agency_tokens"),
 }
 
 

@@ -38,8 +38,15 @@ def world(app, make):
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
         "user_id": officer.id, "officer_id": officer.id, "enrollment_id": enrollment.id, "token": token,
         "certificate_id": certificate.id, "code": certificate.issued_code,
+        "serial": certificate.serial, "token_id": api_token_id(agency),
     }
     return users, values
+
+
+def api_token_id(agency) -> int:
+    from portal.api.services import create_token
+
+    return create_token("Records system", agency)[0].id
 
 
 def quiz_world(make, course, module, enrollment) -> dict:

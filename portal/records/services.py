@@ -71,13 +71,10 @@ class OfficerRecord:
     nominations: list[Nomination]
 
 
-def officer_record(officer: User) -> OfficerRecord:
-    enrollments = db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.officer_id == officer.id)
-        .join(TrainingClass).order_by(TrainingClass.start_date.desc(), Enrollment.id.desc())
-        .options(selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
-    ).all()
-    exams = ExamRecords.load(list(enrollments))
+def enrollment_records(enrollments: list[Enrollment]) -> list[EnrollmentRecord]:
+    """Each enrollment with its week-by-week progress, standing and each exam's grade that counts
+    (the record page's, and the API's enrollments)."""
+    exams = ExamRecords.load(enrollments)
     done = completed_lesson_ids([e.id for e in enrollments])
     records = []
     for enrollment in enrollments:
@@ -91,6 +88,16 @@ def officer_record(officer: User) -> OfficerRecord:
             enrollment, build_progress(enrollment, done.get(enrollment.id, set())),
             standing(enrollment, attempts, exams.retakes[enrollment.id]), lines,
         ))
+    return records
+
+
+def officer_record(officer: User) -> OfficerRecord:
+    enrollments = db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.officer_id == officer.id)
+        .join(TrainingClass).order_by(TrainingClass.start_date.desc(), Enrollment.id.desc())
+        .options(selectinload(Enrollment.training_class).selectinload(TrainingClass.course))
+    ).all()
+    records = enrollment_records(list(enrollments))
     on = today()
     certificates = [
         CertificateLine(c, c.status_on(on))

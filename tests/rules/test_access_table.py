@@ -92,11 +92,22 @@ EXPECTED = {
     "records.mine": {OFFICER},
     "records.show": {OFFICER, INSTRUCTOR, COORDINATOR, ADMIN},
     "records.show_csv": {OFFICER, INSTRUCTOR, COORDINATOR, ADMIN},
+    # API tokens: a coordinator their agency's, an administrator the program's. The API itself is
+    # public to the session rule: its Bearer token decides (portal/api/views.py).
+    "api_pages.agency_tokens": {COORDINATOR},
+    "api_pages.agency_revoke": {COORDINATOR},
+    "api_pages.admin_tokens": {ADMIN},
+    "api_pages.admin_revoke": {ADMIN},
+    "api_pages.openapi": PUBLIC,
+    "api_pages.docs": PUBLIC,
+    **{f"api.{name}": PUBLIC for name in ("officers", "enrollments", "nominations", "certificates", "certificate",
+                                          "certificate_pdf", "classes", "agencies", "applications", "figures", "verify")},
 }
 
 # Every endpoint of these blueprints must be in the table, so that a new sensitive view gets an
 # answer written by hand too.
-SENSITIVE_BLUEPRINTS = ("grading", "certificates", "agencies", "nominations", "admin", "audit", "reports", "records")
+SENSITIVE_BLUEPRINTS = ("grading", "certificates", "agencies", "nominations", "admin", "audit", "reports", "records",
+                        "api", "api_pages")
 
 
 def declared(app, endpoint):
