@@ -34,5 +34,16 @@ def to_local(value: datetime, zone: str) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
 
 
+def from_local(value: datetime, zone: str) -> datetime:
+    """A wall-clock time typed in `zone` as stored (naive UTC); in the repeated hour of the autumn
+    change, the first of the two."""
+    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def spoken(value: datetime, zone: str) -> str:
+    """A stored datetime in a sentence: "March 9, 2026 at 9:00 AM CDT"."""
+    return to_local(value, zone).strftime("%B %-d, %Y at %-I:%M %p %Z")
+
+
 def today_in(zone: str) -> date:
     return to_local(utcnow(), zone).date()

@@ -1,7 +1,7 @@
 """api tokens: bearer tokens for the JSON API, one agency's or the program's, stored as a hash
 
 Revision ID: 0960_api_tokens
-Revises: 0950_notifications
+Revises: 0955_time_zones
 Create Date: 2026-12-06
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0960_api_tokens'
-down_revision = '0950_notifications'
+down_revision = '0955_time_zones'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """quizzes: an exam may ask for its week's lessons to be complete before it starts
 
 Revision ID: 0970_exam_lesson_gate
-Revises: 0950_notifications
+Revises: 0960_api_tokens
 Create Date: 2026-12-06
 
 Existing exams keep starting as they did: the setting is off for them.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0970_exam_lesson_gate'
-down_revision = '0950_notifications'
+down_revision = '0960_api_tokens'
 branch_labels = None
 depends_on = None
 

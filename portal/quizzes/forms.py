@@ -98,8 +98,10 @@ class QuizForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=1, max=10)],
         description="Including the remediation retake; the course-wide retake rule still applies.",
     )
-    opens_at = DateTimeLocalField("Opens (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
-    closes_at = DateTimeLocalField("Closes (UTC, optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), PROGRAM_DATES])
+    opens_at = DateTimeLocalField("Opens (your time zone, optional)", format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional(), PROGRAM_DATES])
+    closes_at = DateTimeLocalField("Closes (your time zone, optional)", format="%Y-%m-%dT%H:%M",
+                                   validators=[Optional(), PROGRAM_DATES])
     shuffle_questions = BooleanField("Shuffle the questions (fixed for each attempt)")
     shuffle_choices = BooleanField("Shuffle the choices (fixed for each attempt)", default=True)
     questions_per_page = WholeNumberField(

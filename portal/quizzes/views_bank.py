@@ -32,6 +32,8 @@ from portal.quizzes.models import (
 )
 from portal.quizzes.services import banks, imports
 from portal.quizzes.types import REGISTRY, QuestionDataError
+from portal.templating import viewer_time_zone
+from portal.timeutil import from_local, to_local
 
 bp = Blueprint("bank", __name__, template_folder="templates")
 
@@ -312,9 +314,12 @@ def quiz_form_view(course: Course, quiz: Quiz | None):
     form = QuizForm(obj=quiz)
     form.module_id.choices = [(0, "The whole course (final exam)")] + [
         (m.id, f"Week {m.week}: {m.title}") for m in course.modules]
+    zone = viewer_time_zone()
     if request.method == "GET":
         if quiz is not None:
             form.module_id.data = quiz.module_id or 0
+            form.opens_at.data = quiz.opens_at and to_local(quiz.opens_at, zone).replace(tzinfo=None)
+            form.closes_at.data = quiz.closes_at and to_local(quiz.closes_at, zone).replace(tzinfo=None)
             form.grading_policy.data = quiz.grading_policy.value
             form.review_policy.data = quiz.review_policy.value
         else:
@@ -329,6 +334,9 @@ def quiz_form_view(course: Course, quiz: Quiz | None):
                          "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "questions_per_page",
                          "lessons_first"):
                 setattr(target, name, getattr(form, name).data)
+            # Typed in the author's zone, stored in UTC.
+            target.opens_at = form.opens_at.data and from_local(form.opens_at.data, zone)
+            target.closes_at = form.closes_at.data and from_local(form.closes_at.data, zone)
             target.module_id = form.module_id.data or None
             module = db.session.get(Module, target.module_id) if target.module_id else None
             if target.module_id and (module is None or module.course_id != course.id):

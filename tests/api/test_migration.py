@@ -15,7 +15,7 @@ def test_the_api_tokens_migration_upgrades_and_downgrades(tmp_path):
         with other.app_context():
             upgrade(revision="0960_api_tokens")
             assert "api_tokens" in sa.inspect(db.engine).get_table_names()
-            downgrade(revision="0950_notifications")
+            downgrade(revision="0955_time_zones")
             assert "api_tokens" not in sa.inspect(db.engine).get_table_names()
             upgrade(revision="0960_api_tokens")
             assert {c["name"] for c in sa.inspect(db.engine).get_columns("api_tokens")} >= {

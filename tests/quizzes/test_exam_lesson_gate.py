@@ -189,7 +189,7 @@ def test_the_migration_adds_the_setting_off_and_removes_it(tmp_path):
     with fresh_database(tmp_path) as url:
         other = create_app(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url)
         with other.app_context():
-            upgrade(revision="0950_notifications")
+            upgrade(revision="0960_api_tokens")
             db.session.execute(sa.text(
                 "INSERT INTO courses (code, title, description, weeks, hours, pass_mark, certificate_validity_days, is_refresher,"
                 " created_at) VALUES ('OLD', 'Old course', '', 1, 8, 70, 365, false, CURRENT_TIMESTAMP)"))
@@ -202,7 +202,7 @@ def test_the_migration_adds_the_setting_off_and_removes_it(tmp_path):
             upgrade(revision="0970_exam_lesson_gate")
             assert db.session.execute(sa.text("SELECT lessons_first FROM quizzes")).scalar_one() in (False, 0)
             db.session.commit()
-            downgrade(revision="0950_notifications")
+            downgrade(revision="0960_api_tokens")
             columns = {c["name"] for c in sa.inspect(db.engine).get_columns("quizzes")}
             assert "lessons_first" not in columns
             db.session.remove()

@@ -81,8 +81,8 @@ MOMENT = datetime(2026, 3, 20, 14, 30)
 INSTANT = timedelta(microseconds=1)
 
 
-def window(week=1, opens_at=None, closes_at=None):
-    training_class = TrainingClass(start_date=CLASS_START)
+def window(week=1, opens_at=None, closes_at=None, zone="UTC"):
+    training_class = TrainingClass(start_date=CLASS_START, time_zone=zone)
     exam = Quiz(title="Exam", opens_at=opens_at, closes_at=closes_at, module=Module(week=week), course=Course(weeks=2))
     return exam, Enrollment(training_class=training_class)
 
@@ -106,6 +106,16 @@ def test_a_weekly_exam_opens_on_the_first_day_of_its_week():
     week_two = datetime.combine(CLASS_START + timedelta(days=7), datetime.min.time())
     assert "week 2" in rules.quiz_window_problem(exam, enrollment, week_two - INSTANT)
     assert rules.quiz_window_problem(exam, enrollment, week_two) is None
+
+
+@pytest.mark.parametrize("zone, midnight", [
+    ("America/Chicago", datetime(2026, 3, 9, 5, 0)),  # daylight saving began on March 8: UTC-5
+    ("Pacific/Guam", datetime(2026, 3, 8, 14, 0)),    # UTC+10: the day before, in UTC
+])
+def test_a_weekly_exam_opens_at_midnight_in_the_class_zone(zone, midnight):
+    exam, enrollment = window(week=2, zone=zone)
+    assert "week 2" in rules.quiz_window_problem(exam, enrollment, midnight - INSTANT)
+    assert rules.quiz_window_problem(exam, enrollment, midnight) is None
 
 
 def test_without_dates_an_exam_is_open_from_its_week_on():

@@ -24,6 +24,8 @@ from portal.extensions import db
 from portal.notifications.messages import notify_disqualified, notify_remediation
 from portal.progress.services import completed_lesson_ids
 from portal.quizzes.models import Attempt, AttemptStatus, Quiz, RetakeGrant
+from portal.templating import viewer_time_zone
+from portal.timeutil import spoken, to_local
 
 PROGRAM_RETAKES = 1
 
@@ -166,13 +168,16 @@ def required_exams_passed(enrollment: Enrollment) -> str | None:
 
 
 def quiz_window_problem(quiz: Quiz, enrollment: Enrollment, now: datetime) -> str | None:
-    opens_on = enrollment.training_class.week_opens_on(quiz.week)
-    if now.date() < opens_on:
+    """Why the exam cannot be taken at `now` (naive UTC), if it cannot: its week has not opened yet
+    (at midnight in the class's zone), or its own window is shut. Times are told in the reader's zone."""
+    training_class = enrollment.training_class
+    opens_on = training_class.week_opens_on(quiz.week)
+    if to_local(now, training_class.time_zone).date() < opens_on:
         return f"This exam is not open yet: it opens with week {quiz.week} on {opens_on:%B %-d, %Y}."
     if quiz.opens_at and now < quiz.opens_at:
-        return f"This exam is not open yet: it opens on {quiz.opens_at:%B %-d, %Y at %H:%M} UTC."
+        return f"This exam is not open yet: it opens on {spoken(quiz.opens_at, viewer_time_zone())}."
     if quiz.closes_at and now >= quiz.closes_at:
-        return f"This exam closed on {quiz.closes_at:%B %-d, %Y at %H:%M} UTC."
+        return f"This exam closed on {spoken(quiz.closes_at, viewer_time_zone())}."
     return None
 
 
