@@ -202,3 +202,22 @@ def test_coordinator_opens_an_officers_training_record(new_context, javascript):
     expect(page.get_by_role("heading", level=2, name="Enrollments")).to_be_visible()
     expect(page.get_by_role("link", name="Download as CSV")).to_be_visible()
     screenshot(page, f"coordinator-officer-record-{mode(javascript)}")
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_instructor_chooses_the_time_zone_times_are_shown_in(new_context, javascript):
+    page = new_context(javascript).new_page()
+    sign_in(page, "instructor2@example.com")
+    page.get_by_role("link", name="Time zone", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your time zone")
+    zone = page.get_by_label("Time zone")
+    zone.focus()
+    zone.select_option("America/Chicago")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Time zone saved")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_value("America/Chicago")
+    expect(page.locator("main")).to_contain_text(re.compile(r"\d (AM|PM) C[SD]T"))
+    screenshot(page, f"staff-time-zone-{mode(javascript)}")
+    page.get_by_label("Time zone").select_option("America/New_York")
+    page.get_by_role("button", name="Save time zone").click()
+    expect(page.get_by_label("Time zone")).to_have_value("America/New_York")
