@@ -172,7 +172,7 @@ def graded_message(response: Response) -> str:
 def after_grading(response: Response, then_next: bool):
     """Commit a grade saved on the attempt's page and go on: to the next answer waiting in the class
     ("Save and next ungraded"), else back to this attempt, the focus on its next answer waiting.
-    The page opens at its top, so that the confirmation is in view above the answer to grade."""
+    The confirmation sticks to the top of the workspace, in view above the focused answer."""
     attempt = response.attempt
     upcoming = grading.next_ungraded(current_user, attempt)
     db.session.commit()
