@@ -54,10 +54,14 @@ def world(make):
 
 # --- the class roster ----------------------------------------------------------------------------
 
-def roster(client, world, query=""):
-    response = client.get(f"/teach/classes/{world['class'].id}{query}")
+def html(client, url: str) -> str:
+    response = client.get(url)
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def roster(client, world, query=""):
+    return html(client, f"/teach/classes/{world['class'].id}{query}")
 
 
 def test_roster_is_by_officer_name_by_default_and_says_so(client, login, world):
@@ -119,9 +123,7 @@ def test_the_administrators_class_page_sorts_its_roster_too(client, login, make,
 # --- the class gradebook -------------------------------------------------------------------------
 
 def gradebook(client, world, query=""):
-    response = client.get(f"/teach/classes/{world['class'].id}/gradebook{query}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return html(client, f"/teach/classes/{world['class'].id}/gradebook{query}")
 
 
 def test_gradebook_sorts_by_an_exam_no_grade_first_then_by_percent(client, login, world):
@@ -182,9 +184,7 @@ def agency_world(make, login):
 
 
 def officers_in_order(client, query=""):
-    response = client.get(f"/agency/{query}")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = html(client, f"/agency/{query}")
     table = page[page.index('<h2 id="officers">'):]
     return row_names(table[:table.index("</table>")]), page
 

@@ -98,11 +98,16 @@ def test_gradebook_columns_sort_by_a_link_without_javascript(new_context, javasc
     screenshot(page, f"layout-gradebook-sorted-{mode(javascript)}")
 
 
-@pytest.mark.parametrize("javascript", MODES)
-def test_officer_dashboard_is_two_screens_at_most_at_1280_px(new_context, javascript):
-    page = new_context(javascript, viewport=DESKTOP).new_page()
+def officer_dashboard(new_context, javascript: bool, viewport: dict):
+    page = new_context(javascript, viewport=viewport).new_page()
     sign_in(page, "officer@example.com")
     page.goto("/dashboard")
+    return page
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_officer_dashboard_is_two_screens_at_most_at_1280_px(new_context, javascript):
+    page = officer_dashboard(new_context, javascript, DESKTOP)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= 2 * DESKTOP["height"], f"the dashboard is {height} px high, over two screens of {DESKTOP['height']}"
@@ -119,9 +124,7 @@ def test_officer_dashboard_is_two_screens_at_most_at_1280_px(new_context, javasc
 
 @pytest.mark.parametrize("javascript", MODES)
 def test_on_a_phone_the_week_navigation_is_at_the_top(new_context, javascript):
-    page = new_context(javascript, viewport=PHONE).new_page()
-    sign_in(page, "officer@example.com")
-    page.goto("/dashboard")
+    page = officer_dashboard(new_context, javascript, PHONE)
     weeks = page.get_by_role("navigation", name="Course weeks")
     first_week = weeks.get_by_role("link").first
     expect(first_week).to_be_visible()
