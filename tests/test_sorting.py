@@ -20,7 +20,8 @@ def row_names(page: str) -> list[str]:
 def sorted_state(page: str) -> list[tuple[str, str]]:
     """(column, direction) of every header with aria-sort."""
     return [(unescape(label), state) for state, label in re.findall(
-        r'<th scope="col" aria-sort="(ascending|descending)"><a class="portal-sort" href="[^"]*">([^<]+)', page)]
+        r'<th scope="col" aria-sort="(ascending|descending)"><a class="portal-sort" href="[^"]*" aria-label="[^"]*">([^<]+)',
+        page)]
 
 
 @pytest.fixture
@@ -53,10 +54,14 @@ def world(make):
 
 # --- the class roster ----------------------------------------------------------------------------
 
-def roster(client, world, query=""):
-    response = client.get(f"/teach/classes/{world['class'].id}{query}")
+def html(client, url: str) -> str:
+    response = client.get(url)
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def roster(client, world, query=""):
+    return html(client, f"/teach/classes/{world['class'].id}{query}")
 
 
 def test_roster_is_by_officer_name_by_default_and_says_so(client, login, world):
@@ -65,9 +70,9 @@ def test_roster_is_by_officer_name_by_default_and_says_so(client, login, world):
     assert row_names(page) == ["Adams, Pat", "Brown, Pat", "Carter, Pat"]
     assert sorted_state(page) == [("Officer", "ascending")]
     # Link names: the sorted column says its order, the others what a click does.
-    assert '#roster">Officer<span class="usa-sr-only">, sorted ascending</span>' in page
+    assert '#roster" aria-label="Officer, sorted ascending">Officer<svg' in page
     assert f'href="/teach/classes/{world["class"].id}?sort=officer&amp;dir=desc#roster"' in page
-    assert '<span class="usa-sr-only">Sort by </span>Agency' in page
+    assert 'aria-label="Sort by Agency">Agency<svg' in page
     assert f'href="/teach/classes/{world["class"].id}?sort=agency&amp;dir=asc#roster"' in page
 
 
@@ -118,9 +123,7 @@ def test_the_administrators_class_page_sorts_its_roster_too(client, login, make,
 # --- the class gradebook -------------------------------------------------------------------------
 
 def gradebook(client, world, query=""):
-    response = client.get(f"/teach/classes/{world['class'].id}/gradebook{query}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return html(client, f"/teach/classes/{world['class'].id}/gradebook{query}")
 
 
 def test_gradebook_sorts_by_an_exam_no_grade_first_then_by_percent(client, login, world):
@@ -181,9 +184,7 @@ def agency_world(make, login):
 
 
 def officers_in_order(client, query=""):
-    response = client.get(f"/agency/{query}")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = html(client, f"/agency/{query}")
     table = page[page.index('<h2 id="officers">'):]
     return row_names(table[:table.index("</table>")]), page
 

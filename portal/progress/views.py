@@ -46,12 +46,13 @@ def dashboard():
         .order_by(TrainingClass.start_date.desc())
         .options(with_curriculum(Enrollment.training_class))
     ).all()
-    enrollments = sorted(enrollments, key=lambda e: not e.is_active)  # the class under way first
     done = completed_lesson_ids([e.id for e in enrollments])
     records = ExamRecords.load(enrollments)
     certificates = current_certificates([e.id for e in enrollments])
     panels = [ClassPanel(build_progress(e, done[e.id]), officer_exam_rows(e, records), records.standing(e),
                          certificates.get(e.id)) for e in enrollments]
+    # The class under way first, then one still to start, then finished ones (newest first in each).
+    panels.sort(key=lambda panel: (not panel.progress.enrollment.is_active, panel.progress.current_week is None))
     return render_template("progress/dashboard.html", panels=panels)
 
 
