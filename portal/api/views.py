@@ -18,10 +18,9 @@ from portal.api import problems, resources, schemas, services
 from portal.api.problems import Problem
 from portal.certificates import services as certificate_services
 from portal.certificates.views import pdf_response, verify_throttle
-from portal.extensions import csrf, db, limit_from_config, limiter
+from portal.extensions import db, limit_from_config, limiter
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="The 287(g) Training Portal's records, read only.")
-csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.verify"}
 TOKEN_REFUSALS = {
