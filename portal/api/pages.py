@@ -63,8 +63,8 @@ def tokens_page():
 def revoke_page(token_id: int):
     agency = scope()
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.agency_id != (agency.id if agency else None):
-        abort(404)
+    if token is None or (agency is not None and token.agency_id != agency.id):
+        abort(404)  # an administrator may revoke any token (a leaked agency token too)
     form = RevokeForm()
     if form.validate_on_submit() and token.revoked_at is None:
         services.revoke_token(token, actor=current_user)

@@ -222,6 +222,9 @@ def test_verify_by_code_needs_no_token_and_says_the_status(make, api, config_ove
     answer = api(f"verify/{certificate.issued_code}")
     assert answer.status_code == 200 and answer.get_json()["status"] == "valid"
     assert answer.get_json()["serial"] == certificate.serial
+    revoke(certificate, RevocationReason.OTHER, "test")
+    db.session.commit()
+    assert api(f"verify/{certificate.issued_code}").get_json()["status"] == "revoked"
     missing = api("verify/NOPE-NOPE-NOPE")
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
     config_override(VERIFY_RATE_LIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute")

@@ -25,19 +25,20 @@ def fuzz_tokens(make, config_override):
     return tokens
 
 
+@pytest.fixture(scope="module")
 def operations(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     return [result.ok() for result in schema.get_all_operations()]
 
 
-def test_every_operation_of_the_document_is_fuzzed(app):
-    labels = {operation.label for operation in operations(app)}
+def test_every_operation_of_the_document_is_fuzzed(operations):
+    labels = {operation.label for operation in operations}
     assert len(labels) == 11 and "GET /api/v1/certificates/{serial}/pdf" in labels
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_the_api_conforms_to_its_own_document(app, fuzz_tokens, mode):
-    for operation in operations(app):
+def test_the_api_conforms_to_its_own_document(operations, fuzz_tokens, mode):
+    for operation in operations:
         if mode == GenerationMode.NEGATIVE and not list(operation.query):
             continue  # nothing in it can be invalid: a path's text is any text
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode))

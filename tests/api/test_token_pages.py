@@ -73,3 +73,12 @@ def test_token_forms_carry_csrf(client, make, login, config_override):
     assert client.post("/agency/api-tokens", data={"label": "No CSRF"}).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
     assert 'name="csrf_token"' in client.get("/agency/api-tokens").get_data(as_text=True)
+
+
+def test_an_administrator_may_revoke_an_agencys_leaked_token(client, make, login, api):
+    token, raw = create_token("Leaked", make.agency())
+    db.session.commit()
+    login(make.user(Role.ADMIN))
+    assert client.post(f"/admin/api-tokens/{token.id}/revoke").status_code == 302
+    assert api("officers", raw).status_code == 401
+    assert client.get("/admin/api-tokens/999999/revoke").status_code == 404
