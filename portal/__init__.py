@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "portal.certificates.views",
     "portal.records.views",
     "portal.health",
+    "portal.attendance.views",
 )
 # How features act on each other, in one place: each module's connect() connects the feature's
 # receivers to portal/signals.py and its course-completion requirements (portal/progress/completion.py).
@@ -35,6 +36,7 @@ CONNECTIONS = (
     "portal.quizzes.receivers",
     "portal.notifications.receivers",
     "portal.certificates.receivers",
+    "portal.attendance.receivers",
 )
 
 
