@@ -44,6 +44,7 @@ from portal.classes.views import visible_class
 from portal.extensions import db
 from portal.form_fields import add_error
 from portal.progress.completion import complete_if_done
+from portal.quizzes.models import Quiz
 from portal.timeutil import today, today_in
 
 bp = Blueprint("attendance", __name__, template_folder="templates")
@@ -333,8 +334,8 @@ def agency_attendance():
 
 # --- calendar feeds: no session, the address is the key ------------------------------------
 
-def ics(name: str, sessions) -> Response:
-    return Response(feeds.calendar(name, sessions, UID_HOST), mimetype="text/calendar",
+def ics(name: str, sessions, exams=()) -> Response:
+    return Response(feeds.calendar(name, sessions, UID_HOST, exams), mimetype="text/calendar",
                     headers={"Content-Disposition": "inline; filename=calendar.ics", "Cache-Control": "private, max-age=300"})
 
 
@@ -351,7 +352,17 @@ def officer_feed(user_id: int, token: str):
         .order_by(ClassSession.day, ClassSession.starts_at)
         .options(joinedload(ClassSession.training_class).joinedload(TrainingClass.course), joinedload(ClassSession.instructor))
     ).all()
-    return ics(f"287(g) training — {officer.full_name}", sessions)  # type: ignore[union-attr]  # valid: not None
+    classes = db.session.scalars(
+        sa.select(TrainingClass).join(Enrollment).where(Enrollment.officer_id == user_id,
+                                                        Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
+        .options(joinedload(TrainingClass.course))
+    ).all()
+    quizzes = db.session.scalars(
+        sa.select(Quiz).where(Quiz.course_id.in_([c.course_id for c in classes])).options(joinedload(Quiz.module))
+        .order_by(Quiz.id)
+    ).all()
+    exams = [(quiz, c) for c in classes for quiz in quizzes if quiz.course_id == c.course_id]
+    return ics(f"287(g) training — {officer.full_name}", sessions, exams)  # type: ignore[union-attr]  # valid: not None
 
 
 @bp.get("/calendar/class/<int:class_id>/<token>.ics")

@@ -142,3 +142,17 @@ def test_a_class_without_sessions_requires_no_attendance_and_certifies_the_cours
     assert adams.status == EnrollmentStatus.COMPLETED
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.enrollment_id == adams.id))
     assert certificate.hours == tc.course.hours
+
+
+def test_the_course_form_sets_the_required_share_from_1_to_100(client, login, make):
+    course = make.course()
+    login(make.user(Role.ADMIN))
+    data = {"code": course.code, "title": course.title, "agreement_model": "", "weeks": "2", "hours": "80",
+            "pass_mark": "70", "certificate_validity_days": "365", "submit": "y"}
+    for share, saved in (("0", False), ("101", False), ("1", True), ("100", True), ("85", True)):
+        response = client.post(f"/admin/courses/{course.id}/edit", data={**data, "attendance_share": share})
+        assert (response.status_code == 302) is saved, share
+        if saved:
+            assert course.attendance_share == int(share)
+        else:
+            assert "Attendance required" in response.text

@@ -1,7 +1,7 @@
 """Calendar feeds, read back with the icalendar library: one event per session in the class's zone,
 stable UIDs, SEQUENCE raised by a move, cancelled sessions, and secret addresses that can be revoked."""
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from icalendar import Calendar
 
@@ -83,3 +83,15 @@ def test_wrong_or_revoked_tokens_answer_404(app, client, login, make, scheduled)
     client.post("/logout")
     login(make.user(Role.INSTRUCTOR))
     assert client.post(f"/teach/classes/{tc.id}/calendar/renew").status_code == 404
+
+
+def test_officer_feed_carries_exam_windows(app, client, make, scheduled):
+    tc, _, (adams, _), _ = scheduled
+    course = tc.course
+    make.quiz(course, [make.question(course)], module=course.modules[0], title="Week 1 exam")
+    with app.test_request_context():
+        cal = feed(client, officer_url(adams.officer))
+    window = next(e for e in cal.walk("VEVENT") if "Week 1 exam" in str(e["SUMMARY"]))
+    opens = window.decoded("DTSTART")
+    assert (opens.date(), opens.hour, str(opens.tzinfo)) == (tc.start_date, 0, "America/New_York")
+    assert window.decoded("DTEND").date() == tc.end_date + timedelta(days=1)
