@@ -1,11 +1,39 @@
+from datetime import datetime
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField, TimeField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, Field, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TimeInput
 
 from portal.attendance.services import WEEKDAYS
 from portal.classes.forms import CheckboxListField
 from portal.form_fields import PROGRAM_DATES, PrintableText, WholeNumberField
 from portal.ids import coerce_id
+
+
+class ClockTimeField(Field):
+    """A time of day ("08:00"). Not WTForms' TimeField: that is a DateTimeField, and every date
+    field carries a date range, which a time of day has no use for."""
+
+    widget = TimeInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not valuelist[0]:
+            self.data = None
+            return
+        for fmt in ("%H:%M", "%H:%M:%S"):
+            try:
+                self.data = datetime.strptime(valuelist[0], fmt).time()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError("Enter a time as hours and minutes, for example 08:00.")
 
 
 class PlaceFields(FlaskForm):
@@ -22,16 +50,16 @@ class PatternForm(PlaceFields):
     weeks = WholeNumberField("For how many weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
     weekdays = CheckboxListField("On", coerce=int, choices=list(enumerate(WEEKDAYS)), default=[0, 1, 2, 3, 4],
                                  validators=[DataRequired(message="Choose at least one day.")])
-    starts_at = TimeField("Starts at", validators=[DataRequired()], description="In the class's time zone.")
-    ends_at = TimeField("Ends at", validators=[DataRequired()])
+    starts_at = ClockTimeField("Starts at", validators=[InputRequired()], description="In the class's time zone.")
+    ends_at = ClockTimeField("Ends at", validators=[InputRequired()])
     skip_holidays = BooleanField("Skip the listed holidays", default=True)
     submit = SubmitField("Add these sessions")
 
 
 class SessionForm(PlaceFields):
     day = DateField("Date", validators=[DataRequired(), PROGRAM_DATES])
-    starts_at = TimeField("Starts at", validators=[DataRequired()], description="In the class's time zone.")
-    ends_at = TimeField("Ends at", validators=[DataRequired()])
+    starts_at = ClockTimeField("Starts at", validators=[InputRequired()], description="In the class's time zone.")
+    ends_at = ClockTimeField("Ends at", validators=[InputRequired()])
     submit = SubmitField("Save session")
 
 

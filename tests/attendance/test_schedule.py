@@ -73,6 +73,8 @@ def test_pattern_errors_re_render_the_form(client, login, make):
     assert "Choose at least one day" in response.text
     response = client.post(f"/admin/classes/{tc.id}/sessions", data=pattern(date(2027, 1, 18), online_url="not a link"))
     assert "Online meeting link" in response.text
+    response = client.post(f"/admin/classes/{tc.id}/sessions", data=pattern(date(2027, 1, 18), starts_at="25:00"))
+    assert response.status_code == 200 and "for example 08:00" in response.text
     assert sessions_of(tc) == []
 
 
