@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "portal.health",
     "portal.api.views",
     "portal.api.pages",
+    "portal.attendance.views",
 )
 # How features act on each other, in one place: each module's connect() connects the feature's
 # receivers to portal/signals.py and its course-completion requirements (portal/progress/completion.py).
@@ -37,6 +38,7 @@ CONNECTIONS = (
     "portal.quizzes.receivers",
     "portal.notifications.receivers",
     "portal.certificates.receivers",
+    "portal.attendance.receivers",
 )
 
 

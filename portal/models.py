@@ -1,6 +1,7 @@
 """Imports every feature's models so the metadata (and Alembic) sees all tables."""
 from portal.agencies.models import Agency, Agreement, AgreementStatusChange  # noqa: F401
 from portal.api.models import ApiToken  # noqa: F401
+from portal.attendance.models import AttendanceMark, CalendarFeed, ClassSession, Holiday  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import RecoveryCode, User, UserSession  # noqa: F401
 from portal.certificates.models import Certificate, SerialCounter  # noqa: F401

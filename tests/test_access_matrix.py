@@ -31,8 +31,10 @@ def world(app, make):
         token = make_set_password_token(make.user(password=False))
     nomination = make.nomination(agency=agency)
     quiz_values = quiz_world(make, course, module, enrollment)
+    attendance_values = attendance_world(tc)
     values = {
         **quiz_values,
+        **attendance_values,
         "nomination_id": nomination.id, "table": "officers",
         "class_id": tc.id, "lesson_id": module.lessons[0].id, "agency_id": agency.id,
         "agreement_id": agency.agreements[0].id, "course_id": course.id, "module_id": module.id,
@@ -47,6 +49,20 @@ def api_token_id(agency) -> int:
     from portal.api.services import create_token
 
     return create_token("Records system", agency)[0].id
+
+
+def attendance_world(tc) -> dict:
+    """A session of the running class, and a holiday."""
+    from datetime import date, time
+
+    from portal.attendance.models import ClassSession, Holiday
+    from portal.extensions import db
+
+    session = ClassSession(training_class=tc, day=today(), starts_at=time(8), ends_at=time(16))
+    holiday = Holiday(day=date(2099, 1, 1), name="Test holiday")
+    db.session.add_all([session, holiday])
+    db.session.flush()
+    return {"session_id": session.id, "holiday_id": holiday.id}
 
 
 def quiz_world(make, course, module, enrollment) -> dict:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from portal.attendance.services import certified_hours
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.certificates import codes
@@ -92,7 +93,7 @@ def snapshot(enrollment: Enrollment) -> Snapshot:
         agency_id=officer.agency_id,
         course_title=course.title,
         course_code=course.code,
-        hours=course.hours,
+        hours=certified_hours(enrollment, course.hours),
         instructor_name=instructor.full_name if instructor else NO_INSTRUCTOR,
     )
 

@@ -18,6 +18,11 @@ class CourseForm(FlaskForm):
     weeks = WholeNumberField("Weeks", validators=[DataRequired(), NumberRange(min=1, max=12)])
     hours = WholeNumberField("Hours of instruction", validators=[DataRequired(), NumberRange(min=1, max=1000)])
     pass_mark = WholeNumberField("Pass mark (%)", default=70, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    attendance_share = WholeNumberField(
+        "Attendance required (% of scheduled class hours)", default=90,
+        validators=[DataRequired(), NumberRange(min=1, max=100)],
+        description="Officers must attend this share of their class's scheduled sessions to complete. "
+                    "A class without sessions requires none.")
     certificate_validity_days = WholeNumberField("Certificate valid for (days)", default=365,
                                                  validators=[DataRequired(), NumberRange(min=1, max=3650)])
     refresher_interval_months = WholeNumberField(

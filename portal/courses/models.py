@@ -22,6 +22,8 @@ class Course(Model):
     weeks: Mapped[int] = mapped_column(default=4)
     hours: Mapped[int] = mapped_column(default=160)
     pass_mark: Mapped[int] = mapped_column(default=70)
+    # Percent of a class's scheduled session hours an officer must attend to complete.
+    attendance_share: Mapped[int] = mapped_column(default=90, server_default="90")
     certificate_validity_days: Mapped[int] = mapped_column(default=365)
     refresher_interval_months: Mapped[int | None]
     is_refresher: Mapped[bool] = mapped_column(default=False)

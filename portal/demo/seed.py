@@ -210,8 +210,10 @@ def seed(on: date | None = None) -> dict:
                        contact_email="m.ibanez@collier.example.gov", contact_phone="555-0142",
                        comment="County jail of 1,200 beds; 6 officers to train in the first class.")
     db.session.flush()
+    from portal.attendance.demo import seed_attendance
     from portal.quizzes.demo import seed_quizzes
 
+    seed_attendance(running, on, staff["instructor@example.com"])
     seed_quizzes(basic, running, on)
     verify_urls = seed_certificates(basic, staff, on)
     return {"courses": len(courses), "agencies": len(agencies), "users": len(STAFF) + len(OFFICERS),

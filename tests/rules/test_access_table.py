@@ -102,12 +102,28 @@ EXPECTED = {
     "api_pages.docs": PUBLIC,
     **{f"api.{name}": PUBLIC for name in ("officers", "enrollments", "nominations", "certificates", "certificate",
                                           "certificate_pdf", "classes", "agencies", "applications", "figures", "verify")},
+    # Attendance: instructors (the classes they teach) and administrators take it; the schedule is
+    # the administrator's; a coordinator reads their agency's officers' hours; calendar feeds are
+    # read by calendar apps without a session, at a secret address.
+    "attendance.admin_schedule": {ADMIN},
+    "attendance.admin_session_edit": {ADMIN},
+    "attendance.admin_session_cancel": {ADMIN},
+    "attendance.admin_holidays": {ADMIN},
+    "attendance.admin_holiday_delete": {ADMIN},
+    "attendance.class_attendance": STAFF_WHO_GRADE,
+    "attendance.take": STAFF_WHO_GRADE,
+    "attendance.class_csv": STAFF_WHO_GRADE,
+    "attendance.renew_class_feed": STAFF_WHO_GRADE,
+    "attendance.renew_my_feed": {OFFICER},
+    "attendance.agency_attendance": {COORDINATOR},
+    "attendance.officer_feed": PUBLIC,
+    "attendance.class_feed": PUBLIC,
 }
 
 # Every endpoint of these blueprints must be in the table, so that a new sensitive view gets an
 # answer written by hand too.
 SENSITIVE_BLUEPRINTS = ("grading", "certificates", "agencies", "nominations", "admin", "audit", "reports", "records",
-                        "api", "api_pages")
+                        "api", "api_pages", "attendance")
 
 
 def declared(app, endpoint):
