@@ -14,6 +14,7 @@ Descriptions (kind "description", 0 points) are returned like questions;
 skip them with ``[q for q in qs if q.kind != "description"]`` if unwanted.
 See model.py for the data model, gift.py and moodlexml.py for format details.
 """
+from .cloze import ClozeAnswer, ClozeGap
 from .detect import detect_format, load_questions
 from .gift import export_gift, parse_gift
 from .model import (
@@ -33,6 +34,8 @@ __all__ = [
     "KINDS",
     "TEXT_FORMATS",
     "AcceptedAnswer",
+    "ClozeAnswer",
+    "ClozeGap",
     "Choice",
     "FormatError",
     "ImportedQuestion",
