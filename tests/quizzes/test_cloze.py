@@ -116,3 +116,22 @@ def test_a_cloze_question_is_taken_graded_per_gap_and_reviewed(app, client, logi
     result = client.get(f"/attempts/{attempt.id}/result").data.decode()
     assert "[gap 1]" in result and "gap 1: germany; gap 2: 3.14; gap 3: no; gap 4: x + y" in result
     assert re.search(r"gap 1: Germany; gap 2: 3.14 ± 0.01; gap 3: yes; gap 4: x \+ y", result)
+
+
+def test_author_a_cloze_question_in_the_form(client, login, make):
+    course = make.course()
+    login(make.user(Role.ADMIN))
+    form = {"kind": "cloze", "category_id": "0", "name": "Form cloze", "points": "3", "general_feedback": "",
+            "text": "The form is {#1} and it is {#2}.", "answers": "{1:SA:=I-247A#Right}\n{2:MC:=a detainer~a warrant}",
+            "action": "save"}
+    missing = client.post(f"/bank/courses/{course.id}/questions/new", data={**form, "text": "Only {#1}."})
+    assert "In the question text, the text must hold the gaps {#1} to {#2} once each." in missing.data.decode()
+    bad = client.post(f"/bank/courses/{course.id}/questions/new", data={**form, "answers": "{1:SA:%83.3%x~=y}"})
+    assert "Line 1: embedded answer 1: answer weight 83.3% is not one of Moodle" in bad.data.decode()
+    assert client.post(f"/bank/courses/{course.id}/questions/new", data=form).status_code == 302
+    question = db.session.scalar(sa.select(Question).where(Question.course_id == course.id))
+    assert question.kind == "cloze" and [g["code"] for g in question.data["gaps"]] == ["SA", "MC"]
+    page = client.get(f"/bank/questions/{question.id}").data.decode()
+    assert "Gap 1 (SA, weight 1): I-247A: 100% — Right" in page and "Gap 2 of 2" in page
+    edit = client.get(f"/bank/questions/{question.id}/edit").data.decode()
+    assert "{1:SA:=I-247A#Right}\n{2:MC:=a detainer~a warrant}" in edit
