@@ -4,6 +4,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -43,6 +45,7 @@ def test_every_documented_sub_question_type_parses():
     assert [a.fraction for a in gaps[11].answers] == [0.5, 0.5, -1.0]
     assert gaps[15].answers[0].text == "a}b#c~d"
     assert parse_cloze(cloze_markup(text, gaps)) == (text, gaps)
+    assert parse_cloze("{1000:SA:=x}")[1][0].weight == 1000 and parse_cloze("{0:SA:=x}")[1][0].weight == 0
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -53,6 +56,8 @@ def test_every_documented_sub_question_type_parses():
     ("{1:NM:=abc}", "bad numerical answer"),
     ("{1:SA:=x", "not closed"),
     ("no gaps here", "at least one embedded answer"),
+    ("{1001:SA:=x}", "above 1000"),
+    ("{99999999999999999999999:SA:=x}", "above 1000"),
 ])
 def test_malformed_gaps_are_refused_naming_the_gap(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -135,3 +140,17 @@ def test_author_a_cloze_question_in_the_form(client, login, make):
     assert "Gap 1 (SA, weight 1): I-247A: 100% — Right" in page and "Gap 2 of 2" in page
     edit = client.get(f"/bank/questions/{question.id}/edit").data.decode()
     assert "{1:SA:=I-247A#Right}\n{2:MC:=a detainer~a warrant}" in edit
+
+
+GAP_NOISE = st.text("{}:~=#%\\/.,-01239SAMCNRHVWxé ", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(GAP_NOISE.map(lambda s: "{1:" + s), st.sampled_from(["{1:NM:=1e999}", "{1:NM:=1e308..1e999}"]),
+                 GAP_NOISE.map(lambda s: "{:MC:" + s + "}"), GAP_NOISE.map(lambda s: "{2:NUMERICAL:" + s + "}")))
+def test_arbitrary_gaps_only_raise_value_errors(src):
+    try:
+        text, gaps = parse_cloze(src)
+    except ValueError:
+        return
+    assert parse_cloze(cloze_markup(text, gaps)) == (text, gaps)

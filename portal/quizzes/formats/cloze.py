@@ -16,6 +16,7 @@ The question's points are the sum of the gap weights, as in Moodle.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -109,6 +110,10 @@ def _gap_end(text: str, start: int) -> int:
     raise ValueError("an embedded answer is not closed with '}'")
 
 
+def _finite(raw: str) -> bool:
+    return bool(NUMBER.match(raw.strip())) and math.isfinite(float(raw))
+
+
 def _answer(raw: str, code: str) -> ClozeAnswer:
     raw = raw.strip()
     fraction = 0.0
@@ -129,12 +134,14 @@ def _answer(raw: str, code: str) -> ClozeAnswer:
     spec = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
     if ".." in spec:
         low, high = (s.strip() for s in spec.split("..", 1))
-        if not (NUMBER.match(low) and NUMBER.match(high)) or float(low) > float(high):
+        if not (_finite(low) and _finite(high)) or float(low) > float(high):
             raise ValueError(f"bad numerical range {text!r}")
         mid, tol = (float(low) + float(high)) / 2, (float(high) - float(low)) / 2
+        if not (math.isfinite(mid) and math.isfinite(tol)):
+            raise ValueError(f"bad numerical range {text!r}")
         return ClozeAnswer(format_number(float(f"{mid:.12g}")), fraction, fb, float(f"{tol:.12g}"))
     number, _, tolerance = spec.partition(":")
-    if not NUMBER.match(number.strip()) or (tolerance and not NUMBER.match(tolerance.strip())):
+    if not _finite(number) or (tolerance and not _finite(tolerance)):
         raise ValueError(f"bad numerical answer {text!r}")
     return ClozeAnswer(format_number(float(number)), fraction, fb, abs(float(tolerance)) if tolerance else 0.0)
 
@@ -142,6 +149,8 @@ def _answer(raw: str, code: str) -> ClozeAnswer:
 def parse_gap(code_word: str, weight: str, body: str) -> ClozeGap:
     code = CODES[code_word]
     answers = [_answer(part, code) for part in _split_unescaped(body, "~")]
+    if weight and (len(weight) > 4 or int(weight) > 1000):
+        raise ValueError(f"gap weight {weight} is above 1000")
     gap = ClozeGap(code, int(weight) if weight else 1, answers)
     if problem := gap_problem(gap):
         raise ValueError(problem)
@@ -169,8 +178,8 @@ def parse_cloze(text: str) -> tuple[str, list[ClozeGap]]:
 def gap_problem(gap: ClozeGap) -> str | None:
     if gap.code not in set(CODES.values()):
         return f"unknown embedded answer type {gap.code!r}"
-    if gap.weight < 0:
-        return "a gap weight cannot be negative"
+    if not 0 <= gap.weight <= 1000:
+        return "a gap weight must be from 0 to 1000"
     if not gap.answers:
         return "an embedded answer needs at least one answer"
     for a in gap.answers:
