@@ -246,7 +246,8 @@ def _read_question(el, reader, name, category, line) -> ImportedQuestion:
 
 
 _DEFAULT_PENALTY = {"truefalse": ("1", "1.0", "1.0000000"), "essay": ("0",), "description": ("0",)}
-_ESSAY_DEFAULTS = {"responseformat": "editor", "responserequired": "1", "attachments": "0", "attachmentsrequired": "0"}
+_ESSAY_DEFAULTS = {"responseformat": "editor", "responserequired": "1", "responsefieldlines": "15", "attachments": "0",
+                   "attachmentsrequired": "0"}
 
 
 def _on(el: ET.Element, tag: str) -> bool:
