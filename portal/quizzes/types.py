@@ -13,6 +13,7 @@ Answers are stored as small JSON dicts:
     short_answer / numeric      {"text": "..."}
     matching                    {"matches": {"<pair id>": "<answer text>"}}
     essay                       {"text": "..."}
+    cloze                       {"gaps": {"<gap number>": "text" | "<answer index>" | ["<index>", ...]}}
 
 The form values sent to the browser are never these ids: each attempt's layout gives every option
 (and every matching prompt) a random value of its own, so a page tells nothing about which option
@@ -29,8 +30,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from portal.quizzes.formats.cloze import PLACEHOLDER, ClozeAnswer, ClozeGap, gap_markup, parse_cloze, placeholder_problem
 from portal.quizzes.formats.model import (
     GRADE_LIST,
     AcceptedAnswer,
@@ -126,6 +129,8 @@ class QuestionType:
     key = ""
     label = ""
     auto_graded = True
+    # True when the type's template shows the question text itself (with its inputs inside it).
+    inline_text = False
     # What the authoring form's "answers" box holds, one per line.
     answers_hint = ""
 
@@ -172,6 +177,10 @@ class QuestionType:
     @classmethod
     def lines_from_data(cls, data: JSON) -> str:
         return ""
+
+    @classmethod
+    def check_text(cls, text: str, data: JSON) -> None:
+        """Raise QuestionDataError when the question text does not suit the settings."""
 
     # --- import / export -----------------------------------------------------------------------
     @classmethod
@@ -799,6 +808,228 @@ class Essay(QuestionType):
     def model_answer(cls, question: Question, right: bool) -> JSON:
         return {"text": "The request falls outside the delegated authority: I would decline, explain why, record the "
                         "request and consult my ICE supervisor, as the MOA requires." if right else "Not sure."}
+
+
+# --- embedded answers (Moodle's Cloze) -------------------------------------------------------------
+
+@register
+class Cloze(QuestionType):
+    """Moodle's embedded answers: the text holds gaps {#1}, {#2}..., each a short answer, a number,
+    one choice (drop-down or buttons) or several (check boxes), with its own weights and feedback.
+    Each gap is graded on its own; the question scores the weight-weighted mean of its gaps."""
+
+    key = "cloze"
+    label = "Cloze (embedded answers)"
+    inline_text = True
+    answers_hint = ("One gap per line in Moodle's syntax, in order; the text marks where each goes with {#1}, {#2}... "
+                    "Example: {1:SHORTANSWER:=Berlin#Right~%50%Bonn#Half} or {1:MULTICHOICE:=yes~no} "
+                    "or {2:NUMERICAL:=3.14:0.01}.")
+
+    @classmethod
+    def gaps(cls, question: Question) -> list[JSON]:
+        return list((question.data or {}).get("gaps", []))
+
+    @classmethod
+    def gap_objects(cls, data: JSON) -> list[ClozeGap]:
+        return [ClozeGap(g["code"], g.get("weight", 1),
+                         [ClozeAnswer(a["text"], a["fraction"], a.get("feedback", ""), a.get("tolerance", 0.0))
+                          for a in g["answers"]]) for g in data.get("gaps", [])]
+
+    @classmethod
+    def gap_data(cls, gaps: list[ClozeGap]) -> JSON:
+        return {"gaps": [{"code": g.code, "weight": g.weight, "answers": [
+            {"text": a.text, "fraction": a.fraction, "feedback": a.feedback, "tolerance": a.tolerance}
+            for a in g.answers]} for g in gaps]}
+
+    @classmethod
+    def is_choice(cls, gap: JSON) -> bool:
+        return str(gap["code"]).startswith(("MC", "MR"))
+
+    @classmethod
+    def display(cls, gap: JSON) -> str:
+        return cls.gap_objects({"gaps": [gap]})[0].display
+
+    @classmethod
+    def layout(cls, question: Question, rng: random.Random, shuffle_choices: bool) -> JSON:
+        entries: list[JSON] = []
+        for gap in cls.gaps(question):
+            if not cls.is_choice(gap):
+                entries.append({})
+                continue
+            order = [str(i) for i in range(len(gap["answers"]))]
+            if gap["code"] in ("MCS", "MCVS", "MCHS", "MRS", "MRHS"):  # Moodle's *S gaps always shuffle
+                rng.shuffle(order)
+            entries.append({"order": order, "values": random_values(order)})
+        return {"gaps": entries}
+
+    @classmethod
+    def shown_answers(cls, question: Question, entry: JSON, n: int) -> list[tuple[str, str, JSON]]:
+        """(form value, answer index, answer) of choice gap n (1-based) in the attempt's order."""
+        gaps, entries = cls.gaps(question), entry.get("gaps", [])
+        if not 1 <= n <= min(len(gaps), len(entries)):
+            return []
+        answers, values = gaps[n - 1]["answers"], entries[n - 1].get("values", {})
+        return [(values[i], i, answers[int(i)]) for i in entries[n - 1].get("order", [])
+                if i in values and int(i) < len(answers)]
+
+    @classmethod
+    def text_parts(cls, html: str) -> list[tuple[Markup, int | None]]:
+        """Rendered text cut at its gaps: (HTML before, gap number or None at the end)."""
+        parts: list[tuple[Markup, int | None]] = []
+        pos = 0
+        for m in PLACEHOLDER.finditer(html):
+            parts.append((Markup(html[pos:m.start()]), int(m.group(1))))  # noqa: S704 - cut from sanitized HTML
+            pos = m.end()
+        return parts + [(Markup(html[pos:]), None)]  # noqa: S704
+
+    @classmethod
+    def read_answer(cls, question: Question, form: Form, prefix: str, entry: JSON) -> JSON | None:
+        given: JSON = {}
+        for n, gap in enumerate(cls.gaps(question), start=1):
+            name = f"{prefix}-{n}"
+            if cls.is_choice(gap):
+                by_value = {value: i for value, i, _a in cls.shown_answers(question, entry, n)}
+                picked = list(dict.fromkeys(by_value[v] for v in form.getlist(name) if v in by_value))
+                if picked:
+                    given[str(n)] = picked if gap["code"].startswith("MR") else picked[0]
+            elif text := (form.get(name) or "").strip()[:200]:
+                given[str(n)] = text
+        answer = {"gaps": given} if given else None
+        for n, gap in enumerate(cls.gaps(question), start=1):
+            typed = given.get(str(n))
+            if gap["code"] == "NM" and typed is not None and parse_number(typed) is None:
+                raise AnswerRefused(f"Gap {n}: “{typed}” is not a number: write it in digits, such as 12 or 3.5. "
+                                    "This answer was not saved.", answer or {})
+        return answer
+
+    @classmethod
+    def is_answered(cls, answer: JSON | None) -> bool:
+        return bool((answer or {}).get("gaps"))
+
+    @classmethod
+    def best(cls, gap: JSON, given: Any) -> JSON | None:
+        """The answer of the gap that the given value earns (None: nothing matched)."""
+        answers = gap["answers"]
+        if given in (None, "", []):
+            return None
+        if cls.is_choice(gap):
+            if gap["code"].startswith("MR"):
+                return None
+            index = int(given) if str(given).isdigit() else -1
+            return answers[index] if 0 <= index < len(answers) else None
+        if gap["code"] == "NM":
+            value = parse_number(str(given))
+            hits = [a for a in answers if a["text"] == "*" or (value is not None and abs(value - float(a["text"])) <= a.get(
+                "tolerance", 0.0) + 1e-9 * max(1.0, abs(float(a["text"]))))]
+        else:
+            case_sensitive = gap["code"] == "SAC"
+            text = _normalize(str(given), case_sensitive)
+            hits = [a for a in answers if wildcard_pattern(a["text"], case_sensitive).match(text)]
+        return max(hits, key=lambda a: a["fraction"], default=None)
+
+    @classmethod
+    def gap_fraction(cls, gap: JSON, given: Any) -> float:
+        if gap["code"].startswith("MR"):
+            answers = gap["answers"]
+            picked = [answers[int(i)] for i in set(given or []) if str(i).isdigit() and int(i) < len(answers)]
+            return full_marks(clamp(sum(a["fraction"] for a in picked)))
+        match = cls.best(gap, given)
+        return clamp(match["fraction"]) if match else 0.0
+
+    @classmethod
+    def grade(cls, question: Question, answer: JSON | None) -> float | None:
+        gaps = cls.gaps(question)
+        given = (answer or {}).get("gaps", {})
+        total = sum(g.get("weight", 1) for g in gaps)
+        if not total:
+            return 0.0
+        earned = sum(g.get("weight", 1) * cls.gap_fraction(g, given.get(str(n))) for n, g in enumerate(gaps, start=1))
+        return full_marks(earned / total)
+
+    @classmethod
+    def right_text(cls, gap: JSON) -> str:
+        if gap["code"].startswith("MR"):
+            return " + ".join(a["text"] for a in gap["answers"] if a["fraction"] > 0)
+        best = [a for a in gap["answers"] if a["fraction"] == 1]
+        return " or ".join(a["text"] + (f" ± {a['tolerance']:g}" if a.get("tolerance") else "") for a in best)
+
+    @classmethod
+    def given_text(cls, gap: JSON, given: Any) -> str:
+        if not cls.is_choice(gap):
+            return str(given or "")
+        answers = gap["answers"]
+        picked = given if isinstance(given, list) else [given]
+        return " + ".join(answers[int(i)]["text"] for i in picked if str(i).isdigit() and int(i) < len(answers))
+
+    @classmethod
+    def feedback(cls, question: Question, answer: JSON | None) -> Feedback:
+        gaps, given = cls.gaps(question), (answer or {}).get("gaps", {})
+        notes = []
+        for n, gap in enumerate(gaps, start=1):
+            value = given.get(str(n))
+            if gap["code"].startswith("MR"):
+                fbs = [gap["answers"][int(i)].get("feedback", "") for i in (value or []) if int(i) < len(gap["answers"])]
+            else:
+                match = cls.best(gap, value)
+                fbs = [match.get("feedback", "")] if match else []
+            if any(fbs):
+                notes.append(f"Gap {n}: " + " ".join(f for f in fbs if f))
+        return Feedback("; ".join(f"gap {n}: {cls.right_text(g)}" for n, g in enumerate(gaps, start=1)), " ".join(notes))
+
+    @classmethod
+    def answer_text(cls, question: Question, answer: JSON | None) -> str:
+        given = (answer or {}).get("gaps", {})
+        return "; ".join(f"gap {n}: {cls.given_text(g, given[str(n)])}"
+                         for n, g in enumerate(cls.gaps(question), start=1) if str(n) in given)
+
+    @classmethod
+    def model_answer(cls, question: Question, right: bool) -> JSON:
+        given: JSON = {}
+        for n, gap in enumerate(cls.gaps(question), start=1):
+            answers = gap["answers"]
+            ranked = sorted(range(len(answers)), key=lambda i: answers[i]["fraction"], reverse=right)
+            if gap["code"].startswith("MR"):
+                given[str(n)] = [str(i) for i in range(len(answers)) if (answers[i]["fraction"] > 0) == right]
+            elif cls.is_choice(gap):
+                given[str(n)] = str(ranked[0])
+            elif gap["code"] == "NM":
+                best = answers[ranked[0]] if right else max(answers, key=lambda a: a["fraction"])
+                given[str(n)] = best["text"] if right else f"{float(best['text']) + best.get('tolerance', 0) + 17:g}"
+            else:
+                given[str(n)] = answers[ranked[0]]["text"].replace("*", "") if right else "I do not know"
+        return {"gaps": given}
+
+    @classmethod
+    def data_from_lines(cls, text: str) -> JSON:
+        gaps = []
+        for number, line in _lines(text):
+            try:
+                _text, parsed = parse_cloze(line.strip())
+            except ValueError as exc:
+                raise QuestionDataError(f"Line {number}: {exc}.") from None
+            if len(parsed) != 1 or _text != "{#1}":
+                raise QuestionDataError(f"Line {number}: write one gap per line, such as {{1:SHORTANSWER:=answer}}.")
+            gaps.extend(parsed)
+        if not gaps:
+            raise QuestionDataError("Give at least one gap, such as {1:SHORTANSWER:=answer}.")
+        return cls.gap_data(gaps)
+
+    @classmethod
+    def lines_from_data(cls, data: JSON) -> str:
+        return "\n".join(gap_markup(g) for g in cls.gap_objects(data))
+
+    @classmethod
+    def check_text(cls, text: str, data: JSON) -> None:
+        if problem := placeholder_problem(text, len(data.get("gaps", []))):
+            raise QuestionDataError(f"In the question text, {problem}.")
+
+    @classmethod
+    def data_from_imported(cls, q: ImportedQuestion) -> JSON:
+        return cls.gap_data(q.cloze)
+
+    @classmethod
+    def imported_fields(cls, data: JSON) -> JSON:
+        return {"cloze": cls.gap_objects(data)}
 
 
 def ordered_kinds() -> list[tuple[str, str]]:

@@ -241,6 +241,11 @@ def confirm_import(course: Course, form, confirm):
     data, meta = pending
     try:
         plan = imports.read_plan(meta["filename"], data, meta["fmt"], meta["encoding"])
+    except FormatError as exc:  # it was read for the preview; only a changed portal gets here
+        add_error(form.file, f"Nothing was imported. {exc}")
+        return render_template("quizzes/import.html", form=form, course=course,
+                               cancel_url=url_for("bank.index", course_id=course.id))
+    try:
         counts = imports.apply_plan(course, plan, meta["under"], bool(confirm.skip_refused.data))
     except FormatError as exc:
         db.session.rollback()

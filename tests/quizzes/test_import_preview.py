@@ -147,6 +147,22 @@ def test_gift_encodings(app, make, tmp_path):
     assert forced.exit_code == 1 and "not utf-8 text" in forced.output and "line 1" in forced.output
     unknown = run(app, "import", str(tmp_path / "cp1252.gift"), "--course", course.code, "--encoding", "klingon")
     assert unknown.exit_code == 1 and "unknown encoding 'klingon'" in unknown.output
+    for not_text in ("rot13", "base64"):
+        refused = run(app, "import", str(tmp_path / "cp1252.gift"), "--course", course.code, "--encoding", not_text)
+        assert refused.exit_code == 1 and f"unknown encoding '{not_text}'" in refused.output
     assert run(app, "import", str(tmp_path / "cp1252.gift"), "--course", course.code).exit_code == 0
     q = db.session.scalar(sa.select(Question).where(Question.course_id == course.id))
     assert q.name == "Café" and q.text == "¿Dónde está el café? \u2019"
+
+
+def test_a_browser_upload_with_a_chosen_encoding_and_bad_encodings(client, login, make):
+    course = make.course()
+    login(make.user(Role.ADMIN))
+    data = "::Café:: Où? {=Ici ~Là}".encode("cp1252")
+    for bad in ("klingon", "rot13"):
+        page = upload(client, course, data, "fr.gift", encoding=bad)
+        assert page.status_code == 200 and f"Nothing was imported. unknown encoding &#39;{bad}&#39;" in page.data.decode()
+    page = upload(client, course, data, "fr.gift", encoding="iso-8859-15")
+    assert "Preview of fr.gift" in page.data.decode() and "read as" not in page.data.decode()
+    client.post(f"/bank/courses/{course.id}/import", data={"confirm-token": token_of(page)})
+    assert names(course) == ["Café"]

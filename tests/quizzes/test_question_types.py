@@ -40,7 +40,8 @@ def answer(question, **form):
 
 
 def test_every_issue_type_is_registered():
-    assert set(REGISTRY) == {"single_choice", "multiple_response", "true_false", "short_answer", "numeric", "matching", "essay"}
+    assert set(REGISTRY) == {"single_choice", "multiple_response", "true_false", "short_answer", "numeric", "matching", "essay",
+                             "cloze"}
 
 
 class TestSingleChoice:
@@ -185,6 +186,7 @@ SAMPLES = {
     "single_choice": "100 | Right\n0 | Wrong", "true_false": "False", "multiple_response": "50 | A\n50 | B\n-100 | C",
     "short_answer": "100 | Immigration*", "numeric": "3.5 | 0.1", "matching": "OPR -> misconduct\nOIG -> audits",
     "essay": "",
+    "cloze": "{1:SA:=Germany}\n{2:MCV:=yes~no}\n{1:MR:%50%x~%50%y~z}\n{1:NM:=3.14:0.01}",
 }
 
 

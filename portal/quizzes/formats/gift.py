@@ -445,6 +445,8 @@ def _write_question(q: ImportedQuestion) -> str:
     head += _id_tags(q)
     head += f"::{escape(q.name)}::[{fmt}]"
     text = escape(q.text)
+    if q.kind == "cloze":
+        raise ValueError("GIFT cannot hold cloze (embedded answers) questions: export them as Moodle XML")
     if q.kind == "description":
         if q.general_feedback:
             raise ValueError("GIFT cannot hold general feedback on a description item")

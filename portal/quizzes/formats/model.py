@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = (
+    "cloze",
     "single_choice",
     "multiple_response",
     "true_false",
@@ -329,7 +330,19 @@ def _check_units(q: ImportedQuestion) -> str | None:
     return None
 
 
+def _check_cloze(q: ImportedQuestion) -> str | None:
+    from .cloze import gap_problem, placeholder_problem
+
+    if not q.cloze:
+        return "a cloze question needs at least one embedded answer"
+    for n, gap in enumerate(q.cloze, 1):
+        if problem := gap_problem(gap):
+            return f"embedded answer {n}: {problem}"
+    return placeholder_problem(q.text, len(q.cloze))
+
+
 _CHECKS = {
+    "cloze": _check_cloze,
     "single_choice": _check_choices,
     "multiple_response": _check_choices,
     "true_false": _check_true_false,

@@ -1,11 +1,11 @@
 """Moodle XML format: parse_moodle_xml() and export_moodle_xml().
 
 Follows Moodle's qformat_xml (question/format/xml/format.php) for the types
-multichoice, truefalse, shortanswer, numerical, matching (or "match"), essay
-and description, plus the pseudo-question ``type="category"``.  Any other type
-(cloze/multianswer, calculated*, ddwtos, gapselect, ...) makes the whole file
-fail with FormatError naming the question: a partial import would silently
-drop questions.
+multichoice, truefalse, shortanswer, numerical, matching (or "match"), cloze
+(embedded answers, see cloze.py), essay and description, plus the
+pseudo-question ``type="category"``.  Any other type (calculated*, ddwtos,
+gapselect, ...) is refused with FormatError naming the question (or, given a
+`refused` list, listed there): nothing is dropped silently.
 
 Untrusted input: the file is parsed with expat directly and any DOCTYPE (and so
 any ENTITY declaration) is refused before it is read, which rules out entity
@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET  # nosec B405
 from urllib.parse import quote
 from xml.parsers import expat
 
+from .cloze import cloze_markup, parse_cloze
 from .model import (
     NUMBER,
     AcceptedAnswer,
@@ -58,6 +59,7 @@ _FORMAT_IN = {
 }
 _FORMAT_OUT = {"html": "html", "markdown": "markdown", "plain": "plain_text"}
 _QTYPE_OUT = {
+    "cloze": "cloze",
     "single_choice": "multichoice",
     "multiple_response": "multichoice",
     "true_false": "truefalse",
@@ -199,11 +201,30 @@ def _images(el: ET.Element) -> dict[str, bytes]:
     return images
 
 
+def _legacy_image(el: ET.Element) -> tuple[str, bytes] | None:
+    raw = "".join((el.findtext("image_base64") or "").split())
+    if not raw:
+        return None
+    name = (el.findtext("image") or "").strip().replace("\\", "/").rsplit("/", 1)[-1] or "image"
+    if name in (".", ".."):
+        raise ValueError(f"unsafe image name {name!r}")
+    try:
+        return name, base64.b64decode(raw, validate=True)
+    except binascii.Error:
+        raise ValueError("<image_base64> is not valid base64") from None
+
+
 def _read_question(el, reader, name, category, line) -> ImportedQuestion:
     qt = el.find("questiontext")
     fmt_name = (qt.get("format") if qt is not None else None) or "html"
     text = _text(el, "questiontext")
     kind, answers = reader(el)
+    images = _images(el)
+    if legacy := _legacy_image(el):  # Moodle 1.x: <image> + <image_base64>, shown after the text
+        images.setdefault(*legacy)
+        text += f' <img src="{PLUGINFILE}{quote(legacy[0])}" alt="" />'
+    if kind == "cloze":
+        text, answers["cloze"] = parse_cloze(text)
     notes = _notes(el, kind, fmt_name.strip())
     tags = [t for t in (_leaf(tag) for tag in el.findall("tags/tag")) if t]
     return ImportedQuestion(
@@ -211,10 +232,11 @@ def _read_question(el, reader, name, category, line) -> ImportedQuestion:
         name=name or default_name(text),
         text=text,
         text_format=_FORMAT_IN.get(fmt_name.strip(), "html"),
-        points=0.0 if kind == "description" else _number(el.findtext("defaultgrade"), "defaultgrade", 1.0),
+        points=(0.0 if kind == "description" else float(sum(g.weight for g in answers["cloze"])) if kind == "cloze"
+                else _number(el.findtext("defaultgrade"), "defaultgrade", 1.0)),
         general_feedback=_text(el, "generalfeedback"),
         category=category,
-        images=_images(el),
+        images=images,
         tags=list(dict.fromkeys(tags)),
         idnumber=(el.findtext("idnumber") or "").strip(),
         notes=notes,
@@ -224,7 +246,8 @@ def _read_question(el, reader, name, category, line) -> ImportedQuestion:
 
 
 _DEFAULT_PENALTY = {"truefalse": ("1", "1.0", "1.0000000"), "essay": ("0",), "description": ("0",)}
-_ESSAY_DEFAULTS = {"responseformat": "editor", "responserequired": "1", "attachments": "0", "attachmentsrequired": "0"}
+_ESSAY_DEFAULTS = {"responseformat": "editor", "responserequired": "1", "responsefieldlines": "15", "attachments": "0",
+                   "attachmentsrequired": "0"}
 
 
 def _on(el: ET.Element, tag: str) -> bool:
@@ -332,6 +355,7 @@ _READERS = {
     "numerical": _read_numerical,
     "matching": _read_matching,
     "match": _read_matching,
+    "cloze": lambda el: ("cloze", {}),
     "essay": lambda el: ("essay", {}),
     "description": lambda el: ("description", {}),
 }
@@ -399,7 +423,7 @@ class _QuestionWriter:
         self.holders: list[tuple[ET.Element, str]] = []
         el = self.element = ET.Element("question", type=_QTYPE_OUT[q.kind])
         _add_text(ET.SubElement(el, "name"), q.name)
-        self.questiontext = self.rich(el, "questiontext", q.text)
+        self.questiontext = self.rich(el, "questiontext", cloze_markup(q.text, q.cloze) if q.cloze else q.text)
         self.rich(el, "generalfeedback", q.general_feedback)
         _simple(el, "defaultgrade", format_number(q.points))
         penalty = {"true_false": "1", "description": "0", "essay": "0"}.get(q.kind, "0.3333333")
@@ -488,3 +512,6 @@ class _QuestionWriter:
 
     def write_description(self, el):
         pass
+
+    def write_cloze(self, el):
+        pass  # the gaps are in the question text

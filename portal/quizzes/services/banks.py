@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from portal.extensions import db
 from portal.form_fields import unprintable_character
 from portal.markdown_render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from portal.quizzes.formats import FormatError, ImportedQuestion, export_gift, export_moodle_xml, validate
+from portal.quizzes.formats.cloze import PLACEHOLDER
 from portal.quizzes.models import Question, QuestionCategory, QuestionImage, QuizSlot, Response
 from portal.quizzes.types import REGISTRY, QuestionDataError
 
@@ -116,6 +118,7 @@ def draft_question(course: Course, question: Question | None, *, kind: str, name
     Raises QuestionDataError when the answers do not parse for `kind`, and BankError when a question already
     used or answered would change type."""
     data = REGISTRY[kind].data_from_lines(answers)
+    REGISTRY[kind].check_text(text, data)
     if question is not None and question.kind != kind and question_in_use(question):
         raise BankError("This question is already used or answered; its type cannot change.")
     if question is not None and question.kind == kind:
@@ -170,14 +173,19 @@ def _with_images(html: str, question: Question) -> str:
     by_name = {image.filename: image for image in question.images}
 
     def swap(match: re.Match[str]) -> str:
-        image = by_name.get(match.group(1))
+        # Moodle writes names with spaces or accents URL-encoded in the text ("my%20pic.png").
+        image = by_name.get(match.group(1)) or by_name.get(unquote(match.group(1)))
         return url_for("bank.image", image_id=image.id) if image else ""
 
     return PLUGINFILE.sub(swap, html)
 
 
-def render_text(question: Question, text: str | None = None, fmt: str | None = None) -> Markup:
-    """A question's text (or feedback) as safe HTML, in its own format, with its images."""
+def render_text(question: Question, text: str | None = None, fmt: str | None = None, gaps: bool = False) -> Markup:
+    """A question's text (or feedback) as safe HTML, in its own format, with its images. The gaps of a
+    cloze question show as numbered marks, or, with `gaps`, stay {#n} placeholders for its template."""
+    if text is None and question.type.inline_text and not gaps:
+        return Markup(PLACEHOLDER.sub(lambda m: f'<span class="portal-gap">[gap {m.group(1)}]</span>',
+                                      str(render_text(question, gaps=True))))  # noqa: S704 - sanitized below
     text = question.text if text is None else text
     fmt = fmt or question.text_format
     if fmt == "html":

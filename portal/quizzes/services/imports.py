@@ -133,7 +133,12 @@ def check_encoding(name: str | None) -> str | None:
     if not (name or "").strip():
         return None
     try:
-        return codecs.lookup(name.strip()).name  # type: ignore[union-attr]
+        codec = codecs.lookup(name.strip()).name  # type: ignore[union-attr]
+        try:
+            b"a".decode(codec)  # refuses codecs that are no text encoding (rot13, base64 ...)
+        except UnicodeDecodeError:
+            pass  # a text encoding that needs more than one byte (UTF-16)
+        return codec
     except LookupError:
         raise FormatError(f"unknown encoding {name!r}") from None
 

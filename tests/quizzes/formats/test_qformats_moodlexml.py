@@ -180,7 +180,7 @@ def test_files_in_feedback_and_sub_folders():
 # ----------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("qtype", ["cloze", "multianswer", "calculated", "calculatedsimple", "ddwtos", "gapselect", ""])
+@pytest.mark.parametrize("qtype", ["multianswer", "calculated", "calculatedsimple", "ddwtos", "gapselect", ""])
 def test_unsupported_types_fail_naming_the_question(qtype):
     src = quiz(question("truefalse", name="Fine", body=TF_BODY), question(qtype, name="Exotic"))
     with pytest.raises(FormatError) as info:
