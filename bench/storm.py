@@ -102,6 +102,15 @@ class Scenario:
         self.deadline = self.t0 + exam_minutes * 60 * scale
 
 
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
 def instructor_of(database_url: str, class_id: int) -> str:
     from portal.extensions import db
 
@@ -179,7 +188,7 @@ def figures(stats: Stats, kind: str) -> dict:
 
 def run(database_url: str, officers: int, scale: float, exam_minutes: float, redis_url: str | None = None) -> bool:
     start = quiet_start()
-    people = candidates(database_url, officers)
+    people = candidates(database_url, officers, minimum=1)  # as many as the database has, up to `officers`
     # One class if it can hold them all (the scenario's class), the largest classes first otherwise.
     class_id = max({c for _e, c, _q in people}, key=lambda c: sum(1 for p in people if p[1] == c))
     instructor = instructor_of(database_url, class_id)
@@ -197,7 +206,7 @@ def run(database_url: str, officers: int, scale: float, exam_minutes: float, red
     per_kind = {kind: figures(stats, kind) for kind in KINDS}
     save_p95 = per_kind["save"].get("p95_ms")
     server_log = log.read_text(errors="replace")
-    emit(name="storm", officers=officers, time_scale=scale, exam_minutes=exam_minutes,
+    emit(name="storm", officers=len(people), officers_wanted=officers, time_scale=scale, exam_minutes=exam_minutes,
          rate_limits="redis" if redis_url else "memory", **per_kind, errors=errors, error_samples=stats.samples,
          answers_lost=lost, answers_checked=checked, save_p95_goal_ms=SAVE_P95_GOAL_MS,
          save_p95_met=save_p95 is not None and save_p95 < SAVE_P95_GOAL_MS,
