@@ -80,7 +80,7 @@ def start_gunicorn(database_url: str, port: int, log: Path, **env: str) -> subpr
                     TRUSTED_PROXY_COUNT="1", **signing_keys(log.parent), **env)
 
 
-def wait_until_up(base: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+def wait_until_up(base: str, server: subprocess.Popen, log: Path, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
