@@ -3,8 +3,11 @@
 1. two new PostgreSQL databases, seeded at 0.1 and at full size (bench.generate);
 2. SQL statements per page at both sizes and latency at full size (bench.pages);
 3. 200 officers against gunicorn on the full-size database (bench.load);
-4. certificate issue time and ZIP figures on the full-size database (bench.certificates);
-5. with BENCH_SQLITE=1, steps 1 and 2 again on SQLite, for comparison.
+4. the exam-day storm on the full-size database, rate limits in memory then in Redis (bench.storm);
+5. where an officer's request spends its time (bench.profile, cProfile);
+6. concurrent dashboards on SQLite against PostgreSQL at scale 0.1 (bench.concurrency);
+7. certificate issue time and ZIP figures on the full-size database (bench.certificates);
+8. with BENCH_SQLITE=1, steps 1 and 2 again on SQLite, for comparison.
 
 Every figure is one JSON line, on the screen and in bench/results.json. The databases are dropped
 at the end (BENCH_KEEP=1 keeps them and prints their URLs). Exit status 1 if a page's statement
@@ -38,6 +41,31 @@ def sqlite_comparison(runs: int) -> bool:
         return pages.run(small, full, runs)
 
 
+def storms(url: str) -> bool:
+    """The exam-day storm, with the rate limits in memory, then in Redis (BENCH_REDIS_URL)."""
+    from bench import storm
+
+    officers = int(os.environ.get("BENCH_STORM_OFFICERS", "500"))
+    scale = float(os.environ.get("BENCH_STORM_TIME_SCALE", "1"))
+    minutes = float(os.environ.get("BENCH_STORM_EXAM_MINUTES", "20"))
+    ok = storm.run(url, officers, scale, minutes)
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if not storm.redis_reachable(redis_url):
+        emit(name="storm_skipped", rate_limits="redis", reason=f"no Redis answers at {redis_url}")
+        return ok
+    return storm.run(url, officers, scale, minutes, redis_url) and ok
+
+
+def concurrency_comparison(postgresql_small: str) -> bool:
+    """Concurrent dashboards on SQLite and PostgreSQL holding the same data (scale 0.1)."""
+    from bench import concurrency
+
+    with tempfile.TemporaryDirectory(prefix="portal-bench-sqlite-") as tmp:
+        sqlite_small = f"sqlite:///{Path(tmp) / 'small.db'}"
+        generate(sqlite_small, SMALL)
+        return concurrency.run(sqlite_small, postgresql_small)
+
+
 def main() -> int:
     started = time.perf_counter()
     start_results()
@@ -57,6 +85,13 @@ def main() -> int:
         if not load.run(full, officers=int(os.environ.get("BENCH_OFFICERS", "200")),
                         seconds=float(os.environ.get("BENCH_LOAD_SECONDS", "60"))):
             problems.append("load (errors)")
+        if not storms(full):
+            problems.append("storm (errors or answers lost)")
+        from bench import profile
+
+        profile.run(full)
+        if not concurrency_comparison(small):
+            problems.append("concurrent dashboards (errors)")
         os.environ["BENCH_DATABASE_URL"] = full
         from bench import certificates
 

@@ -11,6 +11,7 @@ times), statements per request, and the share of the request's time spent in eac
 - `pool_checkout`: taking a connection from the pool, including pool_pre_ping's round trip;
 - `session_lookup`: `portal.auth.sessions.resolve` (the sign-in session, once per request);
 - `templates`: rendering Jinja templates (`flask.render_template`);
+- `markdown`: rendering a lesson's Markdown to safe HTML (`portal.markdown_render`);
 - `orm`: SQLAlchemy compiling statements and building objects, outside the cursor calls;
 plus the `top` functions by own time.
 """
@@ -27,6 +28,7 @@ PARTS = {
     # (file suffix, function name): cumulative time of that function
     "session_lookup": [("portal/auth/sessions.py", "resolve")],
     "templates": [("flask/templating.py", "render_template")],
+    "markdown": [("portal/markdown_render.py", "render_markdown")],
     "pool_checkout": [("sqlalchemy/pool/base.py", "_checkout")],
     "database": [("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
                  ("~", "<method 'fetchall' of 'sqlite3.Cursor' objects>"),
