@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.agencies.models import Agency
 from portal.api.models import ApiToken
 from portal.audit.services import record
+from portal.database import write_transaction
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -72,7 +73,8 @@ class Refused(Exception):
 
 def authenticate(raw: str | None, now: datetime | None = None) -> ApiToken:
     """The usable token whose value is `raw`; raises Refused. A revoked or expired token's use is
-    audited (the caller commits)."""
+    audited. Both writes (the audit, the last-used time) happen in a write transaction of their own:
+    API requests are GETs, whose SQLite transaction takes no write lock (portal/database.py)."""
     if not raw:
         raise Refused("missing")
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
@@ -81,10 +83,12 @@ def authenticate(raw: str | None, now: datetime | None = None) -> ApiToken:
     now = now or utcnow()
     status = token.status(now)
     if status != "active":
-        record("api_token_refused", token, outcome="denied", reason=status, label=token.label)
+        with write_transaction():
+            record("api_token_refused", token, outcome="denied", reason=status, label=token.label)
         raise Refused(status)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
+        with write_transaction():
+            token.last_used_at = now
     return token
 
 

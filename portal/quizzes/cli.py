@@ -46,17 +46,17 @@ def import_command(path: Path, code: str, category: str | None, fmt: str | None,
         plan = imports.read_plan(path.name, data, fmt, imports.check_encoding(encoding))
     except FormatError as exc:
         raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.") from None
-    for line in imports.report_lines(plan, category):
-        click.echo(line)
+    report = imports.report_lines(plan, category)
     if dry_run:
-        click.echo("Dry run: nothing was imported.")
+        click.echo("\n".join([*report, "Dry run: nothing was imported."]))
         return
     try:
         counts = imports.apply_plan(course, plan, category, skip_unsupported)
-    except FormatError as exc:  # raised before anything is written
-        hint = " Use --skip-unsupported to import the rest." if plan.refused else ""
+    except FormatError as exc:  # raised before anything is written; one line, as every refusal
+        hint = " Use --skip-unsupported to import the rest (--dry-run shows the whole report)." if plan.refused else ""
         raise click.ClickException(f"{path.name}: {exc}. Nothing was imported.{hint}") from None
     db.session.commit()
+    click.echo("\n".join(report))
     click.echo(banks.summary(counts))
     for kind, n in sorted(counts.items()):
         click.echo(f"  {kind:<20} {n}")

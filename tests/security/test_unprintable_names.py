@@ -163,5 +163,6 @@ def test_the_bank_upload_refuses_a_question_named_with_an_override(client, make,
     response = client.post(f"/bank/courses/{course.id}/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(gift), "bank.gift")})
     page = response.get_data(as_text=True)
-    assert "Nothing was imported" in page and "line 3" in page and "cannot be printed (U+202E" in page
+    # The upload shows its preview, which refuses the question and imports nothing.
+    assert "Nothing has been imported yet" in page and "line 3" in page and "cannot be printed (U+202E" in page
     assert bank_size(course) == 0
