@@ -108,7 +108,7 @@ def test_exam_timer_without_javascript_states_the_deadline(exam_page):
     page = exam_page(javascript=False)
     timer = page.locator("[data-exam-timer]")
     expect(timer.locator("[data-exam-timer-clock]")).to_have_text("5 min 03 s when this page was loaded")
-    expect(timer).to_contain_text("Answers must reach us by 12:05 UTC")
+    expect(timer).to_contain_text("Answers must reach us by 7:05 AM EST")
 
 
 def test_confirm_before_submit_lists_unanswered_questions(exam_page):

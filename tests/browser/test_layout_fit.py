@@ -109,6 +109,7 @@ def officer_dashboard(new_context, javascript: bool, viewport: dict):
 def test_officer_dashboard_is_two_screens_at_most_at_1280_px(new_context, javascript):
     page = officer_dashboard(new_context, javascript, DESKTOP)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    screenshot(page, f"layout-officer-dashboard-1280-{mode(javascript)}")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= 2 * DESKTOP["height"], f"the dashboard is {height} px high, over two screens of {DESKTOP['height']}"
     # Locked weeks are one line each, and open to list their lessons.
@@ -119,7 +120,6 @@ def test_officer_dashboard_is_two_screens_at_most_at_1280_px(new_context, javasc
     if javascript:  # a click opens a <details> with or without scripts; one run is enough
         locked.first.locator("summary").click()
         expect(locked.first.locator(".portal-lesson-list").first).to_be_visible()
-    screenshot(page, f"layout-officer-dashboard-1280-{mode(javascript)}")
 
 
 @pytest.mark.parametrize("javascript", MODES)
