@@ -87,13 +87,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_cli(args: list[str], env: dict) -> None:
+def prepare_database(env: dict) -> None:
+    """`flask db upgrade` and `flask seed-demo` on env's DATABASE_URL, in one subprocess (tests/browser/server.py)."""
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "portal", *args],
+        [sys.executable, "-m", "tests.browser.server"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"migrating and seeding the server's database failed:\n{result.stdout}\n{result.stderr}")
 
 
 def wait_for_health(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
@@ -123,14 +124,13 @@ def live_server(chromium_executable, tmp_path_factory):
             "SECRET_KEY": os.environ.get("SECRET_KEY") or "browser-tests-secret-key-0123456789abcdef",
             "FLASK_DEBUG": "0",
         }
-        run_cli(["db", "upgrade"], env)
-        run_cli(["seed-demo"], env)
+        prepare_database(env)
         port = free_port()
         log = folder / "server.log"
         with log.open("w") as log_file:
             process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+                 "--threads", "4", "--access-logfile", "-", "tests.browser.server:app"],
                 cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             )
             base = f"http://127.0.0.1:{port}"
