@@ -23,7 +23,6 @@ from portal.extensions import db
 from portal.notifications.services import queue
 from portal.timeutil import today_in
 
-DEFAULT_SHARE = 90  # percent of the scheduled hours an officer must attend, unless the course says otherwise
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -268,15 +267,10 @@ class Hours:
         return self.attended / 60
 
 
-def course_share(training_class: TrainingClass) -> int:
-    share = getattr(training_class.course, "attendance_share", None)
-    return DEFAULT_SHARE if share is None else share
-
-
 def hours_of(enrollments: Iterable[Enrollment]) -> dict[int, Hours]:
     """Each enrollment's hours, in two queries whatever their number."""
     enrollments = list(enrollments)
-    result = {e.id: Hours(share=course_share(e.training_class)) for e in enrollments}
+    result = {e.id: Hours(share=e.training_class.course.attendance_share) for e in enrollments}
     class_ids = {e.class_id for e in enrollments}
     if not class_ids:
         return result
@@ -286,14 +280,18 @@ def hours_of(enrollments: Iterable[Enrollment]) -> dict[int, Hours]:
     ).all()
     marks = {(m.session_id, m.enrollment_id): m for m in db.session.scalars(
         sa.select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(list(result))))}
-    by_class: dict[int, list[ClassSession]] = defaultdict(list)
+    # Each class's sessions, with whether each has been held (its day has come in the class's zone).
+    by_class: dict[int, list[tuple[ClassSession, bool]]] = defaultdict(list)
+    class_today: dict[int, date] = {}
     for s in sessions:
-        by_class[s.class_id].append(s)
+        if s.class_id not in class_today:
+            class_today[s.class_id] = today_in(s.training_class.time_zone)
+        by_class[s.class_id].append((s, s.day <= class_today[s.class_id]))
     for enrollment in enrollments:
         hours = result[enrollment.id]
-        for s in by_class[enrollment.class_id]:
+        for s, held in by_class[enrollment.class_id]:
             hours.scheduled += s.minutes
-            if s.day <= today_in(s.training_class.time_zone):
+            if held:
                 hours.held += s.minutes
             mark = marks.get((s.id, enrollment.id))
             if mark is None:
