@@ -4,7 +4,7 @@ from flask import Flask, g, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.auth.roles import Role
-from portal.timeutil import DEFAULT_TIME_ZONE, to_local, utcnow
+from portal.timeutil import DEFAULT_TIME_ZONE, spoken, to_local, utcnow
 
 NAVIGATION = {
     Role.OFFICER: [
@@ -106,6 +106,11 @@ def register(app: Flask) -> None:
     def format_moment(value: datetime | None, fmt="%b %-d, %Y %-I:%M %p %Z") -> str:
         """A stored datetime as the viewer reads it: "Dec 6, 2026 5:00 PM EST"."""
         return format_date(value, fmt)
+
+    @app.template_filter("spoken")
+    def spoken_moment(value: datetime | None) -> str:
+        """A stored datetime in a sentence, in the viewer's zone: "March 9, 2026 at 9:00 AM CDT"."""
+        return spoken(value, viewer_time_zone()) if value else "—"
 
     app.add_template_global(viewer_time_zone, "viewer_time_zone")
 
