@@ -20,7 +20,6 @@ from portal.progress.services import (
     LessonLocked,
     build_progress,
     complete_lesson,
-    completed_lesson_ids,
     with_curriculum,
 )
 from portal.quizzes.services.gradebook import ExamRecords, officer_exam_rows
@@ -46,10 +45,9 @@ def dashboard():
         .order_by(TrainingClass.start_date.desc())
         .options(with_curriculum(Enrollment.training_class))
     ).all()
-    done = completed_lesson_ids([e.id for e in enrollments])
-    records = ExamRecords.load(enrollments)
+    records = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
     certificates = current_certificates([e.id for e in enrollments])
-    panels = [ClassPanel(build_progress(e, done[e.id]), officer_exam_rows(e, records), records.standing(e),
+    panels = [ClassPanel(build_progress(e, records.done[e.id]), officer_exam_rows(e, records), records.standing(e),
                          certificates.get(e.id)) for e in enrollments]
     # The class under way first, then one still to start, then finished ones (newest first in each).
     panels.sort(key=lambda panel: (not panel.progress.enrollment.is_active, panel.progress.current_week is None))

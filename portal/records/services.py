@@ -13,7 +13,7 @@ from portal.certificates.models import Certificate, CertificateStatus
 from portal.classes.models import Enrollment, TrainingClass, class_instructors
 from portal.extensions import db
 from portal.nominations.models import Nomination
-from portal.progress.services import EnrollmentProgress, build_progress, completed_lesson_ids
+from portal.progress.services import EnrollmentProgress, build_progress
 from portal.quizzes.services.gradebook import Cell, ExamRecords, cell
 from portal.quizzes.services.rules import Standing, standing
 from portal.timeutil import today
@@ -74,8 +74,7 @@ class OfficerRecord:
 def enrollment_records(enrollments: list[Enrollment]) -> list[EnrollmentRecord]:
     """Each enrollment with its week-by-week progress, standing and each exam's grade that counts
     (the record page's, and the API's enrollments)."""
-    exams = ExamRecords.load(enrollments)
-    done = completed_lesson_ids([e.id for e in enrollments])
+    exams = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
     records = []
     for enrollment in enrollments:
         attempts = exams.by_enrollment.get(enrollment.id, [])
@@ -85,7 +84,7 @@ def enrollment_records(enrollments: list[Enrollment]) -> list[EnrollmentRecord]:
             for quiz in exams.quizzes[enrollment.training_class.course_id]
         ]
         records.append(EnrollmentRecord(
-            enrollment, build_progress(enrollment, done.get(enrollment.id, set())),
+            enrollment, build_progress(enrollment, exams.done[enrollment.id]),
             standing(enrollment, attempts, exams.retakes[enrollment.id]), lines,
         ))
     return records
