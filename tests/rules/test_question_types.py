@@ -306,3 +306,35 @@ def test_only_choices_with_a_form_value_in_the_layout_are_offered(entry, shown):
 def test_a_matching_layout_without_option_values_offers_no_option():
     q = question("matching", "JEM -> Jail\nTFM -> Task force")
     assert question_type("matching").shown_options(q, {"option_order": ["Jail", "Task force"]}) == []
+
+
+# --- options kept from Moodle: case-sensitive short answers, numerical units ----------------------
+
+def with_data(q, **options):
+    q.data = {**q.data, **options}
+    return q
+
+
+@pytest.mark.parametrize("typed, earned", [("Alien", 1.0), ("  Alien ", 1.0), ("alien", 0.0), ("ALIEN", 0.0)])
+def test_a_case_sensitive_short_answer_matches_the_case_exactly(typed, earned):
+    q = with_data(question("short_answer", "100 | Alien"), case_sensitive=True)
+    assert grade(q, typed) == earned
+    assert grade(question("short_answer", "100 | Alien"), typed) == 1.0  # without the option, case is ignored
+
+
+METRES = [{"name": "m", "multiplier": 1.0}, {"name": "cm", "multiplier": 100.0}]
+
+
+@pytest.mark.parametrize("typed, earned", [("5", 1.0), ("5 m", 1.0), ("500 cm", 1.0), ("5m", 1.0),
+                                           ("499 cm", 0.0), ("5.01 m", 0.0)])
+def test_a_numerical_answer_is_converted_by_its_units_multiplier(typed, earned):
+    assert grade(with_data(question("numeric", "5"), units=METRES), typed) == earned
+
+
+@pytest.mark.parametrize("grading, typed, earned", [
+    (1, "5 m", 1.0), (1, "5", 0.8), (1, "5 km", 0.8),   # 1: the penalty is a share of the answer's grade
+    (2, "5", 0.75), (2, "5 m", 1.0),                    # 2: the penalty comes off the question's grade
+])
+def test_a_required_unit_missing_or_unknown_loses_the_unit_penalty(grading, typed, earned):
+    q = with_data(question("numeric", "5"), units=METRES, unit_grading=grading, unit_penalty=0.2 if grading == 1 else 0.25)
+    assert grade(q, typed) == earned
