@@ -75,6 +75,8 @@ def take_with_an_essay(page, essay: str) -> None:
         if forward.count() == 0:
             break
         forward.click()
+        # The click returns once the navigation starts; the next page's title is read only after it loads.
+        expect(page).to_have_title(re.compile(f"page {current + 1} of"))
     page.get_by_role("button", name=re.compile("^Save and finish")).click()
     page.get_by_role("button", name="Submit my answers").click()
     expect(page.get_by_role("heading", name="Pending grading")).to_be_visible()
