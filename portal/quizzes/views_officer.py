@@ -1,7 +1,9 @@
 """Officers take exams: list, start, answer page by page, submit, results and review."""
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import contains_eager
 
 from portal.access import roles
 from portal.auth.roles import Role
@@ -35,8 +37,11 @@ def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
 
 
 def own_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.enrollment.officer_id != current_user.id:
+    attempt = db.session.scalars(
+        sa.select(Attempt).join(Attempt.enrollment).where(Attempt.id == attempt_id, Enrollment.officer_id == current_user.id)
+        .options(contains_eager(Attempt.enrollment))
+    ).one_or_none()
+    if attempt is None:
         abort(404)
     return attempt
 
@@ -116,9 +121,8 @@ def take_page(attempt: Attempt, number: int, refused: dict[int, AnswerRefused] |
 def save(attempt_id: int):
     attempt = own_attempt(attempt_id)
     autosave = request.headers.get("X-Autosave") == "1"
-    number = exam_page_number(attempt, request.form.get("page"))
     try:
-        refused = svc.save_answers(attempt, request.form, number)
+        number, refused = svc.save_answers(attempt, request.form, page_number(request.form.get("page")))
         db.session.commit()
     except svc.AttemptError as exc:
         db.session.commit()  # an overdue attempt was closed: keep that

@@ -215,6 +215,22 @@ def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
     assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
 
 
+def test_exam_autosave_statement_count_does_not_grow(app, db_transaction):
+    """The autosave every officer sends every 30 seconds of an exam: the busiest write of exam day."""
+    world = build_world()
+    client = signed_in(app, world.officer)
+    assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
+    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                         Attempt.quiz_id == world.week1.id))
+    url, answer = f"/attempts/{attempt.id}/save", value_of(attempt, world.choice.id, "a")
+    save = dict(page="1", **{f"q{world.choice.id}": answer})
+    client.post(url, data=save)
+    before = statements(db_transaction, client, url, "POST", save)
+    grow(world, GROWTH)
+    after = statements(db_transaction, client, url, "POST", save)
+    assert after == before, f"exam autosave: {before} statements with {SMALL} units of data, {after} with {world.units}"
+
+
 def test_a_report_csv_builds_only_its_own_table(app, db_transaction):
     """Each CSV runs fewer statements than the page that shows every table; past the statements
     any signed-in request runs (those of an unknown table's 404), the CSVs together run exactly the

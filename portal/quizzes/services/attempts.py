@@ -215,10 +215,10 @@ def pages(attempt: Attempt) -> list[list[Response]]:
     return [responses[i:i + per_page] for i in range(0, len(responses), per_page)] or [[]]
 
 
-def save_answers(attempt: Attempt, form: Form, page: int, now: datetime | None = None) -> dict[int, AnswerRefused]:
-    """Save the answers of one page. Returns the answers refused, by question id: those stay as they
-    were saved before, the rest of the page is saved. Raises AttemptClosed if the attempt is over
-    (closing it if its time ran out)."""
+def save_answers(attempt: Attempt, form: Form, page: int, now: datetime | None = None) -> tuple[int, dict[int, AnswerRefused]]:
+    """Save the answers of one page (a number past the last page is the last page). Returns that page's
+    number and the answers refused, by question id: those stay as they were saved before, the rest of
+    the page is saved. Raises AttemptClosed if the attempt is over (closing it if its time ran out)."""
     now = now or utcnow()
     attempt = lock_attempt(attempt)
     if not attempt.is_open:
@@ -227,8 +227,7 @@ def save_answers(attempt: Attempt, form: Form, page: int, now: datetime | None =
         close_overdue(attempt, now)
         raise AttemptClosed("Time is up: the attempt was closed with the answers saved before the deadline.")
     all_pages = pages(attempt)
-    if not 1 <= page <= len(all_pages):
-        raise AttemptError("That page does not exist.")
+    page = min(max(1, page), len(all_pages))
     entries = layout_entries(attempt)
     refused: dict[int, AnswerRefused] = {}
     for response in all_pages[page - 1]:
@@ -241,7 +240,7 @@ def save_answers(attempt: Attempt, form: Form, page: int, now: datetime | None =
         if answer != response.answer:
             response.answer = answer
             response.saved_at = now
-    return refused
+    return page, refused
 
 
 def submit_attempt(attempt: Attempt, now: datetime | None = None) -> bool:

@@ -2,24 +2,19 @@
 
 Always lock the enrollment first, then the attempt, so concurrent requests cannot deadlock."""
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.classes.services import lock_enrollment
 from portal.extensions import db
 from portal.quizzes.models import Attempt, Response
 
 
-def _locked_attempt(attempt_id: int) -> Attempt:
-    return db.session.scalars(
-        sa.select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
-
-
 def lock_attempt(attempt: Attempt) -> Attempt:
-    """Lock the attempt's enrollment, then the attempt itself, and return it reloaded."""
+    """Lock the attempt's enrollment, then the attempt itself, and return it reloaded with what another
+    request committed while we waited for the lock: its row, its responses and their questions."""
     lock_enrollment(attempt.enrollment_id)
-    locked = _locked_attempt(attempt.id)
-    # what another request committed while we waited for the lock
-    db.session.scalars(sa.select(Response).where(Response.attempt_id == locked.id)
-                       .execution_options(populate_existing=True)).all()
-    db.session.expire(locked, ["responses"])
-    return locked
+    return db.session.scalars(
+        sa.select(Attempt).where(Attempt.id == attempt.id).with_for_update()
+        .options(selectinload(Attempt.responses).joinedload(Response.question, innerjoin=True))
+        .execution_options(populate_existing=True)
+    ).one()
