@@ -1,4 +1,5 @@
 """What officers and coordinators see of the schedule: the coming sessions of their classes, today's first."""
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,21 +22,40 @@ class Schedule:
     hours: list[tuple[Enrollment, Hours]] = field(default_factory=list)  # the officer's own classes with sessions
 
 
-def schedule_for(viewer: User, limit: int) -> Schedule:
+def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | None = None) -> Schedule:
+    """`enrollments`: the officer's, when the page has loaded them already (the dashboard)."""
+    active = Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)
+    # A day of margin either side of UTC's today: the class's own today is decided per session below.
+    from_day = today() - timedelta(days=1)
+    in_order = (ClassSession.day, ClassSession.starts_at, ClassSession.id)
+    with_class = (joinedload(ClassSession.training_class).joinedload(TrainingClass.course), joinedload(ClassSession.instructor))
     if viewer.role == Role.OFFICER:
-        viewers = Enrollment.officer_id == viewer.id
+        if enrollments is None:
+            enrollments = db.session.scalars(
+                sa.select(Enrollment).where(Enrollment.officer_id == viewer.id, active)
+                .options(joinedload(Enrollment.training_class).joinedload(TrainingClass.course))
+            ).all()
+        else:
+            enrollments = [e for e in enrollments if e.status in ACTIVE_ENROLLMENT_STATUSES]
+        # Every session of the officer's few classes: the coming ones and the hours both come from them.
+        every = db.session.scalars(
+            sa.select(ClassSession).where(ClassSession.class_id.in_([e.class_id for e in enrollments]))
+            .order_by(*in_order).options(*with_class)
+        ).all()
+        sessions = [s for s in every if s.day >= from_day]
+        hours = hours_of(enrollments, every)
+        own_hours = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
     elif viewer.role == Role.COORDINATOR and viewer.agency_id is not None:
-        viewers = Enrollment.officer_id.in_(sa.select(User.id).where(User.agency_id == viewer.agency_id))
+        officers = sa.select(User.id).where(User.agency_id == viewer.agency_id)
+        classes = sa.select(Enrollment.class_id).where(Enrollment.officer_id.in_(officers), active)
+        sessions = list(db.session.scalars(
+            sa.select(ClassSession).where(ClassSession.class_id.in_(classes), ClassSession.day >= from_day)
+            .order_by(*in_order).limit(limit + 10).options(*with_class)
+        ))
+        own_hours = []
     else:
         return Schedule()
-    classes = sa.select(Enrollment.class_id).where(viewers, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
-    # A day of margin either side of UTC's today: the class's own today is decided per session below.
-    sessions = db.session.scalars(
-        sa.select(ClassSession).where(ClassSession.class_id.in_(classes), ClassSession.day >= today() - timedelta(days=1))
-        .order_by(ClassSession.day, ClassSession.starts_at, ClassSession.id).limit(limit + 10)
-        .options(joinedload(ClassSession.training_class).joinedload(TrainingClass.course), joinedload(ClassSession.instructor))
-    ).all()
-    schedule = Schedule()
+    schedule = Schedule(hours=own_hours)
     for session in sessions:
         local_today = today_in(session.training_class.time_zone)
         if session.day == local_today:
@@ -43,11 +63,4 @@ def schedule_for(viewer: User, limit: int) -> Schedule:
         elif session.day > local_today:
             schedule.coming.append(session)
     schedule.coming = schedule.coming[:limit]
-    if viewer.role == Role.OFFICER:
-        enrollments = db.session.scalars(
-            sa.select(Enrollment).where(viewers, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
-            .options(joinedload(Enrollment.training_class).joinedload(TrainingClass.course))
-        ).all()
-        hours = hours_of(enrollments)
-        schedule.hours = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
     return schedule

@@ -267,17 +267,22 @@ class Hours:
         return self.attended / 60
 
 
-def hours_of(enrollments: Iterable[Enrollment]) -> dict[int, Hours]:
-    """Each enrollment's hours, in two queries whatever their number."""
+def hours_of(enrollments: Iterable[Enrollment], sessions: Iterable[ClassSession] | None = None) -> dict[int, Hours]:
+    """Each enrollment's hours, in two queries whatever their number (one when the caller has loaded
+    every session of their classes: `sessions`)."""
     enrollments = list(enrollments)
     result = {e.id: Hours(share=e.training_class.course.attendance_share) for e in enrollments}
     class_ids = {e.class_id for e in enrollments}
     if not class_ids:
         return result
-    sessions = db.session.scalars(
-        sa.select(ClassSession).where(ClassSession.class_id.in_(class_ids), ClassSession.cancelled.is_(False))
-        .order_by(ClassSession.day, ClassSession.starts_at).options(joinedload(ClassSession.training_class))
-    ).all()
+    if sessions is None:
+        sessions = db.session.scalars(
+            sa.select(ClassSession).where(ClassSession.class_id.in_(class_ids), ClassSession.cancelled.is_(False))
+            .order_by(ClassSession.day, ClassSession.starts_at).options(joinedload(ClassSession.training_class))
+        ).all()
+    else:
+        sessions = sorted((s for s in sessions if s.class_id in class_ids and not s.cancelled),
+                          key=lambda s: (s.day, s.starts_at))
     marks = {(m.session_id, m.enrollment_id): m for m in db.session.scalars(
         sa.select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(list(result))))}
     # Each class's sessions, with whether each has been held (its day has come in the class's zone).

@@ -377,10 +377,11 @@ def class_feed(class_id: int, token: str):
 # --- what officers and coordinators see of the schedule (template globals) -----------------
 
 @bp.app_template_global()
-def my_schedule(limit: int = 8):
-    """The viewer's coming sessions, today's first: an officer's classes, or a coordinator's officers'.
-    A fixed number of queries whatever the number of classes."""
-    return schedule_for(current_user, limit)
+def my_schedule(limit: int = 8, officer_enrollments=None):
+    """The viewer's coming sessions, today's first: an officer's classes (`officer_enrollments` when the
+    page has them already), or a coordinator's officers'. A fixed number of queries whatever the number
+    of classes."""
+    return schedule_for(current_user, limit, officer_enrollments)
 
 
 @bp.app_template_global()

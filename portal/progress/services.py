@@ -97,15 +97,17 @@ def completed_lesson_ids(enrollment_ids: list[int]) -> dict[int, set[int]]:
 def with_curriculum(training_class_path: QueryableAttribute[TrainingClass]) -> LoaderOption:
     """Loader option: a class's course, modules and lessons, one query per table (for build_progress)."""
     return (selectinload(training_class_path).selectinload(TrainingClass.course)
-            .selectinload(Course.modules).selectinload(Module.lessons))
+            .selectinload(Course.modules).selectinload(Module.lessons).defer(Lesson.body_markdown))
 
 
 def load_curriculum(course: Course) -> None:
     """The course's modules and their lessons in one statement per table, unless already loaded
-    (with_curriculum): otherwise each module's lessons would be loaded lazily, one query each."""
+    (with_curriculum): otherwise each module's lessons would be loaded lazily, one query each. Without
+    the lessons' bodies: only the lesson page reads one, its own."""
     if "modules" in sa.inspect(course).unloaded:
         db.session.scalars(sa.select(Course).where(Course.id == course.id)
-                           .options(selectinload(Course.modules).selectinload(Module.lessons))).all()
+                           .options(selectinload(Course.modules).selectinload(Module.lessons)
+                                    .defer(Lesson.body_markdown))).all()
 
 
 def current_week(enrollment: Enrollment, on: date) -> int | None:

@@ -51,7 +51,7 @@ def dashboard():
                          certificates.get(e.id)) for e in enrollments]
     # The class under way first, then one still to start, then finished ones (newest first in each).
     panels.sort(key=lambda panel: (not panel.progress.enrollment.is_active, panel.progress.current_week is None))
-    return render_template("progress/dashboard.html", panels=panels)
+    return render_template("progress/dashboard.html", panels=panels, officer_enrollments=enrollments)
 
 
 @dataclass

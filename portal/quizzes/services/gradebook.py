@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypeAlias, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from portal import csv_export
 from portal.agencies.models import Agency
@@ -59,7 +60,9 @@ def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], l
     grouped: dict[tuple[int, int], list[Attempt]] = {}
     if enrollment_ids:
         for attempt in db.session.scalars(
+            # Without their question layouts (the exam's copy, read only while it is taken).
             sa.select(Attempt).where(Attempt.enrollment_id.in_(enrollment_ids)).order_by(Attempt.number)
+            .options(defer(Attempt.layout))
         ):
             grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
     return grouped

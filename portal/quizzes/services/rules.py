@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal.audit.services import record
 from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus
-from portal.courses.models import Lesson
+from portal.courses.models import Lesson, Module
 from portal.extensions import db
 from portal.notifications.messages import notify_disqualified, notify_remediation
 from portal.progress.services import completed_lesson_ids
@@ -35,16 +36,29 @@ def course_quizzes(course_id: int) -> list[Quiz]:
 
 
 def quizzes_by_course(course_ids: Iterable[int]) -> dict[int, list[Quiz]]:
-    """Each course's quizzes in curriculum order, in one query (their modules with one more)."""
+    """Each course's quizzes in curriculum order, in one query; their modules with one more unless the
+    session has them all already (a page that loaded the curriculum), since `quiz.module` then comes
+    from the session."""
     found: dict[int, list[Quiz]] = {course_id: [] for course_id in course_ids}
     if found:
-        for quiz in db.session.scalars(
-            sa.select(Quiz).where(Quiz.course_id.in_(found)).options(selectinload(Quiz.module))
-        ):
+        for quiz in db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(found))):
             found[quiz.course_id].append(quiz)
+        absent = {q.module_id for quizzes in found.values() for q in quizzes
+                  if q.module_id is not None and not in_session(Module, q.module_id)}
+        if absent:
+            modules = {m.id: m for m in db.session.scalars(sa.select(Module).where(Module.id.in_(absent)))}
+            for quiz in (q for quizzes in found.values() for q in quizzes):
+                if quiz.module_id in modules:
+                    set_committed_value(quiz, "module", modules[quiz.module_id])
     for quizzes in found.values():
         quizzes.sort(key=lambda q: q.sort_key)
     return found
+
+
+def in_session(model: type, primary_key: int) -> bool:
+    """Is this row in the session, loaded and not expired (reading it runs no query)?"""
+    instance = db.session.identity_map.get(identity_key(model, primary_key))
+    return instance is not None and not sa.inspect(instance).expired_attributes
 
 
 def enrollment_attempts(enrollment: Enrollment) -> list[Attempt]:
