@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -238,10 +239,17 @@ class Attempt(Model):
     )
 
     @property
-    def percent(self) -> float | None:
+    def fraction(self) -> float | None:
+        """The exact share of the points scored, which the pass mark is compared with."""
         if self.score is None:
             return None
-        return round(100 * self.score / self.max_score, 1) if self.max_score else 100.0
+        return self.score / self.max_score if self.max_score else 1.0
+
+    @property
+    def percent(self) -> float | None:
+        """The percentage shown, to a tenth, rounded down: 69.96% shows as 69.9, never as a failing 70."""
+        fraction = self.fraction
+        return None if fraction is None else math.floor(1000 * fraction + 1e-6) / 10
 
     @property
     def is_open(self) -> bool:

@@ -289,6 +289,18 @@ def test_the_last_hand_grade_finalizes_the_attempt_at_the_pass_mark(pending_essa
     assert attempt.status.value == "graded" and attempt.percent == 70 and attempt.passed is True
 
 
+@pytest.mark.parametrize("points, passed, shown", [
+    (2.7984, False, 69.9),  # 69.96%: short of 70 however it would round
+    (2.8, True, 70.0),      # exactly the pass mark
+    (2.8004, True, 70.0),   # 70.01%
+])
+def test_the_pass_mark_is_met_by_the_exact_score_and_a_failing_percent_never_shows_as_70(pending_essay, points, passed, shown):
+    response, grader = pending_essay
+    grading.grade_response(response, points, "", grader)
+    attempt = response.attempt
+    assert (attempt.passed, attempt.percent) == (passed, shown)
+
+
 def test_a_regrade_needs_a_reason(pending_essay):
     response, grader = pending_essay
     grading.grade_response(response, 2.7, "", grader)  # 67.5%: not passed

@@ -122,6 +122,7 @@ class AttemptSummary:
     passed: bool | None
 
     # The model's own properties, read on these columns.
+    fraction = vars(Attempt)["fraction"]
     percent = vars(Attempt)["percent"]
     is_open = vars(Attempt)["is_open"]
 

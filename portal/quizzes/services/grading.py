@@ -57,7 +57,7 @@ def finalize(attempt: Attempt, now: datetime | None = None, *, tell_officer: boo
     `tell_officer`: an instructor has just graded the last answer, so the officer is emailed (an
     automatically graded attempt shows its result at once, and a regrade keeps the first message)."""
     attempt.score = round(sum(r.score or 0.0 for r in attempt.responses), 4)
-    attempt.passed = attempt.percent is not None and attempt.percent + EPSILON >= attempt.quiz.pass_mark
+    attempt.passed = attempt.fraction is not None and 100 * attempt.fraction + EPSILON >= attempt.quiz.pass_mark
     attempt.status = AttemptStatus.GRADED
     attempt.graded_at = now or utcnow()
     record("attempt_graded", attempt, quiz_id=attempt.quiz_id, enrollment_id=attempt.enrollment_id,
