@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import QueryableAttribute, selectinload
+from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from portal.audit.services import record
@@ -94,10 +94,13 @@ def completed_lesson_ids(enrollment_ids: list[int]) -> dict[int, set[int]]:
     return done
 
 
-def with_curriculum(training_class_path: QueryableAttribute[TrainingClass]) -> LoaderOption:
-    """Loader option: a class's course, modules and lessons, one query per table (for build_progress)."""
-    return (selectinload(training_class_path).selectinload(TrainingClass.course)
-            .selectinload(Course.modules).selectinload(Module.lessons).defer(Lesson.body_markdown))
+def with_curriculum(training_class_path: QueryableAttribute[TrainingClass], joined: bool = False) -> LoaderOption:
+    """Loader option: a class's course, modules and lessons, one query per table (for build_progress);
+    `joined`: the class and course in the main query's own statement (for an officer's few enrollments;
+    a roster's hundreds share one class, better read once)."""
+    load = joinedload if joined else selectinload
+    return (load(training_class_path).options(load(TrainingClass.course).selectinload(Course.modules)
+                                               .selectinload(Module.lessons).defer(Lesson.body_markdown)))
 
 
 def load_curriculum(course: Course) -> None:

@@ -43,7 +43,7 @@ def dashboard():
         .join(TrainingClass)
         .where(Enrollment.officer_id == current_user.id)
         .order_by(TrainingClass.start_date.desc())
-        .options(with_curriculum(Enrollment.training_class))
+        .options(with_curriculum(Enrollment.training_class, joined=True))
     ).all()
     records = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
     certificates = current_certificates([e.id for e in enrollments])
