@@ -28,7 +28,6 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
     # A day of margin either side of UTC's today: the class's own today is decided per session below.
     from_day = today() - timedelta(days=1)
     in_order = (ClassSession.day, ClassSession.starts_at, ClassSession.id)
-    with_class = (joinedload(ClassSession.training_class).joinedload(TrainingClass.course), joinedload(ClassSession.instructor))
     if viewer.role == Role.OFFICER:
         if enrollments is None:
             enrollments = db.session.scalars(
@@ -37,10 +36,11 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
             ).all()
         else:
             enrollments = [e for e in enrollments if e.status in ACTIVE_ENROLLMENT_STATUSES]
-        # Every session of the officer's few classes: the coming ones and the hours both come from them.
+        # Every session of the officer's few classes: the coming ones and the hours both come from them
+        # (their classes are the enrollments', in the session already).
         every = db.session.scalars(
             sa.select(ClassSession).where(ClassSession.class_id.in_([e.class_id for e in enrollments]))
-            .order_by(*in_order).options(*with_class)
+            .order_by(*in_order).options(joinedload(ClassSession.instructor))
         ).all()
         sessions = [s for s in every if s.day >= from_day]
         hours = hours_of(enrollments, every)
@@ -50,7 +50,9 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
         classes = sa.select(Enrollment.class_id).where(Enrollment.officer_id.in_(officers), active)
         sessions = list(db.session.scalars(
             sa.select(ClassSession).where(ClassSession.class_id.in_(classes), ClassSession.day >= from_day)
-            .order_by(*in_order).limit(limit + 10).options(*with_class)
+            .order_by(*in_order).limit(limit + 10)
+            .options(joinedload(ClassSession.training_class).joinedload(TrainingClass.course),
+                     joinedload(ClassSession.instructor))
         ))
         own_hours = []
     else:

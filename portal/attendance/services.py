@@ -283,6 +283,8 @@ def hours_of(enrollments: Iterable[Enrollment], sessions: Iterable[ClassSession]
     else:
         sessions = sorted((s for s in sessions if s.class_id in class_ids and not s.cancelled),
                           key=lambda s: (s.day, s.starts_at))
+    if not sessions:
+        return result
     marks = {(m.session_id, m.enrollment_id): m for m in db.session.scalars(
         sa.select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(list(result))))}
     # Each class's sessions, with whether each has been held (its day has come in the class's zone).
