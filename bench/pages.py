@@ -96,12 +96,12 @@ class Site:
             self.clients[email] = client
         return self.clients[email]
 
-    def request(self, email: str | None, method: str, path: str) -> tuple[int, int, float]:
-        """(status, statements, seconds) of one request."""
+    def request(self, email: str | None, method: str, path: str, **kwargs) -> tuple[int, int, float]:
+        """(status, statements, seconds) of one request (`kwargs`: the test client's, e.g. data)."""
         client = self.client(email)
         before = self.counter.count
         started = time.perf_counter()
-        response = client.open(path, method=method)
+        response = client.open(path, method=method, **kwargs)
         elapsed = time.perf_counter() - started
         return response.status_code, self.counter.count - before, elapsed
 
