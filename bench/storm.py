@@ -2,10 +2,15 @@
 
     python -m bench.storm --database-url URL [--officers 500] [--time-scale 1] [--exam-minutes 20] [--redis URL]
 
-Served as in bench.load (2 workers x 4 threads, production configuration, pretend TLS proxy).
-Every officer signs in first (not timed). Then, on the scenario's clock:
+First, not timed with the storm (its own `setup_s`): the storm builds its class on the database
+(bench.storm_class): a new class of the demo course in its last week, one instructor, `--officers`
+officers enrolled through the portal's enrollment rules (existing officers free of the course
+first, new bench accounts for the rest), every lesson completed and every weekly exam passed, so
+each may start the final exam now. Served as in bench.load (2 workers x 4 threads, production
+configuration, pretend TLS proxy). Every officer signs in (not timed). Then, on the scenario's
+clock, the final closes `--exam-minutes` after the storm starts (its `closes_at`, put back after):
 
-- every officer starts their exam at a random moment within the first minute (`start`: POST
+- every officer starts the final at a random moment within the first minute (`start`: POST
   start, then GET the exam page);
 - every officer autosaves their answers every 30 seconds (`save`), the essay text changing with
   every save, so a save that is acknowledged and then lost shows;
@@ -15,9 +20,10 @@ Every officer signs in first (not timed). Then, on the scenario's clock:
 
 `--time-scale` multiplies every duration of the scenario (0.1: a 20-minute exam in 2 minutes,
 saves every 3 s, everyone starting within 6 s): the full-length run takes exam-minutes plus the
-sign-ins. Reported: p50/p95/p99 per kind, errors (must be 0), and answers lost: after the storm,
-every answer the last acknowledged save sent must be in the database, essays with the text of that
-save (must be 0). With --redis, the rate limits are kept in Redis (REDIS_URL) instead of memory.
+set-up and the sign-ins (`--exam-minutes 5`: a real-pace figure in about 7 minutes). Reported:
+p50/p95/p99 per kind, errors (must be 0), and answers lost: after the storm, every answer the
+last acknowledged save sent must be in the database, essays with the text of that save (must be
+0). With --redis, the rate limits are kept in Redis (REDIS_URL) instead of memory.
 Goal: p95 of `save` under 250 ms on a 2-core machine at time scale 1.
 """
 from __future__ import annotations
@@ -32,17 +38,43 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import databases
-from bench.load import Officer, Stats, candidates, free_port, read_form, start_gunicorn, stop, wait_until_up
+from bench import databases, storm_class
+from bench.load import Officer, Stats, free_port, read_form, start_gunicorn, stop, wait_until_up
 from bench.report import emit, load_average, percentile, quiet_start
 
 SAVE_EVERY_S, START_WITHIN_S, SUBMIT_WITHIN_S, GRADEBOOK_EVERY_S = 30.0, 60.0, 120.0, 10.0
+# The first minute to start and the last two to submit must not overlap.
+SHORTEST_EXAM_MINUTES = (START_WITHIN_S + SUBMIT_WITHIN_S) / 60
 SAVE_P95_GOAL_MS = 250
 KINDS = ("start", "save", "submit", "gradebook")
+
+
+class StormStats(Stats):
+    """Stats that also keep when each timed request was sent, to tell the start minute's saves
+    from the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.sent: dict[str, list[float]] = defaultdict(list)
+
+    def record(self, label: str, seconds: float) -> None:
+        super().record(label, seconds)
+        self.sent[label].append(time.monotonic() - seconds)
+
+    def after_starts(self, kind: str) -> Stats:
+        """The `kind` requests sent once every start had been answered."""
+        later = Stats()
+        if self.sent["start"]:
+            starts_done = max(sent + took for sent, took in zip(self.sent["start"], self.times["start"], strict=True))
+            later.times[kind] = [took for sent, took in zip(self.sent[kind], self.times[kind], strict=True)
+                                 if sent >= starts_done]
+        return later
 
 
 class ExamTaker(Officer):
@@ -111,20 +143,6 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
-def instructor_of(database_url: str, class_id: int) -> str:
-    from portal.extensions import db
-
-    app = databases.bench_app(database_url)
-    with app.app_context():
-        email = db.session.scalar(sa.text(
-            "SELECT u.email FROM class_instructors ci JOIN users u ON u.id = ci.user_id "
-            "WHERE ci.class_id = :c ORDER BY u.id LIMIT 1"), dict(c=class_id))
-        db.engine.dispose()
-    if email is None:
-        raise SystemExit(f"class {class_id} has no instructor")
-    return email
-
-
 def answers_lost(database_url: str, takers: list[ExamTaker]) -> tuple[int, int]:
     """(answers lost, answers checked): each field of each officer's last acknowledged save."""
     from portal.extensions import db
@@ -151,8 +169,9 @@ def answers_lost(database_url: str, takers: list[ExamTaker]) -> tuple[int, int]:
 
 
 async def storm(base: str, people: list[tuple[str, int, int]], instructor: str, class_id: int,
-                scale: float, exam_minutes: float) -> tuple[Stats, list[ExamTaker]]:
-    stats = Stats()
+                scale: float, exam_minutes: float, on_start=None) -> tuple[StormStats, list[ExamTaker]]:
+    """`on_start(clock)`: called once everyone has signed in, as the clock starts."""
+    stats = StormStats()
     takers = [ExamTaker(base, email, c, quiz, stats) for email, c, quiz in people]
     teacher = Officer(base, instructor, class_id, 0, stats)
     limit = asyncio.Semaphore(8)  # sign-ins hash with scrypt: not part of the storm
@@ -166,6 +185,8 @@ async def storm(base: str, people: list[tuple[str, int, int]], instructor: str, 
         raise SystemExit(f"{signed_in.count(False)} could not sign in: {stats.samples}")
     stats.errors.pop("setup", None)
     clock = Scenario(scale, exam_minutes)
+    if on_start is not None:
+        on_start(clock)
 
     async def gradebook() -> None:
         while time.monotonic() < clock.deadline:
@@ -187,31 +208,46 @@ def figures(stats: Stats, kind: str) -> dict:
 
 
 def run(database_url: str, officers: int, scale: float, exam_minutes: float, redis_url: str | None = None) -> bool:
-    start = quiet_start()
-    people = candidates(database_url, officers, minimum=1)  # as many as the database has, up to `officers`
-    # One class if it can hold them all (the scenario's class), the largest classes first otherwise.
-    class_id = max({c for _e, c, _q in people}, key=lambda c: sum(1 for p in people if p[1] == c))
-    instructor = instructor_of(database_url, class_id)
+    built = storm_class.build(database_url, officers)
+    start = quiet_start()  # after the set-up, whose writes and ANALYZE load the machine
+    people = built.people()
+    closes_before = storm_class.closes_at(database_url, built.quiz_id)
+
+    def open_exam(clock: Scenario) -> None:  # the final closes at the storm's deadline
+        from portal.timeutil import utcnow
+
+        storm_class.open_exam(database_url, built.quiz_id,
+                              utcnow() + timedelta(seconds=clock.deadline - time.monotonic()))
+
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="portal-bench-storm-")) / "gunicorn.log"
     env = {"REDIS_URL": redis_url} if redis_url else {}
     server = start_gunicorn(databases.plain(database_url), port, log, **env)
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server, log)
-        stats, takers = asyncio.run(storm(f"http://127.0.0.1:{port}", people, instructor, class_id, scale, exam_minutes))
+        stats, takers = asyncio.run(storm(f"http://127.0.0.1:{port}", people, built.instructor, built.class_id,
+                                          scale, exam_minutes, open_exam))
     finally:
         stop(server)
+        storm_class.restore_exam(database_url, built.quiz_id, closes_before)
     lost, checked = answers_lost(database_url, takers)
     errors = sum(stats.errors.values())
     per_kind = {kind: figures(stats, kind) for kind in KINDS}
+    # The first minute's 500 starts are the storm's burst: the saves after it, on their own.
+    save_after_starts = figures(stats.after_starts("save"), "save")
+    save_after_starts.pop("errors", None)
     save_p95 = per_kind["save"].get("p95_ms")
     server_log = log.read_text(errors="replace")
-    emit(name="storm", officers=len(people), officers_wanted=officers, time_scale=scale, exam_minutes=exam_minutes,
-         rate_limits="redis" if redis_url else "memory", **per_kind, errors=errors, error_samples=stats.samples,
+    emit(name="storm", officers=len(people), time_scale=scale, exam_minutes=exam_minutes,
+         rate_limits="redis" if redis_url else "memory", **per_kind, save_after_starts=save_after_starts,
+         errors=errors, error_samples=stats.samples,
          answers_lost=lost, answers_checked=checked, save_p95_goal_ms=SAVE_P95_GOAL_MS,
          save_p95_met=save_p95 is not None and save_p95 < SAVE_P95_GOAL_MS,
          server_tracebacks=server_log.count("Traceback"), gunicorn_log=str(log) if errors else None,
-         load_average_at_end=load_average(), **start)
+         storm_class=dict(class_id=built.class_id, quiz_id=built.quiz_id, existing_officers=built.existing_officers,
+                          new_officers=built.new_officers, lessons_completed=built.lessons_completed,
+                          weekly_attempts=built.weekly_attempts),
+         setup_s=round(built.seconds, 1), load_average_at_end=load_average(), **start)
     if errors or lost:
         print(f"FAIL: storm: {errors} errors, {lost} answers lost; gunicorn's log: {log}", file=sys.stderr)
     else:
@@ -227,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exam-minutes", type=float, default=float(os.environ.get("BENCH_STORM_EXAM_MINUTES", "20")))
     parser.add_argument("--redis", help="Redis URL for the rate limits (e.g. redis://127.0.0.1:6379/15)")
     args = parser.parse_args(argv)
+    if args.officers < 1:
+        parser.error("--officers must be at least 1")
+    if not args.time_scale > 0:
+        parser.error("--time-scale must be above 0")
+    if args.exam_minutes < SHORTEST_EXAM_MINUTES:
+        parser.error(f"--exam-minutes must be at least {SHORTEST_EXAM_MINUTES:g}: officers start within the first "
+                     "minute and submit within the last two")
     return 0 if run(args.database_url, args.officers, args.time_scale, args.exam_minutes, args.redis) else 1
 
 
