@@ -16,6 +16,7 @@ MESSAGES = {
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side. The problem has been logged.",
 }
+API_PATH = "/api/v1/"
 
 
 def refuse_oversized_bodies():
@@ -35,6 +36,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.blueprint is None and request.path.startswith(API_PATH):
+            # No API route matched (an unknown path, another method): the API's own problem answer.
+            from portal.api.problems import from_exception
+            return from_exception(exc)
         if exc.code == 403:
             try:
                 record_denial()

@@ -230,3 +230,18 @@ def test_verify_by_code_needs_no_token_and_says_the_status(make, api, config_ove
     config_override(VERIFY_RATE_LIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute")
     statuses = [api(f"verify/{certificate.issued_code}").status_code for _ in range(3)]
     assert statuses[-1] == 429
+
+
+def test_a_path_or_method_the_api_does_not_have_answers_a_problem_not_a_web_page(make, token_for, client):
+    token = token_for(make.agency())
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    unknown = client.get("/api/v1/no-such-resource", headers=headers)
+    assert unknown.status_code == 404 and unknown.mimetype == "application/problem+json"
+    assert unknown.get_json()["status"] == 404
+    wrong_method = client.delete("/api/v1/officers", headers=headers)
+    assert wrong_method.status_code == 405 and wrong_method.mimetype == "application/problem+json"
+    assert "GET" in wrong_method.headers["Allow"]
+    # Outside the API, an unknown page is still the portal's own page.
+    page = client.get("/api/v2/officers")
+    assert page.status_code == 404 and page.mimetype == "text/html"
