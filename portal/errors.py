@@ -2,7 +2,7 @@ from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from portal.audit.services import record_denial
 from portal.extensions import db
@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if request.blueprint is None and request.path.startswith(API_PATH):
+        if isinstance(exc, NotFound | MethodNotAllowed) and request.blueprint is None and request.path.startswith(API_PATH):
             # No API route matched (an unknown path, another method): the API's own problem answer.
             from portal.api.problems import from_exception
             return from_exception(exc)
