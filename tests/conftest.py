@@ -182,6 +182,20 @@ def seed(app, database_copies):
     return make
 
 
+@pytest.fixture(scope="session")
+def seeded_demo(seed):
+    """The demo data as `flask seed-demo --if-empty` loads it into an empty database: run once
+    for the tests that check it (each runs on it, rolled back, as usual)."""
+    with seed(lambda app: app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+def demo_seed_result(seeded_demo):
+    """That run's result (exit code and output); the test runs on the database it loaded."""
+    return seeded_demo.load()
+
+
 @contextmanager
 def rolled_back(engine=None):
     """Inside an application context: the app's database is one connection (of `engine`, else the
