@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import tempfile
 from contextlib import contextmanager
@@ -139,23 +140,33 @@ class SeededDatabase:
 
 
 class _Ref(tuple):
-    """A mapped object as (class, primary key), to be read again in another session."""
+    """A mapped object as (class, primary key, attributes it carries that are not stored, such
+    as a certificate's `issued_code`), to be read again in another session."""
 
 
 def _to_refs(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _to_refs(getattr(value, f.name)) for f in dataclasses.fields(value)})
     if isinstance(value, dict):
         return {k: _to_refs(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_to_refs(v) for v in value)
     state = sa.inspect(value, raiseerr=False)
     if isinstance(state, sa.orm.InstanceState):
-        return _Ref((type(value), state.identity))
+        unstored = {name: v for name, v in vars(value).items() if not name.startswith("_") and name not in state.mapper.attrs}
+        return _Ref((type(value), state.identity, unstored))
     return value
 
 
 def _from_refs(value):
     if isinstance(value, _Ref):
-        return db.session.get(*value)
+        cls, identity, unstored = value
+        loaded = db.session.get(cls, identity)
+        for name, v in unstored.items():
+            setattr(loaded, name, v)
+        return loaded
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _from_refs(getattr(value, f.name)) for f in dataclasses.fields(value)})
     if isinstance(value, dict):
         return {k: _from_refs(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
