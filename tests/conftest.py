@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.orm import InstanceState
 
 from portal import create_app
 from portal.database import configure_sqlite, ping_after_idle
@@ -124,12 +125,16 @@ class SeededDatabase:
             configure_sqlite(self.engine)
         else:
             ping_after_idle(self.engine)
-        with app.app_context(), rolled_back(self.engine) as connection:
-            value = build(app)
-            db.session.flush()
-            self._refs = _to_refs(value)
-            db.session.commit()
-            connection.get_transaction().commit()
+        try:
+            with app.app_context(), rolled_back(self.engine) as connection:
+                value = build(app)
+                db.session.flush()
+                self._refs = _to_refs(value)
+                db.session.commit()
+                connection.get_transaction().commit()
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def load(self):
         """The value `build` returned, its database objects read again in this test's session."""
@@ -152,7 +157,7 @@ def _to_refs(value):
     if isinstance(value, list | tuple):
         return type(value)(_to_refs(v) for v in value)
     state = sa.inspect(value, raiseerr=False)
-    if isinstance(state, sa.orm.InstanceState):
+    if isinstance(state, InstanceState):
         unstored = {name: v for name, v in vars(value).items() if not name.startswith("_") and name not in state.mapper.attrs}
         return _Ref((type(value), state.identity, unstored))
     return value

@@ -1,5 +1,6 @@
 """A fresh database per test run: a temporary SQLite file, or a new PostgreSQL database created on
-the server named by TEST_DATABASE_URL and dropped afterwards."""
+the server named by TEST_DATABASE_URL and dropped afterwards; and copies of it as migrated, for
+data that many tests share (DatabaseCopies)."""
 import os
 import sqlite3
 import uuid
