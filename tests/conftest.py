@@ -1,16 +1,21 @@
+import dataclasses
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import hypothesis
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.orm import InstanceState
 
 from portal import create_app
+from portal.database import configure_sqlite, ping_after_idle
 from portal.extensions import db
 from tests import factories
-from tests.databases import check_postgres_reachable, fresh_database, postgres_server_url
+from tests.databases import DatabaseCopies, check_postgres_reachable, fresh_database, postgres_server_url
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef0123456789")
 
@@ -87,34 +92,156 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def database_copies(database_url, tmp_path_factory):
+    copies = DatabaseCopies(database_url, tmp_path_factory.mktemp("db-copies"))
+    try:
+        yield copies
+    finally:
+        copies.close()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, database_copies, tmp_path_factory):
     app = create_app(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=database_url,
                      CERTIFICATE_FILES=str(tmp_path_factory.mktemp("certificate-files")))
     app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    database_copies.take_template()
     return app
 
 
-@pytest.fixture(autouse=True)
-def db_transaction(app):
-    """Every test runs inside one transaction that is rolled back afterwards. The app's commits
-    become savepoints on the same connection, so they behave as usual within the test."""
-    with app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
-        engines[None] = connection
-        db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+class SeededDatabase:
+    """A copy of the migrated database with data built once and committed, for the tests that
+    share it (see `seed`). Each of those tests runs on it inside a transaction rolled back
+    afterwards, exactly as the others run on the suite's database (`db_transaction`)."""
+
+    def __init__(self, app, database: str, build):
+        with app.app_context():
+            url = db.engines[None].url.set(database=database)
+        self.engine = sa.create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        if url.get_backend_name() == "sqlite":
+            configure_sqlite(self.engine)
+        else:
+            ping_after_idle(self.engine)
         try:
-            yield connection
+            with app.app_context(), rolled_back(self.engine) as connection:
+                value = build(app)
+                db.session.flush()
+                self._refs = _to_refs(value)
+                db.session.commit()
+                connection.get_transaction().commit()
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def load(self):
+        """The value `build` returned, its database objects read again in this test's session."""
+        return _from_refs(self._refs)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _Ref(tuple):
+    """A mapped object as (class, primary key, attributes it carries that are not stored, such
+    as a certificate's `issued_code`), to be read again in another session."""
+
+
+def _to_refs(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _to_refs(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {k: _to_refs(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_refs(v) for v in value)
+    state = sa.inspect(value, raiseerr=False)
+    if isinstance(state, InstanceState):
+        unstored = {name: v for name, v in vars(value).items() if not name.startswith("_") and name not in state.mapper.attrs}
+        return _Ref((type(value), state.identity, unstored))
+    return value
+
+
+def _from_refs(value):
+    if isinstance(value, _Ref):
+        cls, identity, unstored = value
+        loaded = db.session.get(cls, identity)
+        for name, v in unstored.items():
+            setattr(loaded, name, v)
+        return loaded
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _from_refs(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {k: _from_refs(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_from_refs(v) for v in value)
+    return value
+
+
+@pytest.fixture(scope="session")
+def seed(app, database_copies):
+    """`with seed(build) as seeded:` a database with what `build(app)` makes (through the app and
+    tests/factories, as a test would), built once, for the module or session fixture that holds
+    it. Its name must start with `seeded_`: a test that uses such a fixture runs on that
+    database (see `db_transaction`), and a function-scoped fixture gives the test
+    `seeded.load()`, the value `build` returned with its objects in the test's session."""
+
+    @contextmanager
+    def make(build):
+        seeded = SeededDatabase(app, database_copies.copy(), build)
+        try:
+            yield seeded
         finally:
-            db.session.remove()
-            engines[None] = engine
+            seeded.close()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(seed):
+    """The demo data as `flask seed-demo --if-empty` loads it into an empty database: run once
+    for the tests that check it (each runs on it, rolled back, as usual)."""
+    with seed(lambda app: app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+def demo_seed_result(seeded_demo):
+    """That run's result (exit code and output); the test runs on the database it loaded."""
+    return seeded_demo.load()
+
+
+@contextmanager
+def rolled_back(engine=None):
+    """Inside an application context: the app's database is one connection (of `engine`, else the
+    app's own engine) in one transaction, rolled back at the end unless committed by then. The
+    app's commits become savepoints on that connection, so they behave as usual."""
+    engines = db.engines
+    app_engine = engines[None]
+    connection = (engine or app_engine).connect()
+    outer = connection.begin()
+    engines[None] = connection
+    db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        engines[None] = app_engine
+        if outer.is_active:
             outer.rollback()
-            connection.close()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def db_transaction(app, request):
+    """Every test runs inside one transaction that is rolled back afterwards (`rolled_back`). A
+    test that uses a `seeded_...` fixture (see `seed`) runs on that fixture's database instead of
+    the suite's."""
+    seeded = [request.getfixturevalue(name) for name in request.fixturenames if name.startswith("seeded_")]
+    assert len(seeded) <= 1, f"{request.node.nodeid} uses more than one seeded database"
+    with app.app_context(), rolled_back(seeded[0].engine if seeded else None) as connection:
+        yield connection
 
 
 @pytest.fixture

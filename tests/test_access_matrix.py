@@ -7,12 +7,27 @@ from portal.access import PUBLIC, access_rule
 from portal.auth.roles import Role
 from portal.auth.tokens import make_set_password_token
 from portal.timeutil import today
+from tests import factories
 
 ANONYMOUS = "anonymous"
 
 
+@pytest.fixture(scope="session")
+def seeded_access_world(seed):
+    """The world below, built once (it issues a certificate, a rendered and signed PDF): every test
+    of the access matrix and of tests/security that uses it runs on a copy of the database holding
+    it, rolled back afterwards."""
+    with seed(lambda app: build_world(app, factories)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def world(app, make):
+def world(seeded_access_world):
+    """(users by role, a value for each URL argument name): objects the home agency's users may see."""
+    return seeded_access_world.load()
+
+
+def build_world(app, make):
     agency = make.agency()
     instructor = make.user(Role.INSTRUCTOR)
     course = make.course(weeks=1, modules_per_week=1, lessons_per_module=2)

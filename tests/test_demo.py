@@ -1,11 +1,25 @@
+import pytest
 import sqlalchemy as sa
 
 from portal.courses.models import Course
 from portal.extensions import db
 
 
-def test_seed_demo_loads_course_and_accounts_that_sign_in(app, client):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+@pytest.fixture(scope="module")
+def seeded_demo_plain(seed):
+    """The demo data as `flask seed-demo` (without --if-empty) loads it into an empty database,
+    run once for the tests below that check it."""
+    with seed(lambda app: app.test_cli_runner().invoke(args=["seed-demo"])) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+def plain_demo_seed_result(seeded_demo_plain):
+    return seeded_demo_plain.load()
+
+
+def test_seed_demo_loads_course_and_accounts_that_sign_in(app, client, demo_seed_result):
+    result = demo_seed_result
     assert result.exit_code == 0, result.output
     assert "officer@example.com" in result.output
     course = db.session.scalar(sa.select(Course).where(Course.code == "287G-JEM-BASIC"))
@@ -26,14 +40,14 @@ def test_seed_demo_refuses_a_database_with_data(app, make):
     assert "already has data" in result.output
 
 
-def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled_class(app):
+def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled_class(app, plain_demo_seed_result):
     from datetime import date
 
     from portal.agencies.models import Agreement, AgreementStatus
     from portal.classes.models import TrainingClass
     from portal.nominations.models import Nomination, NominationStatus
 
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    assert plain_demo_seed_result.exit_code == 0
     applied = db.session.scalars(sa.select(Agreement).where(Agreement.status == AgreementStatus.APPLIED)).all()
     assert "Collier County Sheriff's Office" in {a.agency.name for a in applied}
     assert all(a.history for a in db.session.scalars(sa.select(Agreement)))
@@ -53,13 +67,13 @@ def test_seed_demo_has_a_pending_application_pending_nominations_and_a_scheduled
         assert coordinator.get(url).status_code == 200, url
 
 
-def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app):
+def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app, demo_seed_result):
     from datetime import timedelta
 
     from portal.certificates.models import Certificate, CertificateStatus
     from portal.timeutil import today
 
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    result = demo_seed_result
     assert result.exit_code == 0, result.output
     assert "Verify a demo certificate (no sign-in): http://portal.test/verify/" in result.output
     certificates = db.session.scalars(sa.select(Certificate)).all()
@@ -70,10 +84,10 @@ def test_seed_demo_has_issued_expiring_expired_and_revoked_certificates(app):
     assert app.test_client().get(url.replace("http://portal.test", "")).status_code == 200
 
 
-def test_seed_demo_agreement_history_names_who_made_each_change(app):
+def test_seed_demo_agreement_history_names_who_made_each_change(app, plain_demo_seed_result):
     from portal.agencies.models import AgreementStatusChange
 
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    assert plain_demo_seed_result.exit_code == 0
     changes = db.session.scalars(sa.select(AgreementStatusChange)).all()
     applications = [c for c in changes if c.from_status is None]
     decisions = [c for c in changes if c.from_status is not None]

@@ -7,6 +7,7 @@ import pytest
 
 from portal.auth.roles import Role
 from portal.classes.models import EnrollmentStatus
+from tests import factories
 
 # The name links to the officer's training record.
 ROW = re.compile(r'<tr>\s*<th scope="row"><a href="/officers/\d+/record">([^<]*)</a> '
@@ -28,8 +29,20 @@ def figure(page: str, label: str) -> int:
     return int(re.search(r'<span class="portal-figure">(\d+)</span> ' + re.escape(label) + "</a>", page).group(1))
 
 
+@pytest.fixture(scope="module")
+def seeded_agency_world(seed):
+    """The 30 officers below, built once for the module: each test that uses them runs on a copy of
+    the database holding them, rolled back afterwards."""
+    with seed(lambda app: build_agency_world(factories)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def agency_world(make):
+def agency_world(seeded_agency_world):
+    return seeded_agency_world.load()
+
+
+def build_agency_world(make):
     """30 officers of one agency (Roster00..Roster29): 0-9 in progress, 10 certified (a completed
     class), 11 disqualified, the rest never enrolled; and a look-alike officer of another agency."""
     mine, theirs = make.agency(name="Alpha County Sheriff's Office"), make.agency(name="Beta City Police")

@@ -7,10 +7,23 @@ import pytest
 
 from portal.auth.roles import Role
 from portal.pagination import PER_PAGE
+from tests import factories
+
+
+@pytest.fixture(scope="module")
+def seeded_world(seed):
+    """The certificates below, built once for the module: each test that uses them runs on a copy of
+    the database holding them, rolled back afterwards."""
+    with seed(lambda app: build_world(factories)) as seeded:
+        yield seeded
 
 
 @pytest.fixture
-def world(make):
+def world(seeded_world):
+    return seeded_world.load()
+
+
+def build_world(make):
     """Certificates of four agencies; Alpha County has a page and a bit of them."""
     agencies = {
         "county": make.agency(name="Alpha County Sheriff's Office"),

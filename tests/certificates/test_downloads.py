@@ -13,12 +13,25 @@ from portal.auth.roles import Role
 from portal.certificates import services, zips
 from portal.certificates.models import Certificate, CertificateStatus, RevocationReason
 from portal.extensions import db
+from tests import factories
 
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="module")
+def seeded_two_agencies(seed):
+    """The agencies below and their two certificates (rendered, signed PDFs), built once for the
+    module: each test that uses them runs on a copy of the database holding them, rolled back afterwards."""
+    with seed(lambda app: build_two_agencies(factories)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def two_agencies(make):
+def two_agencies(seeded_two_agencies):
+    return seeded_two_agencies.load()
+
+
+def build_two_agencies(make):
     """One class with an officer of agency A and one of agency B, each with a certificate, and
     a second class that only agency B's officer took."""
     agency_a, agency_b = make.agency(name="Agency A County"), make.agency(name="Agency B County")

@@ -3,7 +3,14 @@ number of SQL statements with three times the rows (the order is worked out in o
 rows already loaded, never a query per row), and no more than the default order does."""
 import pytest
 
-from tests.performance.test_statement_counts import GROWTH, build_world, grow, signed_in, statements
+from tests.performance.test_statement_counts import (  # noqa: F401 - the world's fixtures
+    GROWTH,
+    grow,
+    seeded_small_world,
+    signed_in,
+    small_world,
+    statements,
+)
 
 SORTED_PAGES = {
     "roster by progress": ("instructor", lambda w: f"/teach/classes/{w.training_class.id}", "?sort=progress&dir=desc"),
@@ -20,9 +27,9 @@ SORTED_PAGES = {
 
 
 @pytest.mark.parametrize("page", SORTED_PAGES)
-def test_sorted_statement_count_does_not_grow_nor_exceed_the_default(app, db_transaction, page):
+def test_sorted_statement_count_does_not_grow_nor_exceed_the_default(app, db_transaction, page, small_world):  # noqa: F811
     role, url_of, query = SORTED_PAGES[page]
-    world = build_world()
+    world = small_world
     client = signed_in(app, getattr(world, role))
     url = url_of(world)
     sorted_url = url + (query(world) if callable(query) else query)

@@ -61,6 +61,20 @@ def build_world() -> World:
     return world
 
 
+@pytest.fixture(scope="module")
+def seeded_small_world(seed):
+    """build_world() once for the module: each test that uses it runs on a copy of the database
+    holding it, rolled back afterwards, and grows it there."""
+    with seed(lambda app: build_world()) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+def small_world(seeded_small_world) -> World:
+    """A fresh build_world(), its objects in this test's session."""
+    return seeded_small_world.load()
+
+
 def grow(world: World, units: int) -> None:
     """Add `units` times: two more officers in the running class (one of the coordinator's agency,
     one of a new agency) with lessons done, a graded and a pending attempt each, a past completed
@@ -192,9 +206,9 @@ PAGES = {
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page):
+def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page, small_world):
     role, url_of = PAGES[page]
-    world = build_world()
+    world = small_world
     client = signed_in(app, getattr(world, role))
     url = url_of(world)
     client.get(url)  # the first request after signing in also does one-off bookkeeping
@@ -204,8 +218,8 @@ def test_statement_count_does_not_grow_with_the_data(app, db_transaction, page):
     assert after == before, f"{page}: {before} statements with {SMALL} units of data, {after} with {world.units}"
 
 
-def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
-    world = build_world()
+def test_exam_submission_statement_count_does_not_grow(app, db_transaction, small_world):
+    world = small_world
     client = signed_in(app, world.officer)
     client.get("/dashboard")  # the first request after signing in also does one-off bookkeeping
     before = statements(db_transaction, client, answered_exam_attempt(client, world), "POST")
@@ -215,9 +229,9 @@ def test_exam_submission_statement_count_does_not_grow(app, db_transaction):
     assert after == before, f"exam submit: {before} statements with {SMALL} units of data, {after} with {world.units}"
 
 
-def test_exam_autosave_statement_count_does_not_grow(app, db_transaction):
+def test_exam_autosave_statement_count_does_not_grow(app, db_transaction, small_world):
     """The autosave every officer sends every 30 seconds of an exam: the busiest write of exam day."""
-    world = build_world()
+    world = small_world
     client = signed_in(app, world.officer)
     assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
     attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
@@ -231,13 +245,13 @@ def test_exam_autosave_statement_count_does_not_grow(app, db_transaction):
     assert after == before, f"exam autosave: {before} statements with {SMALL} units of data, {after} with {world.units}"
 
 
-def test_a_report_csv_builds_only_its_own_table(app, db_transaction):
+def test_a_report_csv_builds_only_its_own_table(app, db_transaction, small_world):
     """Each CSV runs fewer statements than the page that shows every table; past the statements
     any signed-in request runs (those of an unknown table's 404), the CSVs together run exactly the
     page's statements: each builds its own table and no other."""
     from portal.reports.queries import AGENCY_DASHBOARD_TABLES, PROGRAM_TABLES
 
-    world = build_world()
+    world = small_world
     client = signed_in(app, world.admin)
     client.get("/admin/reports/")
     page = statements(db_transaction, client, "/admin/reports/")
@@ -257,9 +271,9 @@ def test_a_report_csv_builds_only_its_own_table(app, db_transaction):
     assert len(downloads) == 3 and all(n < page for n in downloads.values()), (page, downloads)
 
 
-def test_reading_a_certificate_pdf_is_noticed(app, db_transaction, client, login):
+def test_reading_a_certificate_pdf_is_noticed(app, db_transaction, client, login, small_world):
     """The guard above: downloading a certificate does read its PDF bytes."""
-    world = build_world()
+    world = small_world
     login(world.officer)
     with StatementCounter(db_transaction) as counter:
         assert client.get(f"/certificates/{world.certificate.id}/download").status_code == 200

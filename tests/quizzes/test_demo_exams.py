@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.classes.models import Enrollment, EnrollmentStatus
-from portal.demo.seed import DEMO_PASSWORD, seed
+from portal.demo.seed import DEMO_PASSWORD
 from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus, Question, Quiz
 
@@ -21,9 +21,8 @@ def statuses():
     return {email: status for email, status in rows}
 
 
-def test_demo_exams_and_pages(app):
-    seed()
-    db.session.commit()
+def test_demo_exams_and_pages(app, seeded_demo):
+    # The demo data, loaded once for the tests that check it (tests/conftest.py: seeded_demo).
     kinds = set(db.session.scalars(sa.select(Question.kind)))
     assert kinds == {"single_choice", "multiple_response", "true_false", "short_answer", "numeric", "matching", "essay"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Quiz)) == 5

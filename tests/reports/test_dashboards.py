@@ -16,14 +16,27 @@ from portal.extensions import db
 from portal.quizzes.models import Attempt, AttemptStatus
 from portal.reports.charts import bar_chart
 from portal.timeutil import today, utcnow
+from tests import factories
 
 THIS_MONTH = today().replace(day=1)
 LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)
 TWO_MONTHS_AGO = (LAST_MONTH - timedelta(days=1)).replace(day=1)
 
 
+@pytest.fixture(scope="module")
+def seeded_world(seed):
+    """The world below, built once for the module (it renders five certificate PDFs): each test
+    that uses it runs on a copy of the database holding it, rolled back afterwards."""
+    with seed(lambda app: build_world(factories)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def world(make):
+def world(seeded_world):
+    return seeded_world.load()
+
+
+def build_world(make):
     a = make.agency(name="Alpha County", state="NC", model=AgreementModel.JEM)
     b = make.agency(name="Bravo County", state="NC", model=AgreementModel.TFM, status=AgreementStatus.SUSPENDED)
     c = make.agency(name="Charlie City", state="TX", model=AgreementModel.WSO, status=AgreementStatus.APPLIED)

@@ -10,7 +10,7 @@ from tests.security.support import (
 )
 
 # The one place where URL argument values are declared: the `world` fixture of the access matrix.
-from tests.test_access_matrix import world  # noqa: F401
+from tests.test_access_matrix import seeded_access_world, world  # noqa: F401
 
 
 @pytest.fixture
