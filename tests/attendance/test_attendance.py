@@ -97,6 +97,8 @@ def test_coordinator_and_officer_see_hours_shortfall_and_missed_sessions(client,
     login_as(client, login, adams.officer)
     dashboard = client.get("/dashboard")
     assert "Your class sessions" in dashboard.text and "9:00 short" in dashboard.text and "Add to calendar" in dashboard.text
+    schedule = client.get("/classes/upcoming")  # the full schedule, with the calendar address
+    assert "Your class sessions" in schedule.text and "9:00 short" in schedule.text and "Add to calendar" in schedule.text
     record = client.get(f"/officers/{adams.officer_id}/record")
     assert "Class attendance" in record.text and "(absent)" in record.text
     login_as(client, login, instructor)
