@@ -63,7 +63,7 @@ _numbers = itertools.count(1)
 
 
 def email(role: str) -> str:
-    return f"{role}-{RUN}-{next(_numbers)}@bench.example.test"
+    return f"{role}-{RUN.lower()}-{next(_numbers)}@bench.example.test"  # sign-in looks it up lower-cased
 
 
 def make_app(url: str, copies: Path):
