@@ -23,6 +23,8 @@ import dataclasses
 import hashlib
 import logging
 import re
+import threading
+import time
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +36,7 @@ import jinja2
 import segno
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 __all__ = [
@@ -333,6 +336,27 @@ def _identify_pdf_ua(document, pdf) -> None:  # noqa: ARG001 - WeasyPrint's fini
     metadata.stream = [b"".join(metadata.stream).replace(b"</rdf:RDF>", _PDF_UA_XMP + b"</rdf:RDF>", 1)]
 
 
+#: How long a thread keeps its font configuration: well under any /tmp cleaner's age, so the
+#: font files WeasyPrint wrote for it are never removed under it.
+FONTS_KEPT_SECONDS = 3600
+_fonts = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """This thread's WeasyPrint font configuration, kept between renders.
+
+    A new one (WeasyPrint's default, one per document) loads Fontconfig's configuration and then
+    fetches, writes to a temporary folder and registers every @font-face font of the certificate
+    again: a sixth of a render. Kept, each font is loaded once (WeasyPrint skips a face it has)
+    and the PDF is the same, byte for byte. One per thread: a Pango font map is not shared
+    between threads.
+    """
+    kept = getattr(_fonts, "kept", None)
+    if kept is None or time.monotonic() - kept[0] > FONTS_KEPT_SECONDS:
+        kept = _fonts.kept = (time.monotonic(), FontConfiguration())
+    return kept[1]
+
+
 def render_pdf(html: str, *, base_url: str = STATIC_BASE_URL,
                url_fetcher: CertificateUrlFetcher | None = None) -> bytes:
     """Render ``html`` to tagged PDF/A-3a (and PDF/UA-1) bytes. The only WeasyPrint call in the portal.
@@ -342,6 +366,10 @@ def render_pdf(html: str, *, base_url: str = STATIC_BASE_URL,
     ``<meta name=dcterms.created|modified>`` -> /CreationDate, /ModDate and
     the XMP dates. Without the dcterms dates WeasyPrint writes none, so the
     output is reproducible either way; the /ID is derived from the HTML.
+
+    Fonts loaded through the default fetcher are kept for the next render (`_font_config`); a
+    caller's own fetcher gets a font configuration of its own, so that no font it served is
+    used for another document.
     """
     fetcher = url_fetcher if url_fetcher is not None else CertificateUrlFetcher()
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
@@ -350,6 +378,7 @@ def render_pdf(html: str, *, base_url: str = STATIC_BASE_URL,
         pdf_identifier=_identifier(html),
         uncompressed_pdf=False,
         finisher=_identify_pdf_ua,
+        font_config=_font_config() if url_fetcher is None else None,
     )
 
 

@@ -13,6 +13,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -412,7 +413,13 @@ def test_default_render_pdf_uses_the_safe_fetcher():
     assert page_images(PdfReader(io.BytesIO(pdf))) == []
 
 
-def test_certificate_fetches_only_vendored_files(monkeypatch):
+def in_new_thread(function):
+    """`function()` in a thread of its own, which has not rendered yet (no fonts loaded)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
+def spy_on_fetches(monkeypatch) -> list[str]:
     served: list[str] = []
     original = CertificateUrlFetcher._fetch
 
@@ -422,10 +429,38 @@ def test_certificate_fetches_only_vendored_files(monkeypatch):
         return response
 
     monkeypatch.setattr(CertificateUrlFetcher, "_fetch", spy)
-    render_certificate_pdf(make_values())
+    return served
+
+
+def test_certificate_fetches_only_vendored_files(monkeypatch):
+    served = spy_on_fetches(monkeypatch)
+    in_new_thread(lambda: render_certificate_pdf(make_values()))
     assert "portal-static:seal.svg" in served
     assert any(u.endswith(".ttf") for u in served)
     assert all(u.startswith("portal-static:") for u in served), served
+
+
+def test_fonts_are_loaded_once_per_thread_and_change_nothing(monkeypatch, sample_pdf):
+    served = spy_on_fetches(monkeypatch)
+
+    def render_twice():
+        first = render_certificate_pdf(make_values())
+        fetched_first = list(served)
+        served.clear()
+        return first, fetched_first, render_certificate_pdf(make_values())
+
+    first, fetched_first, second = in_new_thread(render_twice)
+    assert sum(u.endswith(".ttf") for u in fetched_first) == 6  # every @font-face, the first time
+    assert not any(u.endswith(".ttf") for u in served)  # kept for the second render
+    assert "portal-static:seal.svg" in served  # other resources are fetched for every document
+    assert first == second == sample_pdf
+
+
+def test_a_callers_fetcher_gets_no_kept_font(monkeypatch):
+    render_certificate_pdf(make_values())  # this thread's fonts are loaded
+    served = spy_on_fetches(monkeypatch)
+    render_pdf(build_certificate_html(make_values()), url_fetcher=CertificateUrlFetcher())
+    assert sum(u.endswith(".ttf") for u in served) == 6  # every font through the caller's fetcher
 
 
 def test_weasyprint_is_called_only_in_pdf_module():
