@@ -114,6 +114,13 @@ def register(app: Flask) -> None:
 
     app.add_template_global(viewer_time_zone, "viewer_time_zone")
 
+    @app.template_global()
+    def icon_sprite_url() -> str:
+        """The USWDS icon sprite's address, worked out once per request: a page shows dozens of icons."""
+        if "icon_sprite_url" not in g:
+            g.icon_sprite_url = url_for("static", filename="vendor/uswds/img/sprite.svg")
+        return g.icon_sprite_url
+
     app.add_template_global(utcnow, "utcnow")
 
     @app.template_filter("isoutc")
