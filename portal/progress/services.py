@@ -100,7 +100,7 @@ def with_curriculum(training_class_path: QueryableAttribute[TrainingClass], join
     a roster's hundreds share one class, better read once)."""
     load = joinedload if joined else selectinload
     return (load(training_class_path).options(load(TrainingClass.course).selectinload(Course.modules)
-                                               .selectinload(Module.lessons).defer(Lesson.body_markdown)))
+                                               .joinedload(Module.lessons).defer(Lesson.body_markdown)))
 
 
 def load_curriculum(course: Course) -> None:
@@ -109,7 +109,7 @@ def load_curriculum(course: Course) -> None:
     the lessons' bodies: only the lesson page reads one, its own."""
     if "modules" in sa.inspect(course).unloaded:
         db.session.scalars(sa.select(Course).where(Course.id == course.id)
-                           .options(selectinload(Course.modules).selectinload(Module.lessons)
+                           .options(selectinload(Course.modules).joinedload(Module.lessons)
                                     .defer(Lesson.body_markdown))).all()
 
 
