@@ -2,8 +2,9 @@
 
 On SQLite (the embedded default) the database runs in WAL mode, so readers never wait for the
 writer. A transaction takes the write lock up front (BEGIN IMMEDIATE) when it may write: every
-request that is not GET/HEAD/OPTIONS, the read requests in WRITING_READS, and everything outside a
-request (commands, jobs, the test set-up). Read requests begin deferred and take no lock at all.
+request that is not GET/HEAD/OPTIONS (but the sign-in, CHECK_BEFORE_WRITING), the read requests in
+WRITING_READS, and everything outside a request (commands, jobs, the test set-up). Read requests
+begin deferred and take no lock at all.
 A read request that must write after all (a session's last-seen time, a 403's audit event) does
 it in `write_transaction()`. Race-settling row locks (`SELECT ... FOR UPDATE`, `classes.services.lock_*`)
 are no-ops on SQLite: there the IMMEDIATE transaction of the write request is the lock.
@@ -22,6 +23,9 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # GET views that write (an audit event for a download): they read first, and a deferred SQLite
 # transaction that has read cannot take the write lock while another request writes.
 WRITING_READS = frozenset({"certificates.agency_zip", "certificates.class_zip"})
+# Form posts that read and check a password hash first (tens of milliseconds of scrypt) and make
+# their writes in `write_transaction()`: on SQLite they must not hold the write lock meanwhile.
+CHECK_BEFORE_WRITING = frozenset({"auth.login"})
 BUSY_TIMEOUT_MS = 5000
 PING_AFTER_IDLE_S = 5.0
 
@@ -29,7 +33,9 @@ PING_AFTER_IDLE_S = 5.0
 def wants_write_lock() -> bool:
     if not has_request_context():
         return True
-    return request.method not in READ_METHODS or request.endpoint in WRITING_READS or g.get("writing", False)
+    if g.get("writing", False) or request.endpoint in WRITING_READS:
+        return True
+    return request.method not in READ_METHODS and request.endpoint not in CHECK_BEFORE_WRITING
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Sign-in, lockout, sign-out and password changes. Functions never commit; the view does."""
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -69,13 +70,32 @@ def clear_failures(user: User) -> None:
     user.locked_until = None
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user if the password is right and the account may sign in now; audits every failure.
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What a sign-in's password check found: read and hashed before any write (`check_password`)."""
+
+    email: str
+    user_id: int | None
+    password_ok: bool
+
+
+def check_password(email: str, password: str) -> PasswordCheck:
+    """Read the account and check the password: only reads, so the caller can do it before taking
+    the write lock, and the lock is not held for the hash's tens of milliseconds."""
+    user = find_user(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    return PasswordCheck(email, user.id if user else None, ok)
+
+
+def authenticate(check: PasswordCheck) -> User | None:
+    """The user if the password was right and the account may sign in now; audits every failure.
+    The account is read again (in the caller's write transaction), so a lock, a disabled account or
+    another request's failures since the check count.
 
     A locked account is refused even with the right password. The caller then asks for the second
     factor if the user has one, or calls `complete_sign_in`."""
-    user = find_user(email)
-    ok = verify_password(user.password_hash if user else None, password)
+    email, ok = check.email, check.password_ok
+    user = db.session.get(User, check.user_id, populate_existing=True) if check.user_id is not None else None
     if user is None:
         audit.record("login", None, outcome="failure", reason="unknown_email", email=loggable_email(email))
         return None

@@ -24,8 +24,9 @@ from portal.auth.redirects import landing_url, safe_next
 from portal.auth.reset import request_password_reset
 from portal.auth.reset import reset_password as reset_password_to
 from portal.auth.roles import Role
-from portal.auth.services import authenticate, complete_sign_in, is_locked, register_failure, set_password
+from portal.auth.services import authenticate, check_password, complete_sign_in, is_locked, register_failure, set_password
 from portal.auth.tokens import RESET_PASSWORD, SET_PASSWORD, TokenError, user_for_token
+from portal.database import write_transaction
 from portal.extensions import db, limit_from_config, limiter
 from portal.form_fields import add_error
 
@@ -74,18 +75,20 @@ def login():
         return redirect(landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is None:
-            db.session.commit()  # keep the audit rows of the failure (and of a lock)
-            add_error(form.password, BAD_CREDENTIALS)
-            return render_template("auth/login.html", form=form), 200
-        next_url = safe_next(request.args.get("next"))
-        if user.has_two_factor:
-            session.clear()
-            session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
-            db.session.commit()
-            return redirect(url_for("auth.second_factor"))
-        return _finish_sign_in(user, next_url, "password")
+        check = check_password(form.email.data or "", form.password.data or "")
+        with write_transaction():  # the hash is checked: only now wait for the write lock
+            user = authenticate(check)
+            if user is None:
+                db.session.commit()  # keep the audit rows of the failure (and of a lock)
+                add_error(form.password, BAD_CREDENTIALS)
+                return render_template("auth/login.html", form=form), 200
+            next_url = safe_next(request.args.get("next"))
+            if user.has_two_factor:
+                session.clear()
+                session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
+                db.session.commit()
+                return redirect(url_for("auth.second_factor"))
+            return _finish_sign_in(user, next_url, "password")
     return render_template("auth/login.html", form=form)
 
 

@@ -136,3 +136,48 @@ def test_an_administrator_reads_while_an_officer_writes(file_app):
         assert admin.get("/admin/audit/").status_code == 200
     finally:
         lock.release()
+
+
+class Statements:
+    """The statements an app's engine sends, BEGINs included, while in use."""
+
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.sent: list[str] = []
+
+    def record(self, _conn, _cursor, statement, *_args):
+        self.sent.append(" ".join(statement.split())[:60])
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self.record)
+        return self.sent
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self.record)
+
+
+@pytest.mark.parametrize("password, signed_in", [(factories.PASSWORD, True), ("not the password", False)])
+def test_a_sign_in_checks_the_password_before_it_takes_the_write_lock(file_app, password, signed_in):
+    """The account is read in a deferred transaction, the hash checked without the lock, and only
+    then does the sign-in wait for the write lock (held here by another connection for 0.3 s) to
+    record the session or the failure."""
+    with committed(file_app):
+        email = factories.user().email
+    client = file_app.test_client()
+    lock = WriteLock(file_app)
+    lock.release_after(0.3)
+    with Statements(file_app) as sent:
+        response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == (302 if signed_in else 200)
+    begins = [i for i, s in enumerate(sent) if s.startswith("BEGIN")]
+    account_read = next(i for i, s in enumerate(sent) if s.startswith("SELECT users."))
+    assert sent[begins[0]] == "BEGIN" and begins[0] < account_read, sent
+    first_write_lock = next(i for i in begins if sent[i] == "BEGIN IMMEDIATE")
+    assert account_read < first_write_lock, sent
+    writes = [i for i, s in enumerate(sent) if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes and min(writes) > first_write_lock, sent
+    with file_app.app_context():
+        outcome = db.session.scalar(sa.select(AuditEvent.outcome).where(AuditEvent.action == "login")
+                                    .order_by(AuditEvent.id.desc()).limit(1))
+    assert outcome == ("success" if signed_in else "failure")
