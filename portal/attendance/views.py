@@ -388,16 +388,3 @@ def my_schedule(limit: int = 8, officer_enrollments=None):
 def my_calendar_url() -> str:
     return url_for("attendance.officer_feed", user_id=current_user.id, token=feed_token(OFFICER_FEED, current_user.id),
                    _external=True)
-
-
-
-@bp.app_template_global()
-def attendance_of(officer: User) -> list:
-    """An officer's hours in each class that has sessions, for their training record."""
-    enrollments = db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.officer_id == officer.id)
-        .options(joinedload(Enrollment.training_class).joinedload(TrainingClass.course))
-        .order_by(Enrollment.id.desc())
-    ).all()
-    hours = hours_of(enrollments)
-    return [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]

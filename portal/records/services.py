@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from portal.attendance.services import Hours, hours_of
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus
@@ -69,6 +70,7 @@ class OfficerRecord:
     enrollments: list[EnrollmentRecord]
     certificates: list[CertificateLine]
     nominations: list[Nomination]
+    attendance: list[tuple[Enrollment, Hours]]  # the classes with sessions, newest first
 
 
 def enrollment_records(enrollments: list[Enrollment]) -> list[EnrollmentRecord]:
@@ -108,14 +110,21 @@ def officer_record(officer: User) -> OfficerRecord:
     nominations = db.session.scalars(
         sa.select(Nomination).where(Nomination.user_id == officer.id).order_by(Nomination.nominated_at.desc())
     ).all()
-    return OfficerRecord(officer, records, certificates, list(nominations))
+    hours = hours_of(enrollments)
+    attendance = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
+    return OfficerRecord(officer, records, certificates, list(nominations), attendance)
 
 
 CSV_HEADER = ("section", "class", "course", "item", "status", "score (%)", "attempts", "date", "detail")
 
 
+def hours_minutes(minutes: int) -> str:
+    """Minutes as hours and minutes, as the pages show them: 570 -> "9:30"."""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def record_rows(record: OfficerRecord) -> Iterator[tuple[object, ...]]:
-    """The record as CSV rows: one per enrollment, exam, certificate and nomination."""
+    """The record as CSV rows: one per enrollment, week, exam, class attended, certificate and nomination."""
     for item in record.enrollments:
         tc = item.enrollment.training_class
         yield ("enrollment", tc.name, tc.course.code, "overall progress", item.enrollment.status.label,
@@ -129,6 +138,13 @@ def record_rows(record: OfficerRecord) -> Iterator[tuple[object, ...]]:
             yield ("exam", tc.name, tc.course.code, exam.title, counted.text,
                    counted.percent if counted.percent is not None else "", counted.attempts, "",
                    f"pass mark {exam.pass_mark}%" + ("" if exam.required else ", optional"))
+    for enrollment, hours in record.attendance:
+        tc = enrollment.training_class
+        status = "short" if hours.shortfall else "met" if hours.attended >= hours.required else "in progress"
+        missed = ", ".join(f"{s.day.isoformat()} ({presence.label.lower()})" for s, presence in hours.missed)
+        yield ("attendance", tc.name, tc.course.code, "class hours", status, "", "", "",
+               f"attended {hours_minutes(hours.attended)} of {hours_minutes(hours.scheduled)} scheduled; "
+               f"{hours_minutes(hours.required)} ({hours.share}%) required" + (f"; missed {missed}" if missed else ""))
     for line in record.certificates:
         c = line.certificate
         yield ("certificate", "", c.course_code, c.serial, line.status.label, "", "", c.issued_on.isoformat(),

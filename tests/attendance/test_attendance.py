@@ -1,5 +1,7 @@
 """Taking attendance: marks, the audited change after the day, the coordinator told of an absence,
 the hours that completion and the certificate count, and who may see it."""
+import csv
+import io
 from datetime import time, timedelta
 
 import sqlalchemy as sa
@@ -101,9 +103,14 @@ def test_coordinator_and_officer_see_hours_shortfall_and_missed_sessions(client,
     assert "Your class sessions" in schedule.text and "9:00 short" in schedule.text and "Add to calendar" in schedule.text
     record = client.get(f"/officers/{adams.officer_id}/record")
     assert "Class attendance" in record.text and "(absent)" in record.text
+    rows = list(csv.reader(io.StringIO(client.get(f"/officers/{adams.officer_id}/record.csv").data.decode("utf-8-sig"))))
+    attendance = [r for r in rows if r[0] == "attendance"]
+    assert [r[1:5] for r in attendance] == [[tc.name, tc.course.code, "class hours", "short"]]
+    detail = attendance[0][8]
+    assert detail.startswith("attended 0:00 of 10:00 scheduled;") and f"missed {past.isoformat()} (absent)" in detail
     login_as(client, login, instructor)
-    csv = client.get(f"/teach/classes/{tc.id}/attendance.csv")
-    assert csv.mimetype == "text/csv" and "Adams" in csv.text and ",Absent," in csv.text
+    sheet = client.get(f"/teach/classes/{tc.id}/attendance.csv")
+    assert sheet.mimetype == "text/csv" and "Adams" in sheet.text and ",Absent," in sheet.text
 
 
 def complete_lessons(client, login, enrollment):
