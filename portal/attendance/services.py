@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, EnrollmentStatus, TrainingClass
 from portal.extensions import db
-from portal.notifications.services import queue
+from portal.notifications.services import outbox_message, queue_all
 from portal.timeutil import today_in
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -130,9 +130,8 @@ def tell_class(session: ClassSession, kind: str, subject: str, body: str) -> Non
         sa.select(User).join(Enrollment, Enrollment.officer_id == User.id)
         .where(Enrollment.class_id == session.class_id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
     )
-    for officer in officers:
-        queue(kind, officer, subject, body + "\n\n— The 287(g) Training Program office",
-              dedupe_key=f"{kind}:{session.id}:{session.sequence}:{officer.id}")
+    queue_all(outbox_message(kind, officer, subject, body + "\n\n— The 287(g) Training Program office",
+                             dedupe_key=f"{kind}:{session.id}:{session.sequence}:{officer.id}") for officer in officers)
 
 
 def class_sessions(class_id: int) -> list[ClassSession]:
@@ -222,14 +221,14 @@ def tell_coordinators(session: ClassSession, absent: list[Enrollment]) -> None:
     for user in db.session.scalars(sa.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True),
                                                          User.agency_id.in_(agency_ids))):
         coordinators[user.agency_id or 0].append(user)
-    for enrollment in absent:
-        officer = enrollment.officer
-        for coordinator in coordinators.get(officer.agency_id or 0, []):
-            queue("absence", coordinator, f"Absent from class: {officer.full_name}",
-                  f"{officer.full_name} was marked absent from {session.training_class.name} on "
-                  f"{session.start:%A, %B %-d, %Y} ({session.start:%-I:%M %p}–{session.end:%-I:%M %p %Z})"
-                  f"{': ' + session.topic if session.topic else ''}.\n\n— The 287(g) Training Program office",
-                  dedupe_key=f"absence:{session.id}:{enrollment.id}:{coordinator.id}")
+    queue_all(
+        outbox_message("absence", coordinator, f"Absent from class: {e.officer.full_name}",
+                       f"{e.officer.full_name} was marked absent from {session.training_class.name} on "
+                       f"{session.start:%A, %B %-d, %Y} ({session.start:%-I:%M %p}–{session.end:%-I:%M %p %Z})"
+                       f"{': ' + session.topic if session.topic else ''}.\n\n— The 287(g) Training Program office",
+                       dedupe_key=f"absence:{session.id}:{e.id}:{coordinator.id}")
+        for e in absent for coordinator in coordinators.get(e.officer.agency_id or 0, [])
+    )
 
 
 # --- hours ----------------------------------------------------------------------------------

@@ -165,3 +165,38 @@ def test_the_course_form_sets_the_required_share_from_1_to_100(client, login, ma
             assert course.attendance_share == int(share)
         else:
             assert "Attendance required" in response.text
+
+
+def test_telling_a_class_and_its_coordinators_takes_the_same_statements_for_more_officers(
+        make, scheduled, db_transaction):
+    """A cancelled session tells every officer of the class, an absence every coordinator of the
+    officer's agency: the dedupe keys are checked in one query, not one per message."""
+    from portal.attendance.services import Entry, cancel_session, take_attendance
+    from tests.performance.test_statement_counts import StatementCounter
+
+    tc, instructor, enrollments, coordinator = scheduled
+
+    def statements_to_tell(day_offset: int) -> tuple[int, int]:
+        day = today_in(tc.time_zone) + timedelta(days=day_offset)
+        absent, cancelled = add_session(tc, day), add_session(tc, day, starts=time(17), ends=time(18))
+        current = db.session.scalars(sa.select(type(enrollments[0])).where(type(enrollments[0]).class_id == tc.id)).all()
+        with StatementCounter(db_transaction) as absences:
+            take_attendance(absent, {e.id: Entry(Presence.ABSENT) for e in current}, instructor)
+            db.session.flush()
+        with StatementCounter(db_transaction) as cancellation:
+            cancel_session(cancelled, "Flooded room")
+            db.session.flush()
+        # Each mark is a row of its own (SQLite gets one INSERT each); the rest must not grow.
+        telling = [s for s in absences.statements if not s.startswith("INSERT INTO attendance_marks")]
+        return len(telling), cancellation.count
+
+    before = statements_to_tell(0)
+    agency = enrollments[0].officer.agency
+    for name in ("Clark", "Davis", "Evans"):
+        make.enrollment(make.user(Role.OFFICER, agency=agency, last=name), tc)
+    make.user(Role.COORDINATOR, agency=agency)
+    db.session.flush()
+    after = statements_to_tell(-1)
+    assert after == before
+    messages = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert messages.count("session_cancelled") == 2 + 5 and messages.count("absence") == 2 + 5 * 2
