@@ -44,6 +44,17 @@ def add_federal_holidays(year: int) -> int:
     return len(added)
 
 
+def add_holiday(day: date, name: str) -> Holiday:
+    """List one holiday; a day already listed is refused (AttendanceError on `day`)."""
+    if db.session.scalar(sa.select(Holiday.id).where(Holiday.day == day)):
+        raise AttendanceError("day", "This day is already listed.")
+    holiday = Holiday(day=day, name=name.strip())
+    db.session.add(holiday)
+    db.session.flush()
+    record("holiday_added", holiday, day=str(holiday.day), name=holiday.name)
+    return holiday
+
+
 def holidays_between(first: date, last: date) -> dict[date, str]:
     return {h.day: h.name for h in db.session.scalars(sa.select(Holiday).where(Holiday.day.between(first, last)))}
 

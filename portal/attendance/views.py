@@ -25,6 +25,7 @@ from portal.attendance.services import (
     Entry,
     Pattern,
     add_federal_holidays,
+    add_holiday,
     cancel_session,
     class_sessions,
     create_sessions,
@@ -145,13 +146,12 @@ def admin_holidays():
     if request.method == "GET":
         federal.year.data = today().year + 1
     if form.submit.data and form.validate_on_submit():
-        if db.session.scalar(sa.select(Holiday.id).where(Holiday.day == form.day.data)):
-            add_error(form.day, "This day is already listed.")
+        assert form.day.data is not None  # DataRequired
+        try:
+            add_holiday(form.day.data, form.name.data or "")
+        except AttendanceError as exc:
+            add_error(getattr(form, exc.field), str(exc))
         else:
-            holiday = Holiday(day=form.day.data, name=(form.name.data or "").strip())
-            db.session.add(holiday)
-            db.session.flush()
-            record("holiday_added", holiday, day=str(holiday.day), name=holiday.name)
             db.session.commit()
             flash("Holiday added.", "success")
             return redirect(url_for("attendance.admin_holidays"))
