@@ -10,7 +10,7 @@ from portal.access import roles
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate
 from portal.certificates.services import current_certificates
-from portal.classes.models import Enrollment, TrainingClass
+from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.classes.views import own_enrollment
 from portal.courses.models import Lesson
 from portal.extensions import db
@@ -46,7 +46,8 @@ def dashboard():
         .options(with_curriculum(Enrollment.training_class, joined=True))
     ).all()
     records = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
-    certificates = current_certificates([e.id for e in enrollments])
+    # A certificate is issued on completion only, and a completed enrollment stays completed.
+    certificates = current_certificates([e.id for e in enrollments if e.status == EnrollmentStatus.COMPLETED])
     panels = [ClassPanel(build_progress(e, records.done[e.id]), officer_exam_rows(e, records), records.standing(e),
                          certificates.get(e.id)) for e in enrollments]
     # The class under way first, then one still to start, then finished ones (newest first in each).
