@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.extensions import db
 
@@ -54,6 +55,21 @@ def write_transaction() -> Iterator[None]:
     finally:
         if switch:
             g.writing = False
+
+
+def held_locks() -> dict:
+    """The rows this transaction has locked (FOR UPDATE), by key: taking a lock it holds already
+    would cost a round trip for nothing, since nobody else can change the row meanwhile."""
+    return db.session.info.setdefault("held_locks", {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    # The transaction's end releases its row locks; a savepoint's rollback releases those taken
+    # after it (its release does not, but forgetting them only costs the next lock a statement).
+    # Flushes end inner transactions of their own, which release nothing.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop("held_locks", None)
 
 
 def configure_engine_events(app: Flask) -> None:

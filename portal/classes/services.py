@@ -16,6 +16,7 @@ from portal.classes.models import (
     EnrollmentStatus,
     TrainingClass,
 )
+from portal.database import held_locks
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -39,11 +40,22 @@ def lock_officers(officer_ids: Iterable[int]) -> None:
 
 def lock_enrollment(enrollment_id: int) -> Enrollment:
     """The enrollment, locked (FOR UPDATE on PostgreSQL) and reloaded with what others committed: the first
-    lock an officer's lesson or exam request takes, so that their requests run one after the other."""
-    return db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.id == enrollment_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    lock an officer's lesson or exam request takes, so that their requests run one after the other.
+    Once per transaction (a view may have locked it already: `holding_enrollment_lock`)."""
+    held = held_locks()
+    enrollment: Enrollment | None = held.get((Enrollment, enrollment_id))
+    if enrollment is None:
+        enrollment = held[Enrollment, enrollment_id] = db.session.scalars(
+            sa.select(Enrollment).where(Enrollment.id == enrollment_id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+    return enrollment
+
+
+def holding_enrollment_lock(enrollment: Enrollment) -> None:
+    """The caller's own statement locked this enrollment as lock_enrollment does (FOR UPDATE OF the
+    enrollment, populate_existing): lock_enrollment then takes it as held."""
+    held_locks()[Enrollment, enrollment.id] = enrollment
 
 
 def seats_taken(training_class: TrainingClass) -> int:

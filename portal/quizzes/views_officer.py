@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.classes.models import Enrollment
+from portal.classes.services import holding_enrollment_lock
 from portal.classes.views import own_enrollment
 from portal.extensions import db
 from portal.pagination import page_number
@@ -36,13 +37,20 @@ def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
     return quiz
 
 
-def own_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.scalars(
-        sa.select(Attempt).join(Attempt.enrollment).where(Attempt.id == attempt_id, Enrollment.officer_id == current_user.id)
-        .options(contains_eager(Attempt.enrollment))
-    ).one_or_none()
+def own_attempt(attempt_id: int, lock: bool = False) -> Attempt:
+    """The signed-in officer's attempt, with its enrollment (404 for anyone else's). `lock`: for a request
+    that will change it, the enrollment is locked in the same statement, the first of the exam locks
+    (`quizzes.services.locks`), which then need not take it again."""
+    query = (sa.select(Attempt).join(Attempt.enrollment)
+             .where(Attempt.id == attempt_id, Enrollment.officer_id == current_user.id)
+             .options(contains_eager(Attempt.enrollment)))
+    if lock:
+        query = query.with_for_update(of=Enrollment).execution_options(populate_existing=True)
+    attempt = db.session.scalars(query).one_or_none()
     if attempt is None:
         abort(404)
+    if lock:
+        holding_enrollment_lock(attempt.enrollment)
     return attempt
 
 
@@ -119,7 +127,7 @@ def take_page(attempt: Attempt, number: int, refused: dict[int, AnswerRefused] |
 @bp.post("/attempts/<int:attempt_id>/save")
 @roles(Role.OFFICER)
 def save(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=True)
     autosave = request.headers.get("X-Autosave") == "1"
     try:
         number, refused = svc.save_answers(attempt, request.form, page_number(request.form.get("page")))
@@ -150,7 +158,7 @@ def save(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
 @roles(Role.OFFICER)
 def confirm_submit(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=request.method == "POST")
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         if svc.submit_attempt(attempt):

@@ -245,6 +245,47 @@ def test_exam_autosave_statement_count_does_not_grow(app, db_transaction, small_
     assert after == before, f"exam autosave: {before} statements with {SMALL} units of data, {after} with {world.units}"
 
 
+def reading(table: str, statements: list[str]) -> list[str]:
+    return [s for s in statements if re.search(rf"\b(FROM|JOIN) {table}\b", s)]
+
+
+def test_an_autosave_reads_the_enrollment_and_the_attempt_once_each(app, db_transaction, small_world):
+    """The ownership check locks the enrollment (the first exam lock) in its own statement; the
+    attempt's lock then reads the attempt with its exam, responses and questions in one more."""
+    world = small_world
+    client = signed_in(app, world.officer)
+    assert client.post(f"/classes/{world.training_class.id}/exams/{world.week1.id}/start").status_code == 302
+    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.enrollment_id == world.enrollment.id,
+                                                         Attempt.quiz_id == world.week1.id))
+    save = dict(page="1", **{f"q{world.choice.id}": value_of(attempt, world.choice.id, "a")})
+    with StatementCounter(db_transaction) as counter:
+        assert client.post(f"/attempts/{attempt.id}/save", data=save, headers={"X-Autosave": "1"}).status_code == 200
+    assert len(reading("enrollments", counter.statements)) == 1, counter.statements
+    check, lock = reading("attempts", counter.statements)
+    assert all(table in lock for table in ("quizzes", "responses", "questions")), lock
+    assert not [s for s in counter.statements if s not in (check, lock) and "questions" in s]
+    if db_transaction.dialect.name == "postgresql":
+        assert [s.count("FOR UPDATE") for s in reading("attempts", counter.statements)] == [1, 1]
+
+
+@pytest.mark.parametrize("completed, certificate_queries", [(False, 0), (True, 1)])
+def test_the_dashboard_looks_for_certificates_of_completed_enrollments_only(app, db_transaction, small_world,
+                                                                            completed, certificate_queries):
+    """A certificate is issued on completion only: an officer who has completed nothing costs no
+    certificate query."""
+    world = small_world
+    officer = world.officer  # in the running class, with a completed one and its certificate
+    if not completed:
+        officer = make.user(Role.OFFICER, agency=world.agency)
+        make.enrollment(officer, world.training_class, status=EnrollmentStatus.IN_PROGRESS)
+        db.session.commit()
+    client = signed_in(app, officer)
+    with StatementCounter(db_transaction) as counter:
+        page = client.get("/dashboard").get_data(as_text=True)
+    assert len(reading("certificates", counter.statements)) == certificate_queries
+    assert (world.certificate.serial in page) == completed
+
+
 def test_a_report_csv_builds_only_its_own_table(app, db_transaction, small_world):
     """Each CSV runs fewer statements than the page that shows every table; past the statements
     any signed-in request runs (those of an unknown table's 404), the CSVs together run exactly the

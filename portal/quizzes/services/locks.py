@@ -2,7 +2,7 @@
 
 Always lock the enrollment first, then the attempt, so concurrent requests cannot deadlock."""
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.classes.services import lock_enrollment
 from portal.extensions import db
@@ -10,13 +10,15 @@ from portal.quizzes.models import Attempt, Response
 
 
 def lock_attempt(attempt: Attempt) -> Attempt:
-    """Lock the attempt's enrollment, then the attempt itself, and return it reloaded with what another
-    request committed while we waited for the lock: its row, its responses and their questions."""
+    """Lock the attempt's enrollment (unless this transaction holds it already), then the attempt itself,
+    and return it reloaded with what another request committed while we waited for the lock: its row,
+    its responses and their questions."""
     lock_enrollment(attempt.enrollment_id)
-    # The exam comes in the same statement, unlocked (OF attempts): every taker of the exam reads it.
+    # One statement: the exam, responses and questions come unlocked (OF attempts): every taker of
+    # the exam reads its questions.
     return db.session.scalars(
         sa.select(Attempt).where(Attempt.id == attempt.id).with_for_update(of=Attempt)
         .options(joinedload(Attempt.quiz, innerjoin=True),
-                 selectinload(Attempt.responses).joinedload(Response.question, innerjoin=True))
+                 joinedload(Attempt.responses).joinedload(Response.question, innerjoin=True))
         .execution_options(populate_existing=True)
-    ).one()
+    ).unique().one()
