@@ -96,11 +96,11 @@ def completed_lesson_ids(enrollment_ids: list[int]) -> dict[int, set[int]]:
 
 def with_curriculum(training_class_path: QueryableAttribute[TrainingClass], joined: bool = False) -> LoaderOption:
     """Loader option: a class's course, modules and lessons, one query per table (for build_progress);
-    `joined`: the class and course in the main query's own statement (for an officer's few enrollments;
-    a roster's hundreds share one class, better read once)."""
+    `joined`: all of them in the main query's own statement, a row per lesson (for an officer's few
+    enrollments: the result needs `.unique()`; a roster's hundreds share one class, better read once)."""
     load = joinedload if joined else selectinload
-    return (load(training_class_path).options(load(TrainingClass.course).selectinload(Course.modules)
-                                               .joinedload(Module.lessons).defer(Lesson.body_markdown)))
+    return load(training_class_path).options(load(TrainingClass.course).options(
+        load(Course.modules).joinedload(Module.lessons).defer(Lesson.body_markdown)))
 
 
 def load_curriculum(course: Course) -> None:

@@ -44,7 +44,7 @@ def dashboard():
         .where(Enrollment.officer_id == current_user.id)
         .order_by(TrainingClass.start_date.desc())
         .options(with_curriculum(Enrollment.training_class, joined=True))
-    ).all()
+    ).unique().all()
     records = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
     # A certificate is issued on completion only, and a completed enrollment stays completed.
     certificates = current_certificates([e.id for e in enrollments if e.status == EnrollmentStatus.COMPLETED])
