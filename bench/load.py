@@ -13,6 +13,9 @@ bounded by the number of officers):
 3. every officer submits the attempt (timed separately);
 4. the same number of clients GET /healthz for the same window: the floor of this stack.
 
+Besides throughput and latency, each window reports the CPU milliseconds a request cost gunicorn
+and PostgreSQL (`server_cpu_ms_per_request`, bench/cpu.py): what "requests per core" is made of.
+
 Any answer other than 2xx/3xx, or any exception, is an error; there must be none.
 BENCH_LOAD_SECONDS shortens the window (default 60).
 """
@@ -35,7 +38,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from bench import databases
+from bench import cpu, databases
 from bench.dataset import PASSWORD
 from bench.report import emit, gated, latency_ms, load_average, quiet_start
 
@@ -291,7 +294,9 @@ class Stats:
                     requests_per_s=round(len(times) / seconds, 1), **latency_ms(times), max_ms=round(1000 * max(times), 1))
 
 
-async def drive(base: str, people: list[tuple[str, int, int]], seconds: float, wanted: int) -> tuple[Stats, dict]:
+async def drive(base: str, people: list[tuple[str, int, int]], seconds: float, wanted: int,
+                meter=lambda: {}) -> tuple[Stats, dict]:
+    """`meter()`: the server's CPU seconds so far (cpu.server_cpu_s), read around each window."""
     stats = Stats()
     officers = [Officer(base, email, class_id, quiz_id, stats) for email, class_id, quiz_id in people]
     limit = asyncio.Semaphore(20)  # set-up: sign-ins are scrypt-expensive; do not stampede them
@@ -305,20 +310,24 @@ async def drive(base: str, people: list[tuple[str, int, int]], seconds: float, w
     if len(ready) < wanted:
         raise SystemExit(f"only {len(ready)} of {wanted} officers could sign in and start an exam; "
                          f"first problems: {stats.samples}")
+    cpu_before = meter()
     started = time.monotonic()
     await asyncio.gather(*(o.work(started + seconds) for o in ready))
     window = time.monotonic() - started
+    cpu_portal = (cpu_before, meter())
     submit_started = time.monotonic()
     await asyncio.gather(*(o.submit() for o in ready))
     submit_window = time.monotonic() - submit_started
+    cpu_before = meter()
     started = time.monotonic()
     health_seconds = min(seconds, 30.0)
     await asyncio.gather(*(o.health(started + health_seconds) for o in ready))
     health_window = time.monotonic() - started
+    cpu_health = (cpu_before, meter())
     for officer in officers:
         await officer.close()
     return stats, dict(window=window, submit_window=submit_window, health_window=health_window,
-                       setup_errors_skipped=setup_errors)
+                       setup_errors_skipped=setup_errors, cpu_portal=cpu_portal, cpu_health=cpu_health)
 
 
 def run(database_url: str, officers: int, seconds: float) -> bool:
@@ -330,22 +339,28 @@ def run(database_url: str, officers: int, seconds: float) -> bool:
     server = start_gunicorn(databases.plain(database_url), port, log)
     try:
         wait_until_up(base, server, log)
-        stats, windows = asyncio.run(drive(base, people, seconds, officers))
+        database = sa.make_url(database_url).database or ""
+        stats, windows = asyncio.run(drive(base, people, seconds, officers,
+                                           meter=lambda: cpu.server_cpu_s(server.pid, database)))
     finally:
         stop(server)
     server_log = log.read_text(errors="replace")
     portal = stats.summary(["dashboard", "save_answers"], windows["window"])
     health = stats.summary(["healthz"], windows["health_window"])
     common = dict(officers=officers, gunicorn=f"{WORKERS} workers x {THREADS} threads", load_average=load_average())
+    portal_cpu = cpu.per_request_ms(*windows["cpu_portal"], portal.get("requests", 0))
+    health_cpu = cpu.per_request_ms(*windows["cpu_health"], health.get("requests", 0))
     emit(name="load_portal", **portal, dashboard=stats.summary(["dashboard"], windows["window"]),
-         save_answers=stats.summary(["save_answers"], windows["window"]), **common)
+         save_answers=stats.summary(["save_answers"], windows["window"]), server_cpu_ms_per_request=portal_cpu, **common)
     emit(name="load_submit", **stats.summary(["submit"], windows["submit_window"]), **common)
-    emit(name="load_healthz", **health, **common)
+    emit(name="load_healthz", **health, server_cpu_ms_per_request=health_cpu, **common)
     ratio = round(portal.get("requests_per_s", 0) / health["requests_per_s"], 3) if health.get("requests_per_s") else None
     errors = sum(stats.errors.values())
     figure = gated(ratio, start)
     emit(name="load_summary", ok=errors == 0, errors=errors, error_samples=stats.samples,
-         portal_vs_healthz_throughput=figure.pop("ratio"), target_ratio=0.35, **figure, **start,
+         portal_vs_healthz_throughput=figure.pop("ratio"), target_ratio=0.35,
+         portal_vs_healthz_server_cpu=(round(health_cpu["total"] / portal_cpu["total"], 3)
+                                       if portal_cpu.get("total") else None), **figure, **start,
          server_tracebacks=server_log.count("Traceback"),
          worker_timeouts=server_log.count("WORKER TIMEOUT"), gunicorn_log=str(log) if errors else None)
     if errors:
