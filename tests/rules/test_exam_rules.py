@@ -10,8 +10,10 @@ from portal.classes.models import Enrollment, EnrollmentStatus, TrainingClass
 from portal.courses.models import Course, Module
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
+from portal.progress.services import completed_lesson_ids
 from portal.quizzes.models import Quiz
 from portal.quizzes.services import grading, rules
+from portal.quizzes.services.gradebook import lessons_and_retakes
 from portal.timeutil import today
 from tests.rules.exam_support import take_exam
 
@@ -179,6 +181,24 @@ def test_retakes_granted_count_for_their_own_enrollment_only(make, exams):
     rules.grant_retake(enrollment, "two", instructor)
     assert rules.retakes_allowed_by_enrollment([enrollment.id, other.id]) == {enrollment.id: 3, other.id: 1}
     assert rules.retakes_allowed_by_enrollment([]) == {}
+
+
+def test_the_dashboard_reads_retakes_and_lessons_together_as_each_alone(make, exams):
+    """ExamRecords reads the completed lessons and the retakes allowed in one statement."""
+    enrollment, *_ = exams
+    other, untouched = make.enrollment(), make.enrollment()
+    instructor = make.user(Role.INSTRUCTOR)
+    rules.grant_retake(enrollment, "one", instructor)
+    rules.grant_retake(enrollment, "two", instructor)
+    rules.grant_retake(other, "one", instructor)
+    make.lesson_done(enrollment, enrollment.training_class.course.modules[0].lessons[0])
+    make.lesson_done(other, other.training_class.course.modules[0].lessons[0])
+    ids = [enrollment.id, other.id, untouched.id]
+    done, allowed = lessons_and_retakes(ids)
+    assert (done, allowed) == (completed_lesson_ids(ids), rules.retakes_allowed_by_enrollment(ids))
+    assert allowed == {enrollment.id: 3, other.id: 2, untouched.id: 1}
+    assert [len(done[i]) for i in ids] == [1, 1, 0]
+    assert lessons_and_retakes([]) == ({}, {})
 
 
 def test_a_retake_needs_a_reason_and_an_open_enrollment(make, exams):
