@@ -62,16 +62,21 @@ def cell(quiz: Quiz, attempts: Sequence[AnyAttempt]) -> Cell:
     return Cell("none")
 
 
-def attempts_by_enrollment(enrollment_ids: list[int]) -> dict[tuple[int, int], list[Attempt]]:
+def quizzes_and_attempts(course_ids: set[int], enrollment_ids: list[int]
+                         ) -> tuple[dict[int, list[Quiz]], dict[tuple[int, int], list[Attempt]]]:
+    """Each course's quizzes (as quizzes_by_course) and the enrollments' attempts, grouped by enrollment
+    and quiz, in one statement (a quiz comes once per attempt, or once alone). The attempts come
+    without their question layouts (the exam's copy, read only while it is taken)."""
+    rows = db.session.execute(
+        sa.select(Quiz, Attempt).where(Quiz.course_id.in_(course_ids))
+        .outerjoin(Attempt, sa.and_(Attempt.quiz_id == Quiz.id, Attempt.enrollment_id.in_(enrollment_ids)))
+        .order_by(Attempt.number).options(defer(Attempt.layout))
+    ).all() if course_ids else []
     grouped: dict[tuple[int, int], list[Attempt]] = {}
-    if enrollment_ids:
-        for attempt in db.session.scalars(
-            # Without their question layouts (the exam's copy, read only while it is taken).
-            sa.select(Attempt).where(Attempt.enrollment_id.in_(enrollment_ids)).order_by(Attempt.number)
-            .options(defer(Attempt.layout))
-        ):
+    for _quiz, attempt in rows:
+        if attempt is not None:
             grouped.setdefault((attempt.enrollment_id, attempt.quiz_id), []).append(attempt)
-    return grouped
+    return quizzes_by_course(course_ids, dict.fromkeys(quiz for quiz, _attempt in rows)), grouped
 
 
 def lessons_and_retakes(enrollment_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, int]]:
@@ -112,9 +117,8 @@ class ExamRecords:
     @classmethod
     def load(cls, enrollments: Sequence[Enrollment]) -> ExamRecords:
         ids = [e.id for e in enrollments]
-        # Quizzes first: the attempts' `quiz` then comes from the session instead of a query each.
-        quizzes = quizzes_by_course({e.training_class.course_id for e in enrollments})
-        attempts = attempts_by_enrollment(ids)
+        # With their quizzes: an attempt's `quiz` then comes from the session instead of a query each.
+        quizzes, attempts = quizzes_and_attempts({e.training_class.course_id for e in enrollments}, ids)
         done, retakes = lessons_and_retakes(ids)
         return cls(attempts, retakes, quizzes, done)
 

@@ -35,13 +35,15 @@ def course_quizzes(course_id: int) -> list[Quiz]:
     return quizzes_by_course([course_id])[course_id]
 
 
-def quizzes_by_course(course_ids: Iterable[int]) -> dict[int, list[Quiz]]:
-    """Each course's quizzes in curriculum order, in one query; their modules with one more unless the
-    session has them all already (a page that loaded the curriculum), since `quiz.module` then comes
-    from the session."""
+def quizzes_by_course(course_ids: Iterable[int], loaded: Iterable[Quiz] | None = None) -> dict[int, list[Quiz]]:
+    """Each course's quizzes in curriculum order, in one query (none if the caller `loaded` them all);
+    their modules with one more unless the session has them all already (a page that loaded the
+    curriculum), since `quiz.module` then comes from the session."""
     found: dict[int, list[Quiz]] = {course_id: [] for course_id in course_ids}
     if found:
-        for quiz in db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(found))):
+        if loaded is None:
+            loaded = db.session.scalars(sa.select(Quiz).where(Quiz.course_id.in_(found)))
+        for quiz in loaded:
             found[quiz.course_id].append(quiz)
         absent = {q.module_id for quizzes in found.values() for q in quizzes
                   if q.module_id is not None and not in_session(Module, q.module_id)}
