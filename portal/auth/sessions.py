@@ -6,9 +6,11 @@ last-seen time is written at most once a minute per session (TOUCH_EVERY_SECONDS
 """
 import hashlib
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy.orm import joinedload
 
 from portal.audit.services import client_address
@@ -18,6 +20,11 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 TOUCH_EVERY_SECONDS = 60
+
+# Figures that every page shows of the signed-in user (the header's unread notifications), read in
+# the session lookup's own statement instead of a round trip each: name -> the figure as a scalar
+# subquery of the user's id column. `request_figure(name)` gives it back during the request.
+FIGURES: dict[str, Callable[[Any], sa.ScalarSelect]] = {}
 
 
 def _digest(token: str) -> str:
@@ -35,11 +42,14 @@ def resolve(token: str) -> User | None:
     """The user signed in with this token, or None if the session ended or timed out."""
     if not token or len(token) > 100:
         return None
-    user_session = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == _digest(token)).options(joinedload(UserSession.user))
-    )
-    if user_session is None:
+    names = list(FIGURES)
+    row = db.session.execute(
+        sa.select(UserSession, *(FIGURES[name](UserSession.user_id) for name in names))
+        .where(UserSession.token_hash == _digest(token)).options(joinedload(UserSession.user))
+    ).first()
+    if row is None:
         return None
+    user_session, *figures = row
     now = utcnow()
     cfg = current_app.config
     expired = (
@@ -59,7 +69,19 @@ def resolve(token: str) -> User | None:
         with write_transaction():
             db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token
+    g.session_figures = dict(zip(names, figures, strict=True))
     return user
+
+
+def request_figure(name: str) -> Any | None:
+    """A figure of FIGURES as the session lookup read it at the start of this request, or None (no
+    signed-in session, or `forget_figure` since: the request changed what it counts)."""
+    return g.get("session_figures", {}).get(name)
+
+
+def forget_figure(name: str) -> None:
+    if has_request_context():
+        g.get("session_figures", {}).pop(name, None)
 
 
 def close_session(token: str | None) -> None:

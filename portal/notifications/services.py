@@ -6,7 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_login import current_user
 
+from portal.auth import sessions
 from portal.auth.models import User
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -16,6 +18,7 @@ MAX_ATTEMPTS = 5
 
 
 DEDUPE_KEYS_PER_QUERY = 5000  # well under SQLite's limit on bound parameters (32,766)
+UNREAD = "unread_notifications"  # the figure the session lookup reads (auth.sessions.FIGURES)
 
 
 def outbox_message(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | None = None,
@@ -34,6 +37,7 @@ def queue(kind: str, user: User, subject: str, body: str, *, dedupe_key: str | N
         return None
     message = outbox_message(kind, user, subject, body, dedupe_key=dedupe_key, link=link)
     db.session.add(message)
+    sessions.forget_figure(UNREAD)
     return message
 
 
@@ -57,6 +61,7 @@ def queue_all(messages: Iterable[OutboxMessage]) -> int:
                      "body": m.body, "dedupe_key": m.dedupe_key, "link": m.link})
     if rows:
         db.session.execute(sa.insert(OutboxMessage), rows)
+        sessions.forget_figure(UNREAD)
     return len(rows)
 
 
@@ -113,11 +118,23 @@ def smtp_sender() -> Sender:
     return send
 
 
+def unread_column(user_id: Any) -> sa.ScalarSelect[int]:
+    """The number of a user's unread messages, as a column of a statement (`user_id`: a value or a column)."""
+    return (sa.select(sa.func.count()).select_from(OutboxMessage)
+            .where(OutboxMessage.user_id == user_id, OutboxMessage.read_at.is_(None)).scalar_subquery())
+
+
+# Every page's header shows the count: the session lookup reads it with the user.
+sessions.FIGURES[UNREAD] = unread_column
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
-    ) or 0
+    """The user's unread messages: for the signed-in user, as the session lookup read them, unless
+    this request has marked or queued messages since."""
+    if current_user and current_user.is_authenticated and user.id == current_user.id \
+            and (count := sessions.request_figure(UNREAD)) is not None:
+        return int(count)
+    return db.session.scalar(sa.select(unread_column(user.id))) or 0
 
 
 def mark_read(user: User, message_id: int | None = None) -> int:
@@ -127,5 +144,6 @@ def mark_read(user: User, message_id: int | None = None) -> int:
              .values(read_at=utcnow()))
     if message_id is not None:
         query = query.where(OutboxMessage.id == message_id)
+    sessions.forget_figure(UNREAD)
     result: sa.CursorResult[Any] = db.session.execute(query)  # type: ignore[assignment]  # DML: a cursor result
     return result.rowcount or 0

@@ -83,3 +83,37 @@ def test_mark_read_needs_the_csrf_token(app, client, officer):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert db.session.scalar(sa.select(OutboxMessage.read_at)) is None
+
+
+def test_the_header_count_comes_with_the_session_and_follows_the_request(app, make):
+    """The session lookup reads the count with the user (no statement of its own); a request that
+    queues or marks messages afterwards counts again."""
+    from flask_login import login_user
+    from sqlalchemy import event
+
+    from portal.auth import sessions
+    from portal.notifications.services import mark_read, unread_count
+
+    reader, other = make.user(Role.OFFICER), make.user(Role.OFFICER)
+    queue("test", reader, "One", "Body")
+    queue("test", reader, "Two", "Body")
+    queue("test", other, "Not the reader's", "Body")
+    token = sessions.open_session(reader)
+    db.session.commit()
+    counted = []
+
+    def record(_conn, _cursor, statement, *_args):
+        counted.append("outbox_messages" in statement)
+
+    with app.test_request_context("/"):
+        login_user(sessions.resolve(token))
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert unread_count(reader) == 2 and sum(counted) == 0
+            assert unread_count(other) == 1 and sum(counted) == 1  # not the signed-in user: counted
+            queue("test", reader, "Three", "Body")
+            assert unread_count(reader) == 3
+            mark_read(reader)
+            assert unread_count(reader) == 0
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
