@@ -1,4 +1,5 @@
 """What officers and coordinators see of the schedule: the coming sessions of their classes, today's first."""
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +15,7 @@ from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, Traini
 from portal.extensions import db
 from portal.timeutil import today, today_in
 
+IN_ORDER = (ClassSession.day, ClassSession.starts_at, ClassSession.id)
 
 @dataclass
 class Schedule:
@@ -22,12 +24,18 @@ class Schedule:
     hours: list[tuple[Enrollment, Hours]] = field(default_factory=list)  # the officer's own classes with sessions
 
 
+@functools.cache
+def _sessions_of_classes() -> sa.Select[ClassSession]:
+    """Built once (see auth.sessions._lookup): every officer's dashboard runs it."""
+    return (sa.select(ClassSession).where(ClassSession.class_id.in_(sa.bindparam("class_ids", expanding=True)))
+            .order_by(*IN_ORDER).options(joinedload(ClassSession.instructor)))
+
+
 def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | None = None) -> Schedule:
     """`enrollments`: the officer's, when the page has loaded them already (the dashboard)."""
     active = Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)
     # A day of margin either side of UTC's today: the class's own today is decided per session below.
     from_day = today() - timedelta(days=1)
-    in_order = (ClassSession.day, ClassSession.starts_at, ClassSession.id)
     if viewer.role == Role.OFFICER:
         if enrollments is None:
             enrollments = db.session.scalars(
@@ -38,10 +46,7 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
             enrollments = [e for e in enrollments if e.status in ACTIVE_ENROLLMENT_STATUSES]
         # Every session of the officer's few classes: the coming ones and the hours both come from them
         # (their classes are the enrollments', in the session already).
-        every = db.session.scalars(
-            sa.select(ClassSession).where(ClassSession.class_id.in_([e.class_id for e in enrollments]))
-            .order_by(*in_order).options(joinedload(ClassSession.instructor))
-        ).all()
+        every = db.session.scalars(_sessions_of_classes(), {"class_ids": [e.class_id for e in enrollments]}).all()
         sessions = [s for s in every if s.day >= from_day]
         hours = hours_of(enrollments, every)
         own_hours = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
@@ -50,7 +55,7 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
         classes = sa.select(Enrollment.class_id).where(Enrollment.officer_id.in_(officers), active)
         sessions = list(db.session.scalars(
             sa.select(ClassSession).where(ClassSession.class_id.in_(classes), ClassSession.day >= from_day)
-            .order_by(*in_order).limit(limit + 10)
+            .order_by(*IN_ORDER).limit(limit + 10)
             .options(joinedload(ClassSession.training_class).joinedload(TrainingClass.course),
                      joinedload(ClassSession.instructor))
         ))

@@ -1,4 +1,5 @@
 """Enrollment rules. Functions change objects and record audit events; callers commit."""
+import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -46,10 +47,15 @@ def lock_enrollment(enrollment_id: int) -> Enrollment:
     enrollment: Enrollment | None = held.get((Enrollment, enrollment_id))
     if enrollment is None:
         enrollment = held[Enrollment, enrollment_id] = db.session.scalars(
-            sa.select(Enrollment).where(Enrollment.id == enrollment_id).with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+            _locked_enrollment(), {"enrollment_id": enrollment_id}).one()
     return enrollment
+
+
+@functools.cache
+def _locked_enrollment() -> sa.Select[Enrollment]:
+    """Built once (see auth.sessions._lookup): every lesson and exam request of an officer takes it."""
+    return (sa.select(Enrollment).where(Enrollment.id == sa.bindparam("enrollment_id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def holding_enrollment_lock(enrollment: Enrollment) -> None:

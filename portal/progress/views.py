@@ -1,3 +1,4 @@
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,13 +39,7 @@ def lesson_in_class(enrollment: Enrollment, lesson_id: int) -> Lesson:
 @bp.get("/dashboard")
 @roles(Role.OFFICER)
 def dashboard():
-    enrollments = db.session.scalars(
-        sa.select(Enrollment)
-        .join(TrainingClass)
-        .where(Enrollment.officer_id == current_user.id)
-        .order_by(TrainingClass.start_date.desc())
-        .options(with_curriculum(Enrollment.training_class, joined=True))
-    ).unique().all()
+    enrollments = db.session.scalars(_officer_enrollments(), {"officer_id": current_user.id}).unique().all()
     records = ExamRecords.load(enrollments)  # with the completed lessons, which progress reads too
     # A certificate is issued on completion only, and a completed enrollment stays completed.
     certificates = current_certificates([e.id for e in enrollments if e.status == EnrollmentStatus.COMPLETED])
@@ -53,6 +48,15 @@ def dashboard():
     # The class under way first, then one still to start, then finished ones (newest first in each).
     panels.sort(key=lambda panel: (not panel.progress.enrollment.is_active, panel.progress.current_week is None))
     return render_template("progress/dashboard.html", panels=panels, officer_enrollments=enrollments)
+
+
+@functools.cache
+def _officer_enrollments() -> sa.Select[Enrollment]:
+    """Built once (see auth.sessions._lookup): every officer's dashboard runs it."""
+    return (sa.select(Enrollment).join(TrainingClass)
+            .where(Enrollment.officer_id == sa.bindparam("officer_id"))
+            .order_by(TrainingClass.start_date.desc())
+            .options(with_curriculum(Enrollment.training_class, joined=True)))
 
 
 @dataclass

@@ -1,4 +1,6 @@
 """Officers take exams: list, start, answer page by page, submit, results and review."""
+import functools
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -37,16 +39,23 @@ def quiz_of(enrollment: Enrollment, quiz_id: int) -> Quiz:
     return quiz
 
 
+@functools.cache
+def _own_attempt(lock: bool) -> sa.Select[Attempt]:
+    """Built once (see auth.sessions._lookup): every exam request starts with it."""
+    query = (sa.select(Attempt).join(Attempt.enrollment)
+             .where(Attempt.id == sa.bindparam("attempt_id"), Enrollment.officer_id == sa.bindparam("officer_id"))
+             .options(contains_eager(Attempt.enrollment)))
+    if lock:
+        query = query.with_for_update(of=Enrollment).execution_options(populate_existing=True)
+    return query
+
+
 def own_attempt(attempt_id: int, lock: bool = False) -> Attempt:
     """The signed-in officer's attempt, with its enrollment (404 for anyone else's). `lock`: for a request
     that will change it, the enrollment is locked in the same statement, the first of the exam locks
     (`quizzes.services.locks`), which then need not take it again."""
-    query = (sa.select(Attempt).join(Attempt.enrollment)
-             .where(Attempt.id == attempt_id, Enrollment.officer_id == current_user.id)
-             .options(contains_eager(Attempt.enrollment)))
-    if lock:
-        query = query.with_for_update(of=Enrollment).execution_options(populate_existing=True)
-    attempt = db.session.scalars(query).one_or_none()
+    attempt = db.session.scalars(_own_attempt(lock), {"attempt_id": attempt_id, "officer_id": current_user.id}
+                                 ).one_or_none()
     if attempt is None:
         abort(404)
     if lock:

@@ -1,6 +1,7 @@
 """Gradebook cells (officer × exam, best or last attempt per the quiz's policy) and item analysis."""
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,16 +63,33 @@ def cell(quiz: Quiz, attempts: Sequence[AnyAttempt]) -> Cell:
     return Cell("none")
 
 
+# Built once (see auth.sessions._lookup): every officer's dashboard runs them.
+
+@functools.cache
+def _quizzes_and_attempts() -> sa.Select[Quiz, Attempt]:
+    enrollment_ids: sa.BindParameter[list[int]] = sa.bindparam("enrollment_ids", expanding=True)
+    return (sa.select(Quiz, Attempt).where(Quiz.course_id.in_(sa.bindparam("course_ids", expanding=True)))
+            .outerjoin(Attempt, sa.and_(Attempt.quiz_id == Quiz.id, Attempt.enrollment_id.in_(enrollment_ids)))
+            .order_by(Attempt.number).options(defer(Attempt.layout)))
+
+
+@functools.cache
+def _lessons_and_retakes() -> sa.CompoundSelect[int, int | None, int]:
+    enrollment_ids: sa.BindParameter[list[int]] = sa.bindparam("enrollment_ids", expanding=True)
+    lessons = (sa.select(LessonProgress.enrollment_id, LessonProgress.lesson_id, sa.literal(0, sa.Integer))
+               .where(LessonProgress.enrollment_id.in_(enrollment_ids)))
+    grants = (sa.select(RetakeGrant.enrollment_id, sa.null(), sa.func.count())
+              .where(RetakeGrant.enrollment_id.in_(enrollment_ids)).group_by(RetakeGrant.enrollment_id))
+    return sa.union_all(lessons, grants)
+
+
 def quizzes_and_attempts(course_ids: set[int], enrollment_ids: list[int]
                          ) -> tuple[dict[int, list[Quiz]], dict[tuple[int, int], list[Attempt]]]:
     """Each course's quizzes (as quizzes_by_course) and the enrollments' attempts, grouped by enrollment
     and quiz, in one statement (a quiz comes once per attempt, or once alone). The attempts come
     without their question layouts (the exam's copy, read only while it is taken)."""
-    rows = db.session.execute(
-        sa.select(Quiz, Attempt).where(Quiz.course_id.in_(course_ids))
-        .outerjoin(Attempt, sa.and_(Attempt.quiz_id == Quiz.id, Attempt.enrollment_id.in_(enrollment_ids)))
-        .order_by(Attempt.number).options(defer(Attempt.layout))
-    ).all() if course_ids else []
+    rows = db.session.execute(_quizzes_and_attempts(), {"course_ids": list(course_ids), "enrollment_ids": enrollment_ids}
+                              ).all() if course_ids else []
     grouped: dict[tuple[int, int], list[Attempt]] = {}
     for _quiz, attempt in rows:
         if attempt is not None:
@@ -85,14 +103,11 @@ def lessons_and_retakes(enrollment_ids: list[int]) -> tuple[dict[int, set[int]],
     done: dict[int, set[int]] = {enrollment_id: set() for enrollment_id in enrollment_ids}
     allowed = {enrollment_id: PROGRAM_RETAKES for enrollment_id in enrollment_ids}
     if enrollment_ids:
-        lessons = sa.select(LessonProgress.enrollment_id, LessonProgress.lesson_id, sa.literal(0, sa.Integer))
-        grants = sa.select(RetakeGrant.enrollment_id, sa.null(), sa.func.count()).group_by(RetakeGrant.enrollment_id)
         enrollment_id: int
         lesson_id: int | None
         granted: int
-        for enrollment_id, lesson_id, granted in db.session.execute(sa.union_all(
-                lessons.where(LessonProgress.enrollment_id.in_(enrollment_ids)),
-                grants.where(RetakeGrant.enrollment_id.in_(enrollment_ids)))):
+        for enrollment_id, lesson_id, granted in db.session.execute(_lessons_and_retakes(),
+                                                                    {"enrollment_ids": enrollment_ids}):
             if lesson_id is None:
                 allowed[enrollment_id] += granted
             else:
