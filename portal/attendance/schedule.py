@@ -17,6 +17,7 @@ from portal.timeutil import today, today_in
 
 IN_ORDER = (ClassSession.day, ClassSession.starts_at, ClassSession.id)
 
+
 @dataclass
 class Schedule:
     today: list[ClassSession] = field(default_factory=list)  # sessions on the class's today

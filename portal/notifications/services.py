@@ -131,8 +131,7 @@ sessions.FIGURES[UNREAD] = unread_column
 def unread_count(user: User) -> int:
     """The user's unread messages: for the signed-in user, as the session lookup read them, unless
     this request has marked or queued messages since."""
-    if current_user and current_user.is_authenticated and user.id == current_user.id \
-            and (count := sessions.request_figure(UNREAD)) is not None:
+    if getattr(current_user, "id", None) == user.id and (count := sessions.request_figure(UNREAD)) is not None:
         return int(count)
     return db.session.scalar(sa.select(unread_column(user.id))) or 0
 

@@ -64,7 +64,6 @@ def cell(quiz: Quiz, attempts: Sequence[AnyAttempt]) -> Cell:
 
 
 # Built once (see auth.sessions._lookup): every officer's dashboard runs them.
-
 @functools.cache
 def _quizzes_and_attempts() -> sa.Select[Quiz, Attempt]:
     enrollment_ids: sa.BindParameter[list[int]] = sa.bindparam("enrollment_ids", expanding=True)
@@ -103,9 +102,6 @@ def lessons_and_retakes(enrollment_ids: list[int]) -> tuple[dict[int, set[int]],
     done: dict[int, set[int]] = {enrollment_id: set() for enrollment_id in enrollment_ids}
     allowed = {enrollment_id: PROGRAM_RETAKES for enrollment_id in enrollment_ids}
     if enrollment_ids:
-        enrollment_id: int
-        lesson_id: int | None
-        granted: int
         for enrollment_id, lesson_id, granted in db.session.execute(_lessons_and_retakes(),
                                                                     {"enrollment_ids": enrollment_ids}):
             if lesson_id is None:
