@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.attendance.models import ClassSession
-from portal.attendance.services import Hours, hours_of
+from portal.attendance.services import Hours, classes_attended
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.classes.models import ACTIVE_ENROLLMENT_STATUSES, Enrollment, TrainingClass
@@ -49,8 +49,7 @@ def schedule_for(viewer: User, limit: int, enrollments: Sequence[Enrollment] | N
         # (their classes are the enrollments', in the session already).
         every = db.session.scalars(_sessions_of_classes(), {"class_ids": [e.class_id for e in enrollments]}).all()
         sessions = [s for s in every if s.day >= from_day]
-        hours = hours_of(enrollments, every)
-        own_hours = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
+        own_hours = classes_attended(enrollments, every)
     elif viewer.role == Role.COORDINATOR and viewer.agency_id is not None:
         officers = sa.select(User.id).where(User.agency_id == viewer.agency_id)
         classes = sa.select(Enrollment.class_id).where(Enrollment.officer_id.in_(officers), active)

@@ -277,6 +277,19 @@ class Hours:
         return self.attended / 60
 
 
+def hours_minutes(minutes: int) -> str:
+    """Minutes as hours and minutes, as pages and exports show them: 570 -> "9:30"."""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def classes_attended(enrollments: Iterable[Enrollment], sessions: Iterable[ClassSession] | None = None
+                     ) -> list[tuple[Enrollment, Hours]]:
+    """The enrollments whose classes have sessions, with their hours (as hours_of), in their order."""
+    enrollments = list(enrollments)
+    hours = hours_of(enrollments, sessions)
+    return [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
+
+
 def hours_of(enrollments: Iterable[Enrollment], sessions: Iterable[ClassSession] | None = None) -> dict[int, Hours]:
     """Each enrollment's hours, in two queries whatever their number (one when the caller has loaded
     every session of their classes: `sessions`)."""

@@ -31,6 +31,7 @@ from portal.attendance.services import (
     create_sessions,
     feed_token,
     feed_token_valid,
+    hours_minutes,
     hours_of,
     renew_feed,
     roll,
@@ -388,3 +389,6 @@ def my_schedule(limit: int = 8, officer_enrollments=None):
 def my_calendar_url() -> str:
     return url_for("attendance.officer_feed", user_id=current_user.id, token=feed_token(OFFICER_FEED, current_user.id),
                    _external=True)
+
+
+bp.add_app_template_global(hours_minutes)

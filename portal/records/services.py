@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.attendance.services import Hours, hours_of
+from portal.attendance.services import Hours, classes_attended, hours_minutes
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.certificates.models import Certificate, CertificateStatus
@@ -110,17 +110,10 @@ def officer_record(officer: User) -> OfficerRecord:
     nominations = db.session.scalars(
         sa.select(Nomination).where(Nomination.user_id == officer.id).order_by(Nomination.nominated_at.desc())
     ).all()
-    hours = hours_of(enrollments)
-    attendance = [(e, hours[e.id]) for e in enrollments if hours[e.id].has_sessions]
-    return OfficerRecord(officer, records, certificates, list(nominations), attendance)
+    return OfficerRecord(officer, records, certificates, list(nominations), classes_attended(enrollments))
 
 
 CSV_HEADER = ("section", "class", "course", "item", "status", "score (%)", "attempts", "date", "detail")
-
-
-def hours_minutes(minutes: int) -> str:
-    """Minutes as hours and minutes, as the pages show them: 570 -> "9:30"."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def record_rows(record: OfficerRecord) -> Iterator[tuple[object, ...]]:
